@@ -1,0 +1,1 @@
+"""The project's own ACTES XSDs, installed as ``workflow.schemas`` (see pyproject.toml)."""
