@@ -1,0 +1,325 @@
+"""ACTES archives: a flat ``.tar.gz`` (PROTOCOL.md §3.4).
+
+Writing is deterministic (same members → same bytes: sorted names, fixed mtimes, owner 0, no
+gzip file name or time), so an archive can be hashed and kept as evidence; it is written to a
+temporary file and renamed, so a crash never leaves half an archive under the final name.
+
+Reading an archive that came from outside never extracts it: members are read one by one
+after checking name (flat, no traversal, no hidden file), type (regular files only: no link,
+device or directory), count and sizes (declared size per member and in total) — a
+decompression bomb is refused from its headers, before its content is inflated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import io
+import os
+import re
+import tarfile
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from workflow.errors import InvalidDocument, UnsafeArchive
+
+_SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
+_COPY_CHUNK = 1024 * 1024
+
+
+def is_safe_member_name(name: str) -> bool:
+    """A flat file name: no directory part, no ``..``, no leading dot, a known charset."""
+    return bool(_SAFE_NAME_RE.match(name)) and ".." not in name
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMember:
+    """One file to put in an archive: its name, and its content as a path or bytes."""
+
+    name: str
+    source: Path | bytes
+
+    @property
+    def size(self) -> int:
+        if isinstance(self.source, bytes):
+            return len(self.source)
+        return self.source.stat().st_size
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenArchive:
+    path: Path
+    size: int
+    sha256: str
+
+
+class _HashingWriter(io.RawIOBase):
+    """A write-only stream that hashes and counts what passes through to ``target``."""
+
+    def __init__(self, target: BinaryIO) -> None:
+        self._target = target
+        self.digest = hashlib.sha256()
+        self.count = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        chunk = bytes(data)
+        self.digest.update(chunk)
+        self.count += len(chunk)
+        self._target.write(chunk)
+        return len(chunk)
+
+
+def write_archive(path: Path, members: Sequence[OutgoingMember], *, mtime: int) -> WrittenArchive:
+    """Write ``members`` as a deterministic tar.gz at ``path`` (atomically) and hash it.
+
+    ``mtime`` (seconds since the epoch) is stamped on every member: callers pass a value
+    derived from the input (e.g. the envelope's date), never the clock.
+    """
+    names = [member.name for member in members]
+    for name in names:
+        if not is_safe_member_name(name):
+            raise InvalidDocument(
+                f"archive member name {name!r} is not a flat, safe file name",
+                field="member",
+                rule="flat file name of [A-Za-z0-9_.-]",
+                value=name,
+            )
+    if len(set(names)) != len(names):
+        raise InvalidDocument(
+            "two archive members have the same name", field="member", rule="unique names"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".tar.gz", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as raw:
+            hashing = _HashingWriter(raw)
+            gz = gzip.GzipFile(filename="", mode="wb", fileobj=hashing, compresslevel=9, mtime=0)
+            with gz, tarfile.open(fileobj=gz, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+                for member in sorted(members, key=lambda m: m.name):
+                    _add_member(tar, member, mtime)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            Path(temp_name).unlink()
+        raise
+    return WrittenArchive(path, hashing.count, hashing.digest.hexdigest())
+
+
+def _add_member(tar: tarfile.TarFile, member: OutgoingMember, mtime: int) -> None:
+    info = tarfile.TarInfo(member.name)
+    info.size = member.size
+    info.mtime = mtime
+    info.mode = 0o644
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    if isinstance(member.source, bytes):
+        tar.addfile(info, io.BytesIO(member.source))
+    else:
+        with member.source.open("rb") as stream:
+            tar.addfile(info, stream)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLimits:
+    """Bounds for an archive received from outside."""
+
+    max_members: int = 500
+    max_member_bytes: int = 150 * 1024 * 1024
+    max_total_bytes: int = 160 * 1024 * 1024
+    max_xml_bytes: int = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInfo:
+    name: str
+    size: int
+
+
+class ReceivedArchive:
+    """A tar.gz from outside, checked member by member and read without extracting.
+
+    Use as a context manager: ``with ReceivedArchive.open(path) as archive: ...``.
+    """
+
+    def __init__(self, tar: tarfile.TarFile, members: dict[str, tarfile.TarInfo], source: str):
+        self._tar = tar
+        self._members = members
+        self.source = source
+
+    @classmethod
+    @contextlib.contextmanager
+    def open(
+        cls, source: Path | bytes, *, limits: ArchiveLimits | None = None, name: str | None = None
+    ) -> Iterator[ReceivedArchive]:
+        limits = limits or ArchiveLimits()
+        label = name or (source.name if isinstance(source, Path) else "archive")
+        stream: BinaryIO
+        if isinstance(source, bytes):
+            stream = io.BytesIO(source)
+        else:
+            try:
+                stream = source.open("rb")
+            except OSError as exc:
+                raise InvalidDocument(
+                    f"cannot read archive {source}: {exc.strerror}",
+                    field="archive",
+                    rule="a readable file",
+                    value=str(source),
+                ) from exc
+        try:
+            try:
+                tar = tarfile.open(fileobj=stream, mode="r:gz")
+            except (tarfile.TarError, OSError, EOFError) as exc:
+                raise UnsafeArchive(
+                    f"{label} is not a readable .tar.gz archive ({exc})",
+                    field="archive",
+                    rule=".tar.gz required",
+                    value=label,
+                ) from exc
+            with tar:
+                members = _checked_members(tar, limits, label)
+                yield cls(tar, members, label)
+        finally:
+            stream.close()
+
+    @property
+    def members(self) -> tuple[MemberInfo, ...]:
+        return tuple(MemberInfo(name, info.size) for name, info in self._members.items())
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._members)
+
+    def read(self, name: str, *, max_bytes: int = 8 * 1024 * 1024) -> bytes:
+        """The whole content of a (small) member, e.g. an XML message."""
+        info = self._info(name)
+        if info.size > max_bytes:
+            raise UnsafeArchive(
+                f"{self.source}: member {name} is {info.size} bytes, more than {max_bytes} "
+                "allowed for reading in memory",
+                field="archive",
+                rule=f"at most {max_bytes} bytes",
+                value=name,
+            )
+        return self._open_member(info).read(info.size + 1)[: info.size]
+
+    def copy_to(self, name: str, target: BinaryIO) -> int:
+        """Stream one member into ``target`` (for documents); returns the bytes copied."""
+        info = self._info(name)
+        source = self._open_member(info)
+        copied = 0
+        while copied < info.size:
+            chunk = source.read(min(_COPY_CHUNK, info.size - copied))
+            if not chunk:
+                break
+            target.write(chunk)
+            copied += len(chunk)
+        return copied
+
+    def _info(self, name: str) -> tarfile.TarInfo:
+        try:
+            return self._members[name]
+        except KeyError:
+            raise InvalidDocument(
+                f"{self.source} has no member named {name}",
+                field="archive",
+                rule="member present",
+                value=name,
+            ) from None
+
+    def _open_member(self, info: tarfile.TarInfo) -> BinaryIO:
+        stream = self._tar.extractfile(info)
+        if stream is None:  # pragma: no cover - _checked_members admits regular files only
+            raise UnsafeArchive("not a regular file", field="archive", value=info.name)
+        return stream
+
+
+def _checked_members(
+    tar: tarfile.TarFile, limits: ArchiveLimits, label: str
+) -> dict[str, tarfile.TarInfo]:
+    members: dict[str, tarfile.TarInfo] = {}
+    total = 0
+    while True:
+        try:
+            info = tar.next()
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise UnsafeArchive(
+                f"{label} is corrupt ({exc})", field="archive", rule="readable tar.gz", value=label
+            ) from exc
+        if info is None:
+            break
+        if len(members) >= limits.max_members:
+            raise UnsafeArchive(
+                f"{label} holds more than {limits.max_members} members",
+                field="archive",
+                rule=f"at most {limits.max_members} members",
+                value=label,
+            )
+        _check_member(info, label)
+        if info.name in members:
+            raise UnsafeArchive(
+                f"{label} holds {info.name} twice",
+                field="archive",
+                rule="unique member names",
+                value=info.name,
+            )
+        if info.size > limits.max_member_bytes:
+            raise UnsafeArchive(
+                f"{label}: member {info.name} declares {info.size} bytes, more than "
+                f"{limits.max_member_bytes}",
+                field="archive",
+                rule=f"member at most {limits.max_member_bytes} bytes",
+                value=info.name,
+            )
+        total += info.size
+        if total > limits.max_total_bytes:
+            raise UnsafeArchive(
+                f"{label} inflates to more than {limits.max_total_bytes} bytes",
+                field="archive",
+                rule=f"at most {limits.max_total_bytes} bytes in all",
+                value=label,
+            )
+        members[info.name] = info
+    if not members:
+        raise UnsafeArchive(
+            f"{label} is empty", field="archive", rule="at least one member", value=label
+        )
+    return members
+
+
+def _check_member(info: tarfile.TarInfo, label: str) -> None:
+    if not info.isreg():
+        kind = (
+            "link"
+            if (info.issym() or info.islnk())
+            else "directory"
+            if info.isdir()
+            else "special file"
+        )
+        raise UnsafeArchive(
+            f"{label}: member {info.name!r} is a {kind}; only regular files are accepted",
+            field="archive",
+            rule="regular files only (flat archive)",
+            value=info.name,
+        )
+    if not is_safe_member_name(info.name):
+        raise UnsafeArchive(
+            f"{label}: member name {info.name!r} is not a flat, safe file name",
+            field="archive",
+            rule="flat file name, no path, no '..'",
+            value=info.name,
+        )

@@ -1,0 +1,106 @@
+"""Documents that travel with an act: their kind is read from their content, never their name.
+
+PROTOCOL.md §9: the main act must be a PDF (XML only for a budget document, nature BF with
+classification 7.1); annexes and answer documents may be PDF, XML, PNG or JPEG; the whole
+archive is at most 150 MiB.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from workflow.errors import InvalidDocument
+
+#: ACTES_ARCHIVE_MAX_SIZE, S²LOW's default (PROTOCOL.md §3.4)
+MAX_TOTAL_BYTES = 150 * 1024 * 1024
+
+_CHUNK = 1024 * 1024
+
+
+class DocumentKind(enum.Enum):
+    """Document formats the protocol accepts; the value is the file extension it gets."""
+
+    PDF = "pdf"
+    XML = "xml"
+    PNG = "png"
+    JPEG = "jpg"
+
+    @property
+    def mime_type(self) -> str:
+        return {
+            DocumentKind.PDF: "application/pdf",
+            DocumentKind.XML: "application/xml",
+            DocumentKind.PNG: "image/png",
+            DocumentKind.JPEG: "image/jpeg",
+        }[self]
+
+
+def sniff_kind(head: bytes, tail: bytes = b"") -> DocumentKind | None:
+    """The kind of a document from its first bytes (and last, for PDF), or ``None``.
+
+    A PDF must start with ``%PDF-`` (within the first 1 KiB, as readers allow) and hold an
+    ``%%EOF`` marker in its last 2 KiB: a truncated upload is caught before it is sent.
+    """
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return DocumentKind.PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return DocumentKind.JPEG
+    if b"%PDF-" in head[:1024]:
+        return DocumentKind.PDF if (not tail or b"%%EOF" in tail) else None
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if stripped.startswith(b"<?xml") or (stripped.startswith(b"<") and b">" in stripped):
+        return DocumentKind.XML
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFacts:
+    """What was learnt from one pass over a document: kind, size, SHA-256."""
+
+    path: Path
+    kind: DocumentKind
+    size: int
+    sha256: str
+
+
+def examine(path: Path, *, field: str) -> DocumentFacts:
+    """Read a document once, in chunks: detect its kind by content and hash it.
+
+    Raises :class:`InvalidDocument` when the file is missing, empty, or of no accepted kind.
+    """
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise InvalidDocument(
+                f"{path} is not a regular file", field=field, rule="a file", value=str(path)
+            )
+        digest = hashlib.sha256()
+        with path.open("rb") as stream:
+            head = stream.read(4096)
+            digest.update(head)
+            for chunk in iter(lambda: stream.read(_CHUNK), b""):
+                digest.update(chunk)
+            stream.seek(max(0, size - 2048))
+            tail = stream.read(2048)
+    except FileNotFoundError as exc:
+        raise InvalidDocument(
+            f"file {path} does not exist", field=field, rule="an existing file", value=str(path)
+        ) from exc
+    except OSError as exc:
+        raise InvalidDocument(
+            f"cannot read {path}: {exc.strerror}", field=field, rule="a readable file"
+        ) from exc
+    if size == 0:
+        raise InvalidDocument(f"{path} is empty", field=field, rule="not empty", value=str(path))
+    kind = sniff_kind(head, tail)
+    if kind is None:
+        raise InvalidDocument(
+            f"{path.name} is not a PDF, XML, PNG or JPEG document (read from its content)",
+            field=field,
+            rule="PDF, XML, PNG or JPEG by content",
+            value=str(path),
+        )
+    return DocumentFacts(path, kind, size, digest.hexdigest())
