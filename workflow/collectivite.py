@@ -9,7 +9,7 @@ A registry is a TOML file with one ``[[collectivite]]`` table per authority::
     arrondissement = 1          # optional, default 0
     nature = "31"               # collectivité nature code, default 31 (commune)
     emails = ["actes@ville-dreux.fr"]   # AdressesRetour: where the préfecture answers
-    referent = { nom = "Service des assemblées", telephone = "0237000000", email = "assemblees@ville-dreux.fr" }
+    referent = { nom = "Service des assemblées", email = "assemblees@ville-dreux.fr" }
 
 Every error names the file, the entry (its position and name) and the field.
 """

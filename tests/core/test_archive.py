@@ -40,7 +40,9 @@ def test_same_members_give_the_same_bytes(tmp_path: Path) -> None:
     doc.write_bytes(b"%PDF-1.4 x %%EOF")
     members = [OutgoingMember("b.xml", b"<b/>"), OutgoingMember("a.pdf", doc)]
     first = write_archive(tmp_path / "one" / "x.tar.gz", members, mtime=1_700_000_000)
-    second = write_archive(tmp_path / "two" / "x.tar.gz", list(reversed(members)), mtime=1_700_000_000)
+    second = write_archive(
+        tmp_path / "two" / "x.tar.gz", list(reversed(members)), mtime=1_700_000_000
+    )
     assert first.path.read_bytes() == second.path.read_bytes()
     assert first.sha256 == second.sha256
     assert first.size == first.path.stat().st_size
@@ -48,12 +50,22 @@ def test_same_members_give_the_same_bytes(tmp_path: Path) -> None:
         assert tar.getnames() == ["a.pdf", "b.xml"]
         assert {m.mtime for m in tar.getmembers()} == {1_700_000_000}
         assert {(m.uid, m.gid, m.uname) for m in tar.getmembers()} == {(0, 0, "")}
-    assert gzip.open(first.path).read()  # a plain gzip stream
+    with gzip.open(first.path) as stream:
+        assert stream.read()  # a plain gzip stream
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.dictionaries(st.from_regex(r"\A[a-z][a-z0-9_]{0,8}\.xml\Z"), st.binary(max_size=200), min_size=1, max_size=5))
-def test_write_then_read_round_trip(tmp_path_factory: pytest.TempPathFactory, files: dict[str, bytes]) -> None:
+@given(
+    st.dictionaries(
+        st.from_regex(r"\A[a-z][a-z0-9_]{0,8}\.xml\Z"),
+        st.binary(max_size=200),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_write_then_read_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, files: dict[str, bytes]
+) -> None:
     path = tmp_path_factory.mktemp("rt") / "a.tar.gz"
     write_archive(path, [OutgoingMember(n, d) for n, d in files.items()], mtime=0)
     with ReceivedArchive.open(path) as archive:
@@ -66,23 +78,32 @@ def test_writer_refuses_unsafe_or_duplicate_names(tmp_path: Path) -> None:
     with pytest.raises(InvalidDocument, match="flat"):
         write_archive(tmp_path / "x.tar.gz", [OutgoingMember("../x.xml", b"")], mtime=0)
     with pytest.raises(InvalidDocument, match="same name"):
-        write_archive(tmp_path / "x.tar.gz", [OutgoingMember("a", b""), OutgoingMember("a", b"")], mtime=0)
+        write_archive(
+            tmp_path / "x.tar.gz", [OutgoingMember("a", b""), OutgoingMember("a", b"")], mtime=0
+        )
     assert not list(tmp_path.iterdir())  # nothing half-written
 
 
 def test_failed_write_leaves_nothing(tmp_path: Path) -> None:
     missing = OutgoingMember("gone.pdf", tmp_path / "missing.pdf")
     with pytest.raises(FileNotFoundError):
-        write_archive(tmp_path / "out" / "x.tar.gz", [OutgoingMember("a.xml", b"<a/>"), missing], mtime=0)
+        write_archive(
+            tmp_path / "out" / "x.tar.gz", [OutgoingMember("a.xml", b"<a/>"), missing], mtime=0
+        )
     assert list((tmp_path / "out").iterdir()) == []
 
 
-@pytest.mark.parametrize("name", ["../evil.xml", "/etc/passwd", "dir/a.xml", ".hidden", "a..b", "é.xml", ""])
+@pytest.mark.parametrize(
+    "name", ["../evil.xml", "/etc/passwd", "dir/a.xml", ".hidden", "a..b", "é.xml", ""]
+)
 def test_unsafe_names(name: str) -> None:
     assert not is_safe_member_name(name)
 
 
-@pytest.mark.parametrize("name", ["99_DE-028-212801344-20221018-DEL2022_148-DE-1-1_1.pdf", "EACT--212801344--20221018-1.xml"])
+@pytest.mark.parametrize(
+    "name",
+    ["99_DE-028-212801344-20221018-DEL2022_148-DE-1-1_1.pdf", "EACT--212801344--20221018-1.xml"],
+)
 def test_protocol_names_are_safe(name: str) -> None:
     assert is_safe_member_name(name)
 
@@ -137,7 +158,10 @@ def _duplicate() -> bytes:
 )
 def test_hostile_archives_are_refused(build: object, why: str) -> None:
     assert callable(build)
-    with pytest.raises(UnsafeArchive, match=why), ReceivedArchive.open(build(), name="hostile.tar.gz"):
+    with (
+        pytest.raises(UnsafeArchive, match=why),
+        ReceivedArchive.open(build(), name="hostile.tar.gz"),
+    ):
         pass
 
 
@@ -154,10 +178,16 @@ def test_bomb_is_refused_from_headers_before_inflating() -> None:
 
 def test_member_count_and_total_limits() -> None:
     many = _tar_gz([_file(f"m{i}.xml", b"<a/>") for i in range(6)])
-    with pytest.raises(UnsafeArchive, match="more than 5 members"), ReceivedArchive.open(many, limits=ArchiveLimits(max_members=5)):
+    with (
+        pytest.raises(UnsafeArchive, match="more than 5 members"),
+        ReceivedArchive.open(many, limits=ArchiveLimits(max_members=5)),
+    ):
         pass
     big = _tar_gz([_file(f"m{i}.xml", b"x" * 600) for i in range(2)])
-    with pytest.raises(UnsafeArchive, match="inflates"), ReceivedArchive.open(big, limits=ArchiveLimits(max_total_bytes=1000)):
+    with (
+        pytest.raises(UnsafeArchive, match="inflates"),
+        ReceivedArchive.open(big, limits=ArchiveLimits(max_total_bytes=1000)),
+    ):
         pass
 
 

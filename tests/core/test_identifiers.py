@@ -32,7 +32,8 @@ def _with_luhn_key(eight: str) -> str:
 
 sirens = st.text(alphabet="0123456789", min_size=8, max_size=8).map(_with_luhn_key)
 departements = st.sampled_from(
-    [f"{n:03d}" for n in range(1, 96) if n != 20] + ["02A", "02B", "971", "972", "973", "974", "975", "976"]
+    [f"{n:03d}" for n in range(1, 96) if n != 20]
+    + ["02A", "02B", "971", "972", "973", "974", "975", "976"]
 )
 s2low_numbers = st.from_regex(r"\A([A-Z0-9][A-Z0-9_]{0,13})?[A-Z0-9]\Z")
 ministry_numbers = st.from_regex(r"\A[A-Za-z0-9_\-]{1,15}\Z")
@@ -46,7 +47,12 @@ class TestSiren:
 
     @pytest.mark.parametrize(
         ("value", "rule"),
-        [("21280134", "9 digits"), ("2128013445", "9 digits"), ("21280134A", "9 digits"), ("212801345", "Luhn key")],
+        [
+            ("21280134", "9 digits"),
+            ("2128013445", "9 digits"),
+            ("21280134A", "9 digits"),
+            ("212801345", "Luhn key"),
+        ],
     )
     def test_invalid_names_the_rule(self, value: str, rule: str) -> None:
         with pytest.raises(InvalidIdentifier) as caught:
@@ -61,7 +67,9 @@ class TestSiren:
 
     @given(sirens, st.integers(0, 8), st.integers(1, 9))
     def test_one_changed_digit_is_caught(self, value: str, position: int, delta: int) -> None:
-        changed = value[:position] + str((int(value[position]) + delta) % 10) + value[position + 1 :]
+        changed = (
+            value[:position] + str((int(value[position]) + delta) % 10) + value[position + 1 :]
+        )
         with pytest.raises(InvalidIdentifier, match="Luhn"):
             Siren.parse(changed)
 
@@ -96,7 +104,15 @@ def test_arrondissement_and_collectivite_nature() -> None:
         CollectiviteNature.parse("3")
 
 
-@pytest.mark.parametrize(("text", "nature", "code"), [("DE", ActNature.DE, 1), ("ai", ActNature.AI, 3), ("5", ActNature.BF, 5), (6, ActNature.AU, 6)])
+@pytest.mark.parametrize(
+    ("text", "nature", "code"),
+    [
+        ("DE", ActNature.DE, 1),
+        ("ai", ActNature.AI, 3),
+        ("5", ActNature.BF, 5),
+        (6, ActNature.AU, 6),
+    ],
+)
 def test_act_nature(text: str | int, nature: ActNature, code: int) -> None:
     assert ActNature.parse(text) is nature
     assert nature.code == code
@@ -116,7 +132,14 @@ class TestClassification:
 
     @pytest.mark.parametrize(
         ("text", "why"),
-        [("8", "levels 1 and 2"), ("", "levels 1 and 2"), ("1.2.3.4.5.6", "at most 5"), ("8.a", "level 2"), ("8.0", "level 2"), ("8..1", "level 2")],
+        [
+            ("8", "levels 1 and 2"),
+            ("", "levels 1 and 2"),
+            ("1.2.3.4.5.6", "at most 5"),
+            ("8.a", "level 2"),
+            ("8.0", "level 2"),
+            ("8..1", "level 2"),
+        ],
     )
     def test_invalid(self, text: str, why: str) -> None:
         with pytest.raises(InvalidIdentifier, match=why):
@@ -133,7 +156,9 @@ class TestNumeroInterne:
     def test_s2low_valid(self, text: str) -> None:
         assert NumeroInterne.parse(text).value == text
 
-    @pytest.mark.parametrize("text", ["_A", "A_", "a1", "DEL2022-148", "1234567890123456", "", "15.09.03.35"])
+    @pytest.mark.parametrize(
+        "text", ["_A", "A_", "a1", "DEL2022-148", "1234567890123456", "", "15.09.03.35"]
+    )
     def test_s2low_invalid(self, text: str) -> None:
         with pytest.raises(InvalidIdentifier) as caught:
             NumeroInterne.parse(text)
@@ -166,7 +191,12 @@ class TestNumeroInterne:
 
     def test_normaliser_reports_each_change(self) -> None:
         result = normalise_number(" dél. 12 ")
-        assert result.changes == ("removed surrounding spaces", "removed accents", "upper-cased letters", "replaced ' ', '.' by '_'")
+        assert result.changes == (
+            "removed surrounding spaces",
+            "removed accents",
+            "upper-cased letters",
+            "replaced ' ', '.' by '_'",
+        )
 
     def test_normaliser_squeezes_then_refuses(self) -> None:
         assert normalise_number("2023.12.31.0001").numero.value == "2023_12_31_0001"
@@ -228,7 +258,9 @@ class TestIDActe:
             IDActe.parse(text)
 
     @given(departements, sirens, dates, ministry_numbers, st.sampled_from(list(ActNature)))
-    def test_build_then_parse(self, dept: str, siren: str, day: dt.date, number: str, nature: ActNature) -> None:
+    def test_build_then_parse(
+        self, dept: str, siren: str, day: dt.date, number: str, nature: ActNature
+    ) -> None:
         built = IDActe.build(Departement.parse(dept), Siren.parse(siren), day, number, nature)
         assert IDActe.parse(str(built)) == built
 

@@ -21,14 +21,19 @@ def test_names_match_the_s2low_fixtures() -> None:
     envelope = EnvelopeName.build("EACT", SIREN, dt.date(2017, 7, 17), 6)
     assert envelope.xml_name == "EACT--214502494--20170717-6.xml"
     assert envelope.archive_name("SLO") == "SLO-EACT--214502494--20170717-6.tar.gz"
-    stem = MessageStem.for_act(Departement.parse("045"), SIREN, dt.date(2017, 7, 17), "D201717", ActNature.DE)
+    stem = MessageStem.for_act(
+        Departement.parse("045"), SIREN, dt.date(2017, 7, 17), "D201717", ActNature.DE
+    )
     assert stem.message_name(MessageCode.ACTE) == "045-214502494-20170717-D201717-DE-1-1_0.xml"
     assert (
         stem.document_name(MessageCode.ACTE, 1, "pdf", TypologyCode("99_DE"))
         == "99_DE-045-214502494-20170717-D201717-DE-1-1_1.pdf"
     )
     classification = MessageStem.for_classification(Departement.parse("034"), SIREN)
-    assert classification.message_name(MessageCode.DEMANDE_CLASSIFICATION) == "034-214502494----7-1_0.xml"
+    assert (
+        classification.message_name(MessageCode.DEMANDE_CLASSIFICATION)
+        == "034-214502494----7-1_0.xml"
+    )
 
 
 def test_envelope_name_rules() -> None:
@@ -111,17 +116,39 @@ referent = { nom = "Service des assemblées", email = "assemblees@ville-dreux.fr
 @pytest.mark.parametrize(
     ("body", "field", "where"),
     [
-        ('[[collectivite]]\nname = "A"\nsiren = "212801345"\ndepartement = "028"', "siren", "entry 1 (A)"),
-        ('[[collectivite]]\nname = "A"\nsiren = "212801344"\ndepartement = "020"', "departement", "entry 1 (A)"),
-        ('[[collectivite]]\nname = "A"\nsiren = "212801344"\ndepartement = "028"\ncolour = "red"', "colour", "entry 1"),
-        ('[[collectivite]]\nname = "A"\nsiren = "212801344"\ndepartement = "028"\nemails = ["bad"]', "emails", "entry 1"),
-        ('[[collectivite]]\nname = "A"\nsiren = "212801344"\ndepartement = "028"\n[[collectivite]]\nname = "B"\nsiren = "212801344"\ndepartement = "028"', "siren", "entry 2 (B)"),
+        (
+            '[[collectivite]]\nname = "A"\nsiren = "212801345"\ndepartement = "028"',
+            "siren",
+            "entry 1 (A)",
+        ),
+        (
+            '[[collectivite]]\nname = "A"\nsiren = "212801344"\ndepartement = "020"',
+            "departement",
+            "entry 1 (A)",
+        ),
+        (
+            '[[collectivite]]\nname = "A"\nsiren = "212801344"\ndepartement = "028"\ncolour = "red"',
+            "colour",
+            "entry 1",
+        ),
+        (
+            '[[collectivite]]\nname = "A"\nsiren = "212801344"\ndepartement = "028"\nemails = ["bad"]',
+            "emails",
+            "entry 1",
+        ),
+        (
+            '[[collectivite]]\nname = "A"\nsiren = "212801344"\ndepartement = "028"\n[[collectivite]]\nname = "B"\nsiren = "212801344"\ndepartement = "028"',
+            "siren",
+            "entry 2 (B)",
+        ),
         ('[[collectivite]]\nsiren = "212801344"\ndepartement = "028"', "name", "entry 1"),
         ("not toml [", "registry", "TOML"),
         ("title = 'x'", "collectivite", "no [[collectivite]]"),
     ],
 )
-def test_registry_errors_name_file_entry_and_field(tmp_path: Path, body: str, field: str, where: str) -> None:
+def test_registry_errors_name_file_entry_and_field(
+    tmp_path: Path, body: str, field: str, where: str
+) -> None:
     path = _registry(tmp_path, body)
     with pytest.raises(ConfigurationError) as caught:
         load_registry(path)

@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from workflow.errors import InvalidDocument, UnsafeArchive
 
@@ -109,7 +109,7 @@ def write_archive(path: Path, members: Sequence[OutgoingMember], *, mtime: int) 
                     _add_member(tar, member, mtime)
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(temp_name, path)
+        Path(temp_name).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(temp_name).unlink()
@@ -183,7 +183,7 @@ class ReceivedArchive:
                 ) from exc
         try:
             try:
-                tar = tarfile.open(fileobj=stream, mode="r:gz")
+                tar = tarfile.open(fileobj=stream, mode="r:gz")  # noqa: SIM115 - closed below
             except (tarfile.TarError, OSError, EOFError) as exc:
                 raise UnsafeArchive(
                     f"{label} is not a readable .tar.gz archive ({exc})",
@@ -241,7 +241,7 @@ class ReceivedArchive:
                 value=name,
             ) from None
 
-    def _open_member(self, info: tarfile.TarInfo) -> BinaryIO:
+    def _open_member(self, info: tarfile.TarInfo) -> IO[bytes]:
         stream = self._tar.extractfile(info)
         if stream is None:  # pragma: no cover - _checked_members admits regular files only
             raise UnsafeArchive("not a regular file", field="archive", value=info.name)

@@ -65,7 +65,8 @@ def parse_xml(data: bytes, *, source: str = "message") -> etree._Element:
             f"{source} is not well-formed XML: {exc}", field=source, rule="well-formed XML"
         ) from exc
     tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    docinfo = tree.docinfo
+    if getattr(docinfo, "doctype", "") or docinfo.internalDTD is not None:
         raise InvalidMessage(
             f"{source} declares a DOCTYPE; ACTES messages never do and it is refused",
             field=source,

@@ -22,9 +22,11 @@ def main() -> None:
         result = cli.main(prog_name="actes", standalone_mode=False)
     except click.UsageError as error:
         # one line, like our own input errors (the contract: exit 2, field + rule on stderr)
-        hint = f" (see: actes {error.ctx.command_path.partition(' ')[2]} --help)".replace(
-            "  ", " "
-        ) if error.ctx else ""
+        hint = (
+            f" (see: actes {error.ctx.command_path.partition(' ')[2]} --help)".replace("  ", " ")
+            if error.ctx
+            else ""
+        )
         click.echo(f"actes: error: {error.format_message()}{hint}", err=True)
         sys.exit(EXIT_USER_ERROR)
     except click.ClickException as error:
