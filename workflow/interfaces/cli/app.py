@@ -70,4 +70,5 @@ def cli() -> None:
 
 def command(*args: Any, **kwargs: Any) -> Callable[[Callable[..., Any]], click.Command]:
     """Register a sub-command on the root group (used by the command modules)."""
-    return cli.command(*args, **kwargs)
+    decorator: Callable[[Callable[..., Any]], click.Command] = cli.command(*args, **kwargs)
+    return decorator

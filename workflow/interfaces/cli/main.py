@@ -12,6 +12,7 @@ from workflow.interfaces.cli.app import EXIT_USER_ERROR, cli
 # Each module registers its commands on import. One line per command group.
 _COMMAND_MODULES = [
     "workflow.interfaces.cli.protocol_commands",
+    "workflow.interfaces.cli.demo_commands",
 ]
 
 

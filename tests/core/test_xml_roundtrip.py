@@ -1,0 +1,91 @@
+"""Every message round-trips: build → parse → equal; hostile XML is refused."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+
+from tests.strategies import acte_datas, every_message
+from workflow.errors import InvalidMessage, SchemaViolation
+from workflow.protocol import messages as m
+from workflow.protocol import schemas, xml_in, xml_out
+
+
+@pytest.mark.parametrize("message", every_message(), ids=lambda msg: msg.code.value)
+def test_round_trip(message: m.Message) -> None:
+    data = xml_out.to_xml(message)
+    assert data.startswith(b"<?xml version='1.0' encoding='ISO-8859-1'?>")
+    assert xml_in.parse_message(data) == message
+    assert xml_in.message_code_of(data) is message.code
+    assert xml_out.to_xml(message) == data  # deterministic
+    schemas.validate(data)
+
+
+def test_every_message_type_is_covered() -> None:
+    assert {type(msg) for msg in every_message()} == set(m.Message.__args__)  # type: ignore[attr-defined]
+
+
+@given(acte_datas)
+def test_any_act_round_trips(data: m.ActeData) -> None:
+    message = m.Acte(data)
+    raw = xml_out.to_xml(message)
+    assert xml_in.parse_message(raw) == message
+    schemas.validate(raw)
+
+
+def test_non_latin1_text_is_refused_with_the_field() -> None:
+    from tests.strategies import acte_data
+
+    with pytest.raises(InvalidMessage, match="Objet") as caught:
+        xml_out.to_xml(m.Acte(acte_data(objet="Budget ₿")))
+    assert caught.value.rule == "ISO-8859-1 characters"
+
+
+HOSTILE = {
+    "billion laughs": b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><actes:Annulation xmlns:actes="http://www.interieur.gouv.fr/ACTES#v1.1-20040216" actes:IDActe="&b;"/>',
+    "external entity": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
+    "remote DTD": b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "http://127.0.0.1:1/evil.dtd"><x/>',
+}
+
+
+@pytest.mark.parametrize("data", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_xml_is_refused(data: bytes) -> None:
+    with pytest.raises(InvalidMessage, match=r"DOCTYPE|not well-formed"):
+        xml_in.parse_message(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        (
+            b'<actes:Annulation xmlns:actes="http://www.interieur.gouv.fr/ACTES#v1.1-20040216"/>',
+            "Annulation/@IDActe",
+        ),
+        (
+            b'<actes:ARAnnulation xmlns:actes="http://www.interieur.gouv.fr/ACTES#v1.1-20040216" actes:IDActe="x" actes:DateReception="2022-13-01"/>',
+            "ARAnnulation/@DateReception",
+        ),
+        (
+            b'<actes:DefereTA xmlns:actes="http://www.interieur.gouv.fr/ACTES#v1.1-20040216" actes:IDActe="x"><actes:NatureIllegalite>n</actes:NatureIllegalite></actes:DefereTA>',
+            "DefereTA/DateDepot",
+        ),
+        (b"<Acte/>", "message"),
+        (
+            b'<actes:Unknown xmlns:actes="http://www.interieur.gouv.fr/ACTES#v1.1-20040216"/>',
+            "message",
+        ),
+        (b"<unclosed", "message"),
+    ],
+)
+def test_malformed_messages_name_the_element(data: bytes, field: str) -> None:
+    with pytest.raises(InvalidMessage) as caught:
+        xml_in.parse_message(data)
+    assert caught.value.field == field
+
+
+def test_schema_violation_lists_errors() -> None:
+    data = xml_out.to_xml(m.Annulation("not-an-id"))
+    with pytest.raises(SchemaViolation) as caught:
+        schemas.validate(data, source="x.xml")
+    assert caught.value.errors
+    assert "IDActe" in caught.value.errors[0]

@@ -1,0 +1,60 @@
+"""The Celery application: JSON only, late acknowledgement, queues split by kind of work.
+
+The broker only carries "work on act N now"; the store is the source of truth, so a lost
+broker loses no act (the ``sweep_unfinished`` beat task re-enqueues what the store says is
+unfinished). Two brokers are supported:
+
+* Redis by URL (``redis://…``) for real deployments;
+* the embedded default, Kombu's SQLAlchemy transport on a SQLite file in the data directory
+  (``sqla+sqlite:///…``), so that ``actes demo`` runs on a fresh machine with no server. It
+  polls the table once a second: fine for a town hall's volume (tens of acts a day), measured
+  in ``bench/bench_broker.py``; past that, use Redis.
+
+Queues: ``packaging`` (CPU: packaging and signing) apart from ``platform`` (network: submit,
+poll) and ``sweeps`` (beat work), so slow platform calls never starve packaging.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from celery import Celery
+from kombu.entity import Queue
+
+QUEUE_PACKAGING = "packaging"
+QUEUE_PLATFORM = "platform"
+QUEUE_SWEEPS = "sweeps"
+ALL_QUEUES = (QUEUE_PACKAGING, QUEUE_PLATFORM, QUEUE_SWEEPS)
+
+
+def embedded_broker_url(data_dir: Path) -> str:
+    return f"sqla+sqlite:///{(data_dir / 'broker.sqlite3').resolve()}"
+
+
+def create_celery(broker_url: str, *, name: str = "actes") -> Celery:
+    app = Celery(name, broker=broker_url, include=["workers.tasks"])
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,  # results live in the store, not in a result backend
+        task_acks_late=True,  # a worker killed mid-task leaves the message for another
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue=QUEUE_PLATFORM,
+        task_queues=[Queue(name) for name in ALL_QUEUES],  # type: ignore[no-untyped-call]
+        task_routes={
+            "workers.tasks.package_act": {"queue": QUEUE_PACKAGING},
+            "workers.tasks.submit_act": {"queue": QUEUE_PLATFORM},
+            "workers.tasks.poll_platform": {"queue": QUEUE_PLATFORM},
+            "workers.tasks.sweep_unfinished": {"queue": QUEUE_SWEEPS},
+        },
+        broker_connection_retry_on_startup=True,
+        # Redis redelivers unacknowledged messages after this; tasks are short and idempotent
+        broker_transport_options={"visibility_timeout": 3600}
+        if broker_url.startswith("redis")
+        else {},
+        enable_utc=True,
+        timezone="Europe/Paris",
+    )
+    return app

@@ -1,0 +1,37 @@
+"""The project's own XSDs (``schemas/``, shipped as ``workflow.schemas``), loaded once.
+
+The schema files import each other by relative path; the parser used to load them resolves
+no network location, so validation never leaves the machine.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from lxml import etree
+
+from workflow.errors import SchemaViolation
+from workflow.protocol.xmlsafe import parse_xml
+
+
+@functools.cache
+def _schema() -> etree.XMLSchema:
+    with resources.as_file(resources.files("workflow.schemas") / "actes.xsd") as path:
+        parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+        return etree.XMLSchema(etree.parse(str(path), parser=parser))
+
+
+def validate(data: bytes, *, source: str = "message") -> None:
+    """Validate one message against our schema; :class:`SchemaViolation` lists each error."""
+    root = parse_xml(data, source=source)
+    schema = _schema()
+    if schema.validate(root):
+        return
+    errors = [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+    raise SchemaViolation(
+        f"{source} does not validate against the ACTES schema: {errors[0]}",
+        field=source,
+        rule="schemas/actes.xsd",
+        errors=errors,
+    )
