@@ -13,6 +13,7 @@ from workflow.interfaces.cli.app import EXIT_USER_ERROR, cli
 _COMMAND_MODULES = [
     "workflow.interfaces.cli.protocol_commands",
     "workflow.interfaces.cli.demo_commands",
+    "workflow.interfaces.cli.signing_commands",
 ]
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from workflow.adapters.pki import read_passphrase_file
+from workflow.adapters.software_signer import load_signer
 from workflow.collectivite import Collectivite, load_registry
 from workflow.errors import InvalidInput
 from workflow.identifiers import (
@@ -24,6 +26,7 @@ from workflow.interfaces.cli.values import parse_date, to_jsonable
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.protocol.inspection import inspect_file
 from workflow.protocol.naming import parse_envelope_name
+from workflow.signing import Secret, Signer
 
 
 def _collectivite_from_options(
@@ -170,6 +173,17 @@ def _next_serial(out_dir: Path, appli: str, siren: str, day: dt.date) -> int:
     "--generated-on",
     help="Day of generation (YYYY-MM-DD; default today). Makes archives reproducible.",
 )
+@click.option("--sign", is_flag=True, help="Sign every document (detached CMS) with --pkcs12.")
+@click.option(
+    "--pkcs12",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The collectivité's PKCS#12 certificate.",
+)
+@click.option(
+    "--passphrase-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File whose first line is the PKCS#12 passphrase.",
+)
 @click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), required=True)
 @click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object describing the archive."
@@ -198,6 +212,9 @@ def package_command(
     appli: str,
     serial: int | None,
     generated_on: str | None,
+    sign: bool,
+    pkcs12: Path | None,
+    passphrase_file: Path | None,
     out_dir: Path,
     as_json: bool,
 ) -> None:
@@ -255,7 +272,7 @@ def package_command(
         appli=appli,
         profile=number_profile,
     )
-    package = package_act(act, out_dir, options)
+    package = package_act(act, out_dir, options, signer=_signer(sign, pkcs12, passphrase_file))
     warnings.extend(package.signer_warnings)
     if as_json:
         data = package.as_dict()
@@ -274,6 +291,17 @@ def package_command(
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(str(package.archive.path))
+
+
+def _signer(sign: bool, pkcs12: Path | None, passphrase_file: Path | None) -> Signer | None:
+    if not sign:
+        return None
+    if pkcs12 is None:
+        raise InvalidInput(
+            "--sign needs --pkcs12 FILE", field="pkcs12", rule="required with --sign"
+        )
+    passphrase = Secret(read_passphrase_file(passphrase_file)) if passphrase_file else None
+    return load_signer(pkcs12, passphrase)
 
 
 @command("inspect")
