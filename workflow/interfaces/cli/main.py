@@ -14,6 +14,7 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.protocol_commands",
     "workflow.interfaces.cli.demo_commands",
     "workflow.interfaces.cli.signing_commands",
+    "workflow.interfaces.cli.platform_commands",
 ]
 
 

@@ -1,0 +1,332 @@
+"""Client ↔ simulator over real HTTPS with client certificates (issue 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from workflow.adapters.pki import DevPki, create_dev_pki
+from workflow.adapters.platform_http import HttpPlatform
+from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
+from workflow.adapters.simulator.state import Delays
+from workflow.collectivite import Collectivite
+from workflow.errors import Rejected, TransientError
+from workflow.identifiers import ActNature, Classification, NumeroInterne
+from workflow.interfaces.cli.supervisor import free_port
+from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
+from workflow.platform import PlatformConfig, PlatformStatus
+from workflow.protocol import messages as m
+from workflow.protocol import xml_in
+from workflow.protocol.archive import ReceivedArchive
+
+DREUX = Collectivite.from_mapping(
+    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
+)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
+    return create_dev_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def simulator(pki: DevPki, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    options = SimulatorOptions(
+        port=port,
+        state_file=tmp_path / "sim.sqlite3",
+        tls_dir=pki.directory,
+        delays=Delays(5, 5, 5),
+    )
+    with BackgroundSimulator(options):
+        yield f"https://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def client(simulator: str, pki: DevPki) -> Iterator[HttpPlatform]:
+    config = PlatformConfig(
+        base_url=simulator,
+        ca_file=pki.ca_cert,
+        client_cert=pki.client_cert,
+        client_key=pki.client_key,
+        read_timeout=10,
+    )
+    with HttpPlatform(config) as platform:
+        yield platform
+
+
+def control(client: HttpPlatform, path: str, body: dict[str, object]) -> dict[str, object]:
+    config = client.config
+    response = requests.post(
+        config.base_url + path,
+        json=body,
+        timeout=10,
+        verify=str(config.ca_file),
+        cert=(str(config.client_cert), str(config.client_key)),
+    )
+    response.raise_for_status()
+    result: dict[str, object] = response.json()
+    return result
+
+
+def _archive(
+    tmp_path: Path,
+    pdf_factory: Callable[..., Path],
+    number: str,
+    *,
+    day: dt.date | None = None,
+    trigramme: str = "SLO",
+) -> Path:
+    day = day or dt.date.today() - dt.timedelta(days=1)
+    act = ActInput(
+        DREUX,
+        NumeroInterne.parse(number),
+        day,
+        ActNature.DE,
+        Classification.parse("8.1"),
+        dt.date(2019, 3, 1),
+        "Objet de test",
+        DocumentInput(pdf_factory()),
+    )
+    return package_act(
+        act,
+        tmp_path / number,
+        PackagingOptions(generated_on=max(day, dt.date.today()), trigramme=trigramme),
+    ).archive.path
+
+
+def test_connection_and_authentication(client: HttpPlatform, simulator: str, pki: DevPki) -> None:
+    assert client.test_connection()
+    assert (
+        requests.get(
+            simulator + "/api/test-connexion.php",
+            verify=str(pki.ca_cert),
+            timeout=5,
+            cert=(str(pki.client_cert), str(pki.client_key)),
+        ).text
+        == "OK"
+    )
+    with (
+        HttpPlatform(PlatformConfig(base_url=simulator, ca_file=pki.ca_cert)) as anonymous,
+        pytest.raises(TransientError),
+    ):
+        anonymous.test_connection()  # no client certificate: the TLS handshake is refused
+    untrusting = PlatformConfig(
+        base_url=simulator, client_cert=pki.client_cert, client_key=pki.client_key
+    )
+    with HttpPlatform(untrusting) as platform, pytest.raises(TransientError):
+        platform.test_connection()  # verification is always on: the test CA is not trusted
+
+
+def test_act_goes_to_acknowledgement(
+    client: HttpPlatform, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    result = client.submit_archive(_archive(tmp_path, pdf_factory, "A1"))
+    assert result.attempt.http_status == 200
+    assert client.get_status(result.transaction_id).status is PlatformStatus.POSTE
+    control(client, "/control/advance", {"seconds": 6})
+    assert (
+        client.get_status(result.transaction_id).status is PlatformStatus.EN_ATTENTE_DE_TRANSMISSION
+    )
+    control(client, "/control/advance", {"seconds": 5})
+    assert client.get_status(result.transaction_id).status is PlatformStatus.TRANSMIS
+    assert [t.number for t in client.list_transactions(PlatformStatus.TRANSMIS)] == ["A1"]
+    control(client, "/control/advance", {"seconds": 5})
+    report = client.get_status(result.transaction_id)
+    assert report.status is PlatformStatus.ACQUITTEMENT_RECU
+    assert report.message_xml is not None
+    ar = xml_in.parse_message(report.message_xml)
+    assert isinstance(ar, m.ARActe)
+    assert ar.id_acte.startswith("028-212801344-") and ar.id_acte.endswith("-A1-DE")
+    assert ar.acte_recu is not None and ar.acte_recu.numero == "A1"
+
+
+def test_platform_refusals_are_verbatim(
+    client: HttpPlatform, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    client.submit_archive(_archive(tmp_path, pdf_factory, "D1"))
+    with pytest.raises(Rejected, match="même numéro interne"):
+        client.submit_archive(_archive(tmp_path / "again", pdf_factory, "D1"))
+    with pytest.raises(Rejected, match="trigramme"):
+        client.submit_archive(_archive(tmp_path, pdf_factory, "T1", trigramme="XYZ"))
+    with pytest.raises(Rejected, match="futur"):
+        client.submit_archive(
+            _archive(tmp_path, pdf_factory, "F1", day=dt.date.today() + dt.timedelta(days=3))
+        )
+    broken = tmp_path / "SLO-EACT--212801344--20240101-1.tar.gz"
+    broken.write_bytes(b"not gzip")
+    with pytest.raises(Rejected, match="Enveloppe invalide"):
+        client.submit_archive(broken)
+
+
+def test_anomaly_for_refused_acts(
+    client: HttpPlatform, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    control(
+        client,
+        "/control/refuse",
+        {"number": "R1", "nature": "042", "detail": "Classification inconnue"},
+    )
+    result = client.submit_archive(_archive(tmp_path, pdf_factory, "R1"))
+    control(client, "/control/advance", {"seconds": 20})
+    report = client.get_status(result.transaction_id)
+    assert report.status is PlatformStatus.ERREUR
+    assert report.error_text is not None and "042" in report.error_text
+
+
+def test_prefecture_letters_and_cancellation(
+    client: HttpPlatform, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    act = client.submit_archive(_archive(tmp_path, pdf_factory, "L1")).transaction_id
+    control(client, "/control/advance", {"seconds": 20})
+    assert client.get_status(act).status is PlatformStatus.ACQUITTEMENT_RECU
+    for code in ("2-1", "3-1", "4-1", "5-1"):
+        control(
+            client,
+            "/control/letter",
+            {"transaction_id": int(act), "code": code, "text": f"lettre {code}"},
+        )
+    control(client, "/control/advance", {"seconds": 1})
+    documents = client.list_prefecture_documents()
+    assert sorted(d.type for d in documents) == [2, 3, 4, 5]
+    kinds = set()
+    for document in documents:
+        archive = client.download_message_archive(document.id)
+        with ReceivedArchive.open(archive) as received:
+            message_name = next(
+                n for n in received.names() if n.endswith("_0.xml") and not n.startswith("TACT")
+            )
+            kinds.add(type(xml_in.parse_message(received.read(message_name))))
+        client.mark_document_read(document.id)
+    assert kinds == {
+        m.CourrierSimple,
+        m.DemandePieceComplementaire,
+        m.LettreObservations,
+        m.DefereTA,
+    }
+    assert client.list_prefecture_documents() == []
+    cancellation = client.cancel(act)
+    with pytest.raises(Rejected, match="déjà en cours"):
+        client.cancel(act)
+    control(client, "/control/advance", {"seconds": 10})
+    assert client.get_status(act).status is PlatformStatus.ANNULE
+    ar = client.get_status(cancellation)
+    assert ar.status is PlatformStatus.ACQUITTEMENT_RECU and ar.message_xml is not None
+    assert isinstance(xml_in.parse_message(ar.message_xml), m.ARAnnulation)
+
+
+def test_faults(client: HttpPlatform, tmp_path: Path, pdf_factory: Callable[..., Path]) -> None:
+    control(client, "/control/faults", {"error_rate": 1.0})
+    with pytest.raises(TransientError, match="503"):
+        client.test_connection()
+    control(client, "/control/faults", {"reset_rate": 1.0})
+    with pytest.raises(TransientError):
+        client.test_connection()
+    control(client, "/control/faults", {"latency_ms": 300})
+    assert client.test_connection()
+    assert client.attempts[-1].duration_ms >= 300
+    control(client, "/control/faults", {"lost_reply_rate": 1.0})
+    archive = _archive(tmp_path, pdf_factory, "LOST1")
+    with pytest.raises(TransientError, match="504"):
+        client.submit_archive(archive)
+    control(client, "/control/faults", {})
+    existing = client.find_existing("LOST1")  # the act was stored: do not send it again
+    assert existing is not None
+    with pytest.raises(Rejected, match="même numéro"):
+        client.submit_archive(archive)  # and the platform itself refuses a duplicate
+
+
+def test_paging_and_classification(
+    client: HttpPlatform, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    for index in range(5):
+        client.submit_archive(_archive(tmp_path, pdf_factory, f"P{index}"))
+    first = client.list_transactions(PlatformStatus.POSTE, offset=0, limit=2)
+    assert [t.number for t in first] == ["P0", "P1"]
+    assert [t.number for t in client.iter_transactions(PlatformStatus.POSTE, page=2)] == [
+        f"P{i}" for i in range(5)
+    ]
+    classification = xml_in.parse_message(client.fetch_classification())
+    assert isinstance(classification, m.RetourClassification)
+    assert classification.flatten()["8.1"] == "Enseignement"
+
+
+def test_state_survives_a_restart(
+    pki: DevPki, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    state = tmp_path / "persist.sqlite3"
+    port = free_port()
+    options = SimulatorOptions(port=port, state_file=state, tls_dir=pki.directory)
+    config = PlatformConfig(
+        base_url=f"https://127.0.0.1:{port}",
+        ca_file=pki.ca_cert,
+        client_cert=pki.client_cert,
+        client_key=pki.client_key,
+    )
+    with BackgroundSimulator(options), HttpPlatform(config) as platform:
+        transaction = platform.submit_archive(_archive(tmp_path, pdf_factory, "K1")).transaction_id
+    with BackgroundSimulator(options), HttpPlatform(config) as platform:
+        assert platform.get_status(transaction).status in {
+            PlatformStatus.POSTE,
+            PlatformStatus.EN_ATTENTE_DE_TRANSMISSION,
+        }
+
+
+def test_cli_simulator_send_and_status(tmp_path: Path, pdf_factory: Callable[..., Path]) -> None:
+    """The README's path: start `actes simulator --http`, `actes send`, `actes platform-status`."""
+    import subprocess
+    import sys
+
+    from workflow.interfaces.cli.supervisor import Supervisor, actes_argv, port_open, wait_until
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    archive = _archive(tmp_path, pdf_factory, "CLI1")
+    with Supervisor(tmp_path / "logs") as supervisor:
+        supervisor.start(
+            "simulator",
+            actes_argv(
+                "simulator",
+                "--http",
+                "--port",
+                str(port),
+                "--state",
+                str(tmp_path / "s.sqlite3"),
+                "--delay",
+                "0.2",
+            ),
+        )
+        wait_until(lambda: port_open(port), timeout=20, what="simulator", supervisor=supervisor)
+
+        def run(*a):
+            return subprocess.run(
+                [sys.executable, "-m", "workflow.interfaces.cli.main", *a],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=60,
+            )
+
+        sent = run("send", str(archive), "--platform", url, "--json")
+        assert sent.returncode == 0, sent.stderr
+        transaction = json.loads(sent.stdout)["transaction_id"]
+        again = run("send", str(archive), "--platform", url)
+        assert again.returncode == 2
+        assert "même numéro" in again.stderr
+
+        def acknowledged() -> bool:
+            status = run(
+                "platform-status", "--transaction", transaction, "--platform", url, "--json"
+            )
+            return json.loads(status.stdout)["status"] == 4
+
+        wait_until(acknowledged, timeout=20, what="acknowledgement")
+        status = json.loads(
+            run("platform-status", "--transaction", transaction, "--platform", url, "--json").stdout
+        )
+        assert "ARActe" in status["message_xml"]

@@ -1,0 +1,262 @@
+"""The simulator's HTTP application: S²LOW's endpoints (PROTOCOL.md §6.3) and a control API.
+
+Replies follow S²LOW: ``api=1`` text ``OK``/``KO`` in ISO-8859-1, JSON for the ``api/``
+listings. Faults (5xx, latency, lost replies, resets) are injected before or after the work
+as configured through ``/control/faults``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from workflow.adapters.simulator.state import Faults
+from workflow.adapters.simulator.world import Refused, World
+from workflow.protocol import xml_out
+from workflow.protocol.nomenclature import NATIONAL_VERSION, national_classification
+
+_ACTES = "/modules/actes"
+
+
+def _text(body: str, status: int = 200) -> Response:
+    return PlainTextResponse(
+        body.encode("iso-8859-1", errors="replace"),
+        status_code=status,
+        media_type="text/plain; charset=ISO-8859-1",
+    )
+
+
+def _ko(message: str) -> Response:
+    return _text(f"KO\n{message}")
+
+
+class _Reset(Exception):
+    """Raised to drop the connection without an answer."""
+
+
+def create_app(world: World, *, seed: int | None = None) -> FastAPI:
+    app = FastAPI(title="actes-workflow platform simulator", docs_url=None, redoc_url=None)
+    state = world.state
+    chance = random.Random(seed)  # noqa: S311 - fault injection, not cryptography
+
+    async def faults_before() -> Response | None:
+        faults = state.faults()
+        if faults.latency_ms:
+            await asyncio.sleep(faults.latency_ms / 1000)
+        if faults.reset_rate and chance.random() < faults.reset_rate:
+            raise _Reset
+        if faults.error_rate and chance.random() < faults.error_rate:
+            return _text("Service temporairement indisponible", 503)
+        return None
+
+    def reply_lost() -> bool:
+        rate = state.faults().lost_reply_rate
+        return bool(rate) and chance.random() < rate
+
+    @app.middleware("http")
+    async def inject(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.url.path.startswith("/control"):
+            return await call_next(request)
+        early = await faults_before()
+        if early is not None:
+            return early
+        world.advance()
+        return await call_next(request)
+
+    @app.exception_handler(_Reset)
+    async def reset(request: Request, exc: _Reset) -> Response:
+        # closing the transport is what a reset looks like to the client
+        transport = request.scope.get("transport") or getattr(request, "_transport", None)
+        if transport is not None:
+            transport.abort()
+        return Response(status_code=499)
+
+    @app.get("/api/test-connexion.php")
+    async def test_connexion() -> Response:
+        return _text("OK")
+
+    @app.post(f"{_ACTES}/actes_transac_submit.php")
+    async def submit(request: Request) -> Response:
+        async with request.form() as form:
+            upload = form.get("enveloppe")
+            if upload is None or isinstance(upload, str):
+                return _ko("Aucune enveloppe n'a été postée")
+            data = await upload.read()
+            name = upload.filename or ""
+        try:
+            accepted = world.submit_archive(name, data)
+        except Refused as exc:
+            return _ko(exc.message)
+        if reply_lost():
+            return _text("Gateway Timeout", 504)  # stored, but the client never learns its id
+        return _text(f"OK\n1\n{accepted.transaction_id}")
+
+    @app.post(f"{_ACTES}/actes_transac_create.php")
+    async def create(request: Request) -> Response:
+        return _ko("Mode formulaire non simulé : utilisez actes_transac_submit.php (archive)")
+
+    @app.get(f"{_ACTES}/actes_transac_get_status.php")
+    async def get_status(transaction: str = "", unique_id: str = "") -> Response:
+        rows = (
+            state.query("SELECT * FROM transactions WHERE id = ?", transaction)
+            if transaction
+            else state.query("SELECT * FROM transactions WHERE id_acte = ? AND type = 1", unique_id)
+        )
+        if not rows:
+            return _ko("Numéro de transaction invalide.")
+        row = rows[0]
+        body = f"OK\n{row['status']}\n"
+        if row["status"] == -1:
+            body += (row["error"] or "") + "\n"
+            if row["message_xml"]:
+                body += bytes(row["message_xml"]).decode("iso-8859-1")
+        elif row["message_xml"]:
+            body += bytes(row["message_xml"]).decode("iso-8859-1")
+        return _text(body)
+
+    @app.get(f"{_ACTES}/api/list_actes.php")
+    async def list_actes(status_id: int, offset: int = 0, limit: int = 100) -> Response:
+        rows = state.query(
+            "SELECT id, subject, number, decision_date, nature, classification FROM transactions"
+            " WHERE type = 1 AND status = ? ORDER BY id LIMIT ? OFFSET ?",
+            status_id,
+            min(limit, 1000),
+            offset,
+        )
+        transactions = [
+            {
+                "id": r["id"],
+                "subject": r["subject"],
+                "number": r["number"],
+                "date": r["decision_date"],
+                "nature_descr": r["nature"],
+                "classification": r["classification"],
+                "type": 1,
+            }
+            for r in rows
+        ]
+        return JSONResponse(
+            {
+                "status_id": status_id,
+                "authority_id": 1,
+                "offset": offset,
+                "limit": limit,
+                "transactions": transactions,
+            }
+        )
+
+    @app.get(f"{_ACTES}/api/list_document_prefecture.php")
+    async def list_documents() -> Response:
+        rows = state.query(
+            "SELECT id, type, related_id, number, id_acte, status FROM transactions"
+            " WHERE type IN (2, 3, 4, 5) AND read = 0 ORDER BY id"
+        )
+        return JSONResponse(
+            [
+                {
+                    "id": r["id"],
+                    "type": r["type"],
+                    "related_transaction_id": r["related_id"],
+                    "number": r["number"],
+                    "unique_id": r["id_acte"],
+                    "last_status_id": r["status"],
+                }
+                for r in rows
+            ]
+        )
+
+    @app.get(f"{_ACTES}/api/document_prefecture_mark_as_read.php")
+    async def mark_read(transaction_id: int) -> Response:
+        with state.transaction() as db:
+            db.execute(
+                "UPDATE transactions SET read = 1 WHERE id = ? AND type IN (2, 3, 4, 5)",
+                (transaction_id,),
+            )
+        return JSONResponse({"result": "ok"})
+
+    @app.get(f"{_ACTES}/actes_transac_get_document.php")
+    async def get_document(id: int) -> Response:
+        rows = state.query("SELECT * FROM transactions WHERE id = ?", id)
+        if not rows:
+            return _ko("Numéro de transaction invalide.")
+        row = rows[0]
+        if row["type"] == 1:
+            related = state.query(
+                "SELECT id, type, status FROM transactions WHERE related_id = ?", id
+            )
+            return _text("\n".join(f"{r['type']}-{r['status']}-{r['id']}" for r in related))
+        return Response(bytes(row["message_archive"] or b""), media_type="application/x-gzip")
+
+    @app.post(f"{_ACTES}/actes_transac_cancel.php")
+    async def cancel(request: Request) -> Response:
+        async with request.form() as form:
+            raw_id = str(form.get("id", "0"))
+        try:
+            new_id = world.cancel(int(raw_id) if raw_id.isdigit() else 0)
+        except Refused as exc:
+            return _ko(exc.message)
+        return _text(f"OK\n{new_id}")
+
+    @app.get(f"{_ACTES}/actes_classification_fetch.php")
+    async def classification() -> Response:
+        xml = xml_out.to_xml(national_classification(NATIONAL_VERSION))
+        return Response(xml, media_type="text/xml; charset=ISO-8859-1")
+
+    # ------------------------------------------------------------------ control API
+
+    @app.post("/control/refuse")
+    async def control_refuse(request: Request) -> Response:
+        body = await request.json()
+        state.refuse(
+            str(body.get("number", "*")),
+            str(body.get("nature", "042")),
+            str(body.get("detail", "Acte refusé")),
+        )
+        return JSONResponse({"result": "ok"})
+
+    @app.post("/control/letter")
+    async def control_letter(request: Request) -> Response:
+        body = await request.json()
+        rows = state.query(
+            "SELECT id, status FROM transactions WHERE type = 1 AND (id = ? OR id_acte = ?)",
+            body.get("transaction_id", -1),
+            body.get("id_acte", ""),
+        )
+        if not rows or rows[0]["status"] != 4:
+            return JSONResponse({"error": "no acknowledged act with that id"}, status_code=404)
+        letter = state.schedule_letter(
+            rows[0]["id"],
+            str(body["code"]),
+            float(body.get("after_seconds", 0)),
+            str(body.get("text", "")),
+        )
+        return JSONResponse({"letter": letter})
+
+    @app.post("/control/faults")
+    async def control_faults(request: Request) -> Response:
+        state.set_faults(Faults(**await request.json()))
+        return JSONResponse({"result": "ok"})
+
+    @app.post("/control/advance")
+    async def control_advance(request: Request) -> Response:
+        state.advance_clock(float((await request.json()).get("seconds", 0)))
+        world.advance()
+        return JSONResponse({"now": state.now()})
+
+    @app.get("/control/state")
+    async def control_state() -> Response:
+        rows = state.query(
+            "SELECT type, status, COUNT(*) AS n FROM transactions GROUP BY type, status"
+        )
+        return JSONResponse(
+            {"counts": [dict(r) for r in rows], "faults": dataclasses.asdict(state.faults())}
+        )
+
+    return app

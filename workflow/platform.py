@@ -1,0 +1,154 @@
+"""The transmission platform port (a "tiers de télétransmission" speaking S²LOW's API).
+
+PROTOCOL.md §6: endpoints, ``api=1`` text replies ``OK``/``KO``, status codes −1…22.
+The HTTP adapter is :mod:`workflow.adapters.platform_http`; the simulator that plays the
+platform and the préfecture is :mod:`workflow.adapters.simulator`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from workflow.signing import Secret
+
+
+class PlatformStatus(enum.IntEnum):
+    """S²LOW transaction status codes (PROTOCOL.md §6.4)."""
+
+    ERREUR = -1
+    ANNULE = 0
+    POSTE = 1
+    EN_ATTENTE_DE_TRANSMISSION = 2
+    TRANSMIS = 3
+    ACQUITTEMENT_RECU = 4
+    VALIDE = 5
+    REFUSE = 6
+    DOCUMENT_RECU = 7
+    ACQUITTEMENT_ENVOYE = 8
+    DOCUMENT_ENVOYE = 9
+    REFUS_D_ENVOI = 10
+    ACQUITTEMENT_DE_DOCUMENT_RECU = 11
+    ENVOYE_AU_SAE = 12
+    ARCHIVE_PAR_LE_SAE = 13
+    ERREUR_ARCHIVAGE = 14
+    RECU_PAR_LE_SAE = 15
+    DETRUITE = 16
+    EN_ATTENTE_D_ETRE_POSTEE = 17
+    EN_ATTENTE_D_ETRE_SIGNE = 18
+    EN_ATTENTE_DE_TRANSMISSION_AU_SAE = 19
+    ERREUR_ENVOI_SAE = 20
+    DOCUMENT_RECU_PAS_D_AR = 21
+    IMPOSSIBLE_D_ENVOYER_AU_SAE = 22
+
+
+class SubmitMode(enum.Enum):
+    ARCHIVE = "archive"  # actes_transac_submit.php: the archive we built, byte for byte
+    FORM = "form"  # actes_transac_create.php: metadata + files, the platform builds the archive
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformConfig:
+    """How to reach one platform. TLS verification is always on (``ca_file`` may be set)."""
+
+    base_url: str
+    mode: SubmitMode = SubmitMode.ARCHIVE
+    ca_file: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    login: str | None = None
+    password: Secret | None = None
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One HTTP exchange, as the audit trail records it (STYLE.md #7)."""
+
+    endpoint: str
+    duration_ms: int
+    http_status: int | None
+    excerpt: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    transaction_id: str
+    attempt: Attempt
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    transaction_id: str
+    status: PlatformStatus
+    message_xml: bytes | None = None  # the ARActe on status 4
+    error_text: str | None = None  # the platform's text on status −1
+    attempt: Attempt | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ListedTransaction:
+    id: str
+    number: str
+    subject: str
+    date: str
+    status: PlatformStatus
+
+
+@dataclass(frozen=True, slots=True)
+class PrefectureDocument:
+    """An unread préfecture message (2-1, 3-1, 4-1, 5-1) listed by the platform."""
+
+    id: str
+    type: int
+    related_transaction_id: str
+    number: str
+    unique_id: str | None
+    last_status_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FormSubmission:
+    """What form mode posts (``actes_transac_create.php``)."""
+
+    nature_code: int
+    classification: tuple[int, ...]
+    number: str
+    decision_date: str
+    subject: str
+    document: Path
+    document_typology: str
+    annexes: tuple[tuple[Path, str], ...] = ()
+    document_signature: bytes | None = None
+    annexe_signatures: tuple[bytes | None, ...] = field(default_factory=tuple)
+    document_papier: bool = False
+
+
+class TransmissionPlatform(Protocol):
+    def test_connection(self) -> bool: ...
+
+    def submit_archive(self, archive: Path) -> SubmitResult: ...
+
+    def submit_form(self, form: FormSubmission) -> SubmitResult: ...
+
+    def get_status(self, transaction_id: str) -> StatusReport: ...
+
+    def list_transactions(
+        self, status: PlatformStatus, *, offset: int = 0, limit: int = 100
+    ) -> list[ListedTransaction]: ...
+
+    def find_existing(self, number: str) -> ListedTransaction | None: ...
+
+    def list_prefecture_documents(self) -> list[PrefectureDocument]: ...
+
+    def mark_document_read(self, transaction_id: str) -> None: ...
+
+    def download_message_archive(self, transaction_id: str) -> bytes: ...
+
+    def cancel(self, transaction_id: str) -> str: ...
+
+    def fetch_classification(self) -> bytes: ...
