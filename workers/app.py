@@ -31,7 +31,13 @@ def embedded_broker_url(data_dir: Path) -> str:
     return f"sqla+sqlite:///{(data_dir / 'broker.sqlite3').resolve()}"
 
 
-def create_celery(broker_url: str, *, name: str = "actes") -> Celery:
+def create_celery(
+    broker_url: str,
+    *,
+    name: str = "actes",
+    poll_seconds: float = 60.0,
+    sweep_seconds: float = 300.0,
+) -> Celery:
     app = Celery(name, broker=broker_url, include=["workers.tasks"])
     app.conf.update(
         task_serializer="json",
@@ -56,5 +62,24 @@ def create_celery(broker_url: str, *, name: str = "actes") -> Celery:
         else {},
         enable_utc=True,
         timezone="Europe/Paris",
+        beat_schedule={
+            "poll-platform": {"task": "workers.tasks.poll_platform", "schedule": poll_seconds},
+            "sweep-unfinished": {
+                "task": "workers.tasks.sweep_unfinished",
+                "schedule": sweep_seconds,
+                "kwargs": {"idle_seconds": sweep_seconds},
+            },
+        },
     )
     return app
+
+
+def app_from_environment() -> Celery:
+    """The app for ``celery -A workers.app`` and ``actes worker``/``actes beat``."""
+    from workflow.settings import Settings
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return create_celery(
+        settings.broker, poll_seconds=settings.poll_seconds, sweep_seconds=settings.sweep_seconds
+    )

@@ -15,6 +15,7 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.demo_commands",
     "workflow.interfaces.cli.signing_commands",
     "workflow.interfaces.cli.platform_commands",
+    "workflow.interfaces.cli.engine_commands",
 ]
 
 

@@ -1,0 +1,164 @@
+"""The store on SQLite and PostgreSQL: migrations, idempotency, transitions, exactly-once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from workflow.adapters.store.engine import make_engine, upgrade_to_head
+from workflow.adapters.store.repository import SqlStore
+from workflow.collectivite import Collectivite
+from workflow.errors import AlreadyExists, Conflict, IllegalTransition, NotFound
+from workflow.lifecycle import ActState
+from workflow.platform import Attempt
+from workflow.store import NewAct
+
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
+DREUX = Collectivite.from_mapping(
+    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
+)
+OTHER = Collectivite.from_mapping(
+    {"name": "Autre", "siren": "214502494", "departement": "045", "emails": ["a@autre.fr"]}
+)
+
+
+@pytest.fixture
+def store(database_url: str, tmp_path: Path) -> Iterator[SqlStore]:
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    store = SqlStore(engine, tmp_path / "files")
+    store.add_collectivite(DREUX)
+    store.add_collectivite(OTHER)
+    yield store
+    store.close()
+
+
+def _new(pdf: Path, key: str = "k1", numero: str = "N1", siren: str = "212801344") -> NewAct:
+    return NewAct(
+        siren,
+        key,
+        numero,
+        numero,
+        dt.date(2026, 11, 20),
+        "DE",
+        "8.1",
+        dt.date(2019, 3, 1),
+        "Objet",
+        ((pdf, None),),
+    )
+
+
+def test_migrations_reach_head(database_url: str) -> None:
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    upgrade_to_head(engine)  # idempotent
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {
+        "collectivites",
+        "acts",
+        "documents",
+        "act_documents",
+        "packages",
+        "transactions",
+        "attempts",
+        "messages",
+        "events",
+        "alembic_version",
+    } <= tables
+
+
+def test_create_is_idempotent_and_documents_are_stored_once(
+    store: SqlStore, pdf_factory: Callable[..., Path]
+) -> None:
+    pdf = pdf_factory()
+    first, created = store.create_act(_new(pdf), at=NOW, actor="test")
+    again, created_again = store.create_act(_new(pdf), at=NOW, actor="test")
+    assert created and not created_again
+    assert first.id == again.id
+    second, _ = store.create_act(_new(pdf, key="k2", numero="N2"), at=NOW, actor="test")
+    assert second.documents[0].sha256 == first.documents[0].sha256
+    assert store.document_path(first.documents[0].sha256).read_bytes() == pdf.read_bytes()
+    with pytest.raises(AlreadyExists, match="number N1"):
+        store.create_act(_new(pdf, key="k3", numero="N1"), at=NOW, actor="test")
+
+
+def test_transitions_write_the_audit_trail(
+    store: SqlStore, pdf_factory: Callable[..., Path]
+) -> None:
+    act, _ = store.create_act(_new(pdf_factory()), at=NOW, actor="clerk")
+    store.transition(act.id, ActState.PACKAGED, actor="worker", reason="archive x", at=NOW)
+    with pytest.raises(IllegalTransition):
+        store.transition(act.id, ActState.ACKNOWLEDGED, actor="worker", reason="no", at=NOW)
+    moved = store.transition(act.id, ActState.SUBMITTING, actor="worker", reason="sending", at=NOW)
+    assert moved.state is ActState.SUBMITTING
+    assert [(e.from_state, e.to_state, e.actor) for e in store.events(act.id)] == [
+        (None, "received", "clerk"),
+        ("received", "packaged", "worker"),
+        ("packaged", "submitting", "worker"),
+    ]
+
+
+def test_one_platform_transaction_per_act(
+    store: SqlStore, pdf_factory: Callable[..., Path]
+) -> None:
+    act, _ = store.create_act(_new(pdf_factory()), at=NOW, actor="test")
+    store.record_transaction(act.id, "101", at=NOW)
+    with pytest.raises(AlreadyExists):
+        store.record_transaction(act.id, "102", at=NOW)
+    assert store.get_act(act.id).platform_ref == "101"
+    assert store.acts_by_platform_ref() == {"101": act.id}
+
+
+def test_racing_workers_cannot_both_move_an_act(
+    store: SqlStore, pdf_factory: Callable[..., Path]
+) -> None:
+    act, _ = store.create_act(_new(pdf_factory()), at=NOW, actor="test")
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def move() -> None:
+        barrier.wait()
+        try:
+            store.transition(act.id, ActState.PACKAGED, actor="w", reason="race", at=NOW)
+            results.append("won")
+        except (Conflict, IllegalTransition):
+            results.append("lost")
+
+    threads = [threading.Thread(target=move) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["lost", "lost", "lost", "won"]
+    assert len([e for e in store.events(act.id) if e.to_state == "packaged"]) == 1
+
+
+def test_each_collectivite_sees_only_its_acts(
+    store: SqlStore, pdf_factory: Callable[..., Path]
+) -> None:
+    act, _ = store.create_act(_new(pdf_factory()), at=NOW, actor="test")
+    assert store.get_act(act.id, siren="212801344").id == act.id
+    with pytest.raises(NotFound):
+        store.get_act(act.id, siren="214502494")
+    assert store.list_acts(siren="214502494") == []
+    with pytest.raises(NotFound):
+        store.get_collectivite("000000000")
+
+
+def test_messages_attempts_and_sweep_queries(
+    store: SqlStore, pdf_factory: Callable[..., Path]
+) -> None:
+    act, _ = store.create_act(_new(pdf_factory()), at=NOW, actor="test")
+    assert store.record_message(act.id, "in", "1-2", b"<ar/>", at=NOW)
+    assert not store.record_message(act.id, "in", "1-2", b"<ar/>", at=NOW)
+    store.record_attempt(act.id, Attempt("/x", 12, 200, "OK\n" + "y" * 5000), at=NOW)
+    assert len(store.attempts(act.id)[0].excerpt) == 2048
+    assert [a.id for a in store.acts_needing_work(idle_since=NOW)] == [act.id]
+    assert store.acts_needing_work(idle_since=NOW - dt.timedelta(seconds=1)) == []
+    assert store.next_serial("212801344", dt.date(2026, 11, 23)) == 1

@@ -1,0 +1,92 @@
+"""Thin, idempotent tasks that take ids and call one service each (STYLE.md #5, #6, #8).
+
+Retries follow the error class: transient errors are retried with exponential backoff and
+jitter up to a finite limit, then the act becomes ``failed`` with the reason; rejections are
+recorded by the service and never retried. Beat sweeps poll the platform and re-enqueue what
+the store says is unfinished, so a lost broker loses no act.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any
+
+from celery import Task, shared_task
+from celery.utils.log import get_task_logger
+
+from workflow.adapters.wiring import build_services
+from workflow.errors import TransientError
+from workflow.lifecycle import ActState
+from workflow.services import Services
+from workflow.settings import Settings
+
+log = get_task_logger(__name__)
+
+
+_BUILD_LOCK = threading.Lock()
+
+
+@functools.cache
+def _build() -> Services:
+    return build_services(Settings(), actor="worker")
+
+
+def services() -> Services:
+    """One Services per worker process, built once even when threads race for it."""
+    with _BUILD_LOCK:
+        return _build()
+
+
+@shared_task(name="workers.tasks.package_act", acks_late=True)
+def package_act(act_id: int) -> str:
+    act = services().package(act_id)
+    if act.state is ActState.PACKAGED:
+        submit_act.delay(act_id)
+    return act.state.value
+
+
+class _SubmitTask(Task):  # type: ignore[misc]
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        act_id = args[0] if args else kwargs.get("act_id")
+        if act_id is not None:
+            services().fail(int(act_id), f"transmission failed after retries: {exc}")
+
+
+@shared_task(
+    name="workers.tasks.submit_act",
+    base=_SubmitTask,
+    acks_late=True,
+    autoretry_for=(TransientError,),
+    retry_backoff=2,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def submit_act(act_id: int) -> str:
+    return services().transmit(act_id).state.value
+
+
+@shared_task(name="workers.tasks.poll_platform", acks_late=True)
+def poll_platform() -> dict[str, list[int]]:
+    report = services().poll()
+    return {"acknowledged": list(report.acknowledged), "rejected": list(report.rejected)}
+
+
+@shared_task(name="workers.tasks.sweep_unfinished", acks_late=True)
+def sweep_unfinished(idle_seconds: float = 30.0) -> int:
+    """Re-enqueue unfinished work the store knows about (recovers a flushed broker)."""
+    count = 0
+    for act in services().unfinished(idle_seconds=idle_seconds):
+        if act.state is ActState.RECEIVED:
+            package_act.delay(act.id)
+        elif act.state in {ActState.PACKAGED, ActState.SUBMITTING}:
+            submit_act.delay(act.id)
+        else:
+            continue
+        count += 1
+    if count:
+        log.info("sweep re-enqueued %d acts", count)
+    return count

@@ -1,0 +1,1 @@
+"""The SQLAlchemy store: SQLite by default, PostgreSQL by URL; migrations with Alembic."""

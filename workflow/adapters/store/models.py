@@ -1,0 +1,143 @@
+"""Tables of the store. Every act, state change, message and platform attempt is a row."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CollectiviteRow(Base):
+    __tablename__ = "collectivites"
+    siren: Mapped[str] = mapped_column(String(9), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    departement: Mapped[str] = mapped_column(String(3))
+    arrondissement: Mapped[int] = mapped_column(Integer)
+    nature: Mapped[str] = mapped_column(String(2))
+    emails: Mapped[str] = mapped_column(Text)  # one address per line
+
+
+class DocumentRow(Base):
+    """A document's bytes live in the data directory under their SHA-256: stored once."""
+
+    __tablename__ = "documents"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(8))
+
+
+class ActRow(Base):
+    __tablename__ = "acts"
+    __table_args__ = (
+        UniqueConstraint("siren", "idempotency_key", name="uq_acts_idempotency"),
+        UniqueConstraint("siren", "numero", name="uq_acts_numero"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    siren: Mapped[str] = mapped_column(ForeignKey("collectivites.siren"), index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    numero: Mapped[str] = mapped_column(String(15))
+    numero_printed: Mapped[str] = mapped_column(String(100))
+    act_date: Mapped[dt.date] = mapped_column(Date)
+    nature: Mapped[str] = mapped_column(String(2))
+    classification: Mapped[str] = mapped_column(String(20))
+    classification_date: Mapped[dt.date] = mapped_column(Date)
+    objet: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    state_since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=0)  # optimistic concurrency
+    id_acte: Mapped[str | None] = mapped_column(String(60), index=True)
+    date_reception: Mapped[dt.date | None] = mapped_column(Date)
+    anomaly_nature: Mapped[str | None] = mapped_column(String(20))
+    anomaly_detail: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ActDocumentRow(Base):
+    __tablename__ = "act_documents"
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 = the act, 1… annexes
+    sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    typology: Mapped[str | None] = mapped_column(String(5))
+
+
+class PackageRow(Base):
+    __tablename__ = "packages"
+    __table_args__ = (UniqueConstraint("siren", "day", "serial", name="uq_packages_serial"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id"), index=True)
+    siren: Mapped[str] = mapped_column(String(9))
+    day: Mapped[dt.date] = mapped_column(Date)
+    serial: Mapped[int] = mapped_column(Integer)
+    archive_name: Mapped[str] = mapped_column(String(255))
+    archive_path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TransactionRow(Base):
+    """The platform transaction of an act: at most one per act (the unique constraint)."""
+
+    __tablename__ = "transactions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id"), unique=True)
+    platform_ref: Mapped[str] = mapped_column(String(100), index=True)
+    platform_status: Mapped[int | None] = mapped_column(Integer)
+    recovered: Mapped[int] = mapped_column(Integer, default=0)  # found by number after a lost reply
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AttemptRow(Base):
+    __tablename__ = "attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int | None] = mapped_column(ForeignKey("acts.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    endpoint: Mapped[str] = mapped_column(String(200))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    platform_ref: Mapped[str | None] = mapped_column(String(100))
+    excerpt: Mapped[str] = mapped_column(Text)  # bounded (2 KB) by the adapter
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class MessageRow(Base):
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("act_id", "sha256", name="uq_messages_once"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "out" / "in"
+    code: Mapped[str] = mapped_column(String(20))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EventRow(Base):
+    """The audit trail: who or what moved the act, when, from → to, and why."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(100))
+    event: Mapped[str] = mapped_column(String(50))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text, default="")

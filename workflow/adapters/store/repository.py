@@ -1,0 +1,443 @@
+"""The store adapter: records in, frozen records out; SQLAlchemy errors translated here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.adapters.store.models import (
+    ActDocumentRow,
+    ActRow,
+    AttemptRow,
+    CollectiviteRow,
+    DocumentRow,
+    EventRow,
+    MessageRow,
+    PackageRow,
+    TransactionRow,
+)
+from workflow.collectivite import Collectivite
+from workflow.errors import AlreadyExists, Conflict, NotFound, TransientError
+from workflow.lifecycle import ActState, check_transition
+from workflow.platform import Attempt
+from workflow.protocol.documents import examine
+from workflow.store import ActRecord, DocumentRef, EventRecord, NewAct
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes even for timezone=True columns: they are stored as UTC
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+class SqlStore:
+    def __init__(self, engine: Engine, files_dir: Path) -> None:
+        self.engine = engine
+        self.files_dir = files_dir
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise AlreadyExists(f"already recorded ({exc.orig})", rule="unique") from exc
+        except OperationalError as exc:
+            session.rollback()
+            raise TransientError(
+                f"the database is unavailable ({exc.orig})", field="database"
+            ) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    # ------------------------------------------------------------------ collectivités
+
+    def add_collectivite(self, collectivite: Collectivite) -> None:
+        with self._session() as session:
+            row = session.get(CollectiviteRow, collectivite.siren.value) or CollectiviteRow(
+                siren=collectivite.siren.value
+            )
+            row.name = collectivite.name
+            row.departement = collectivite.departement.value
+            row.arrondissement = collectivite.arrondissement.value
+            row.nature = collectivite.nature.value
+            row.emails = "\n".join(e.value for e in collectivite.emails)
+            session.add(row)
+
+    def get_collectivite(self, siren: str) -> Collectivite:
+        with self._session() as session:
+            row = session.get(CollectiviteRow, siren)
+            if row is None:
+                raise NotFound(f"no collectivité with SIREN {siren}", field="siren", value=siren)
+            return Collectivite.from_mapping(
+                {
+                    "name": row.name,
+                    "siren": row.siren,
+                    "departement": row.departement,
+                    "arrondissement": row.arrondissement,
+                    "nature": row.nature,
+                    "emails": [e for e in row.emails.split("\n") if e],
+                }
+            )
+
+    # ------------------------------------------------------------------ documents
+
+    def document_path(self, sha256: str) -> Path:
+        return self.files_dir / sha256[:2] / sha256
+
+    def store_document(self, path: Path, *, field: str = "document") -> tuple[str, int, str]:
+        """Copy a document into the content-addressed area (once) and record it."""
+        facts = examine(path, field=field)
+        target = self.document_path(facts.sha256)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with (
+                tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as temporary,
+                path.open("rb") as source,
+            ):
+                shutil.copyfileobj(source, temporary)
+            Path(temporary.name).replace(target)
+        with self._session() as session:
+            if session.get(DocumentRow, facts.sha256) is None:
+                session.add(
+                    DocumentRow(sha256=facts.sha256, size=facts.size, kind=facts.kind.value)
+                )
+        return facts.sha256, facts.size, facts.kind.value
+
+    # ------------------------------------------------------------------ acts
+
+    def create_act(self, new: NewAct, *, at: dt.datetime, actor: str) -> tuple[ActRecord, bool]:
+        """Create the act in ``received``; a repeated idempotency key returns the first act."""
+        existing = self._by_key(new.siren, new.idempotency_key)
+        if existing is not None:
+            return existing, False
+        stored = [
+            (self.store_document(path, field="document" if i == 0 else "annexe"), path, typology)
+            for i, (path, typology) in enumerate(new.documents)
+        ]
+        try:
+            with self._session() as session:
+                row = ActRow(
+                    siren=new.siren,
+                    idempotency_key=new.idempotency_key,
+                    numero=new.numero,
+                    numero_printed=new.numero_printed,
+                    act_date=new.act_date,
+                    nature=new.nature,
+                    classification=new.classification,
+                    classification_date=new.classification_date,
+                    objet=new.objet,
+                    state=ActState.RECEIVED.value,
+                    state_since=at,
+                    version=0,
+                    created_at=at,
+                )
+                session.add(row)
+                session.flush()
+                for position, ((sha, _, _), path, typology) in enumerate(stored):
+                    session.add(
+                        ActDocumentRow(
+                            act_id=row.id,
+                            position=position,
+                            sha256=sha,
+                            file_name=path.name,
+                            typology=typology,
+                        )
+                    )
+                session.add(
+                    EventRow(
+                        act_id=row.id,
+                        at=at,
+                        actor=actor,
+                        event="received",
+                        from_state=None,
+                        to_state=ActState.RECEIVED.value,
+                        reason="act received",
+                    )
+                )
+                act_id = row.id
+        except AlreadyExists:
+            again = self._by_key(new.siren, new.idempotency_key)
+            if again is not None:
+                return again, False  # a concurrent post with the same key won the race
+            raise AlreadyExists(
+                f"number {new.numero} is already used by another act of {new.siren}",
+                field="numero",
+                rule="number unique for the collectivité",
+                value=new.numero,
+            ) from None
+        return self.get_act(act_id), True
+
+    def _by_key(self, siren: str, key: str) -> ActRecord | None:
+        with self._session() as session:
+            act_id = session.scalar(
+                select(ActRow.id).where(ActRow.siren == siren, ActRow.idempotency_key == key)
+            )
+        return self.get_act(act_id) if act_id is not None else None
+
+    def get_act(self, act_id: int, *, siren: str | None = None) -> ActRecord:
+        """One act; with ``siren``, only if it belongs to that collectivité (else NotFound)."""
+        with self._session() as session:
+            row = session.get(ActRow, act_id)
+            if row is None or (siren is not None and row.siren != siren):
+                raise NotFound(f"no act {act_id}", field="act", value=act_id)
+            return self._record(session, row)
+
+    def list_acts(
+        self, *, siren: str | None = None, states: Sequence[ActState] | None = None
+    ) -> list[ActRecord]:
+        with self._session() as session:
+            query = select(ActRow).order_by(ActRow.id)
+            if siren is not None:
+                query = query.where(ActRow.siren == siren)
+            if states is not None:
+                query = query.where(ActRow.state.in_([s.value for s in states]))
+            return [self._record(session, row) for row in session.scalars(query)]
+
+    def _record(self, session: Session, row: ActRow) -> ActRecord:
+        documents = session.scalars(
+            select(ActDocumentRow)
+            .where(ActDocumentRow.act_id == row.id)
+            .order_by(ActDocumentRow.position)
+        )
+        ref = session.scalar(
+            select(TransactionRow.platform_ref).where(TransactionRow.act_id == row.id)
+        )
+        return ActRecord(
+            id=row.id,
+            siren=row.siren,
+            numero=row.numero,
+            numero_printed=row.numero_printed,
+            act_date=row.act_date,
+            nature=row.nature,
+            classification=row.classification,
+            classification_date=row.classification_date,
+            objet=row.objet,
+            state=ActState(row.state),
+            state_since=_utc(row.state_since),
+            id_acte=row.id_acte,
+            date_reception=row.date_reception,
+            anomaly_nature=row.anomaly_nature,
+            anomaly_detail=row.anomaly_detail,
+            last_error=row.last_error,
+            platform_ref=ref,
+            documents=tuple(
+                DocumentRef(d.position, d.sha256, d.file_name, d.typology) for d in documents
+            ),
+        )
+
+    def transition(
+        self,
+        act_id: int,
+        target: ActState,
+        *,
+        actor: str,
+        reason: str,
+        at: dt.datetime,
+        **fields: Any,
+    ) -> ActRecord:
+        """Move an act (checked by the lifecycle table) and write the event, atomically.
+
+        Optimistic concurrency: the update only applies to the version read, so two workers
+        cannot both make the same move; the loser gets :class:`Conflict`.
+        """
+        with self._session() as session:
+            row = session.get(ActRow, act_id)
+            if row is None:
+                raise NotFound(f"no act {act_id}", field="act", value=act_id)
+            current = ActState(row.state)
+            event = check_transition(current, target)
+            result = session.execute(
+                update(ActRow)
+                .where(ActRow.id == act_id, ActRow.version == row.version)
+                .values(state=target.value, state_since=at, version=row.version + 1, **fields)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise Conflict(
+                    f"act {act_id} was moved by someone else", field="state", act_id=act_id
+                )
+            session.add(
+                EventRow(
+                    act_id=act_id,
+                    at=at,
+                    actor=actor,
+                    event=event,
+                    from_state=current.value,
+                    to_state=target.value,
+                    reason=reason,
+                )
+            )
+        return self.get_act(act_id)
+
+    def set_error(self, act_id: int, error: str) -> None:
+        with self._session() as session:
+            session.execute(
+                update(ActRow).where(ActRow.id == act_id).values(last_error=error[:2000])
+            )
+
+    def events(self, act_id: int) -> list[EventRecord]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(EventRow).where(EventRow.act_id == act_id).order_by(EventRow.id)
+            )
+            return [
+                EventRecord(_utc(r.at), r.actor, r.event, r.from_state, r.to_state, r.reason)
+                for r in rows
+            ]
+
+    def acts_needing_work(self, *, idle_since: dt.datetime) -> list[ActRecord]:
+        """Unfinished acts untouched since ``idle_since`` (the sweep re-enqueues them)."""
+        from workflow.lifecycle import UNFINISHED
+
+        with self._session() as session:
+            rows = session.scalars(
+                select(ActRow).where(
+                    ActRow.state.in_([s.value for s in UNFINISHED]),
+                    ActRow.state_since <= idle_since,
+                )
+            )
+            return [self._record(session, row) for row in rows]
+
+    # ------------------------------------------------------------------ packages, platform
+
+    def record_package(
+        self,
+        act_id: int,
+        siren: str,
+        day: dt.date,
+        archive_name: str,
+        archive_path: Path,
+        sha256: str,
+        size: int,
+        *,
+        at: dt.datetime,
+    ) -> None:
+        with self._session() as session:
+            serial = int(archive_name.rsplit("-", 1)[1].split(".")[0])
+            session.add(
+                PackageRow(
+                    act_id=act_id,
+                    siren=siren,
+                    day=day,
+                    serial=serial,
+                    archive_name=archive_name,
+                    archive_path=str(archive_path),
+                    sha256=sha256,
+                    size=size,
+                    created_at=at,
+                )
+            )
+
+    def next_serial(self, siren: str, day: dt.date) -> int:
+        with self._session() as session:
+            used = session.scalar(
+                select(func.max(PackageRow.serial)).where(
+                    PackageRow.siren == siren, PackageRow.day == day
+                )
+            )
+            return int(used or 0) + 1
+
+    def latest_package(self, act_id: int) -> Path | None:
+        with self._session() as session:
+            path = session.scalar(
+                select(PackageRow.archive_path)
+                .where(PackageRow.act_id == act_id)
+                .order_by(PackageRow.id.desc())
+            )
+            return Path(path) if path else None
+
+    def record_transaction(
+        self, act_id: int, platform_ref: str, *, at: dt.datetime, recovered: bool = False
+    ) -> None:
+        """The act's one platform transaction; a second one is refused by the database."""
+        with self._session() as session:
+            session.add(
+                TransactionRow(
+                    act_id=act_id,
+                    platform_ref=platform_ref,
+                    recovered=int(recovered),
+                    created_at=at,
+                )
+            )
+
+    def acts_by_platform_ref(self) -> dict[str, int]:
+        with self._session() as session:
+            rows = session.execute(select(TransactionRow.platform_ref, TransactionRow.act_id))
+            return {ref: act_id for ref, act_id in rows}  # noqa: C416 - Result is not a mapping source
+
+    def record_attempt(
+        self,
+        act_id: int | None,
+        attempt: Attempt,
+        *,
+        at: dt.datetime,
+        platform_ref: str | None = None,
+    ) -> None:
+        with self._session() as session:
+            session.add(
+                AttemptRow(
+                    act_id=act_id,
+                    at=at,
+                    endpoint=attempt.endpoint,
+                    duration_ms=attempt.duration_ms,
+                    http_status=attempt.http_status,
+                    platform_ref=platform_ref,
+                    excerpt=attempt.excerpt[:2048],
+                    error=attempt.error,
+                )
+            )
+
+    def attempts(self, act_id: int) -> list[AttemptRow]:
+        with self._session() as session:
+            return list(
+                session.scalars(
+                    select(AttemptRow).where(AttemptRow.act_id == act_id).order_by(AttemptRow.id)
+                )
+            )
+
+    def record_message(
+        self, act_id: int, direction: str, code: str, raw: bytes, *, at: dt.datetime
+    ) -> bool:
+        """Keep a message sent or received (raw bytes + SHA-256), once. True when new."""
+        digest = hashlib.sha256(raw).hexdigest()
+        with self._session() as session:
+            exists = session.scalar(
+                select(MessageRow.id).where(
+                    MessageRow.act_id == act_id, MessageRow.sha256 == digest
+                )
+            )
+            if exists is not None:
+                return False
+            session.add(
+                MessageRow(
+                    act_id=act_id, direction=direction, code=code, raw=raw, sha256=digest, at=at
+                )
+            )
+            return True
+
+    def messages(self, act_id: int) -> list[tuple[str, str, str]]:
+        with self._session() as session:
+            rows = session.execute(
+                select(MessageRow.direction, MessageRow.code, MessageRow.sha256)
+                .where(MessageRow.act_id == act_id)
+                .order_by(MessageRow.id)
+            )
+            return [(d, c, s) for d, c, s in rows]

@@ -1,0 +1,64 @@
+"""Build the services from the settings: the one place where adapters meet the core."""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+from workflow.adapters.pki import read_passphrase_file
+from workflow.adapters.platform_http import HttpPlatform
+from workflow.adapters.software_signer import load_signer
+from workflow.adapters.store.engine import make_engine, upgrade_to_head
+from workflow.adapters.store.repository import SqlStore
+from workflow.platform import PlatformConfig
+from workflow.services import Services
+from workflow.settings import Settings
+from workflow.signing import Secret
+
+_MIGRATION_LOCK = threading.Lock()
+
+
+@functools.cache
+def _migrated(url: str) -> bool:
+    with _MIGRATION_LOCK:  # Alembic's context is global: one migration at a time per process
+        upgrade_to_head(make_engine(url))
+    return True
+
+
+def build_store(settings: Settings) -> SqlStore:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _migrated(settings.database)
+    return SqlStore(make_engine(settings.database), settings.files_dir)
+
+
+def build_platform(settings: Settings) -> HttpPlatform | None:
+    if not settings.platform_url:
+        return None
+    return HttpPlatform(
+        PlatformConfig(
+            base_url=settings.platform_url,
+            ca_file=settings.platform_ca,
+            client_cert=settings.platform_cert,
+            client_key=settings.platform_key,
+        )
+    )
+
+
+def build_services(settings: Settings, *, actor: str = "service") -> Services:
+    signer = None
+    if settings.signer_pkcs12 is not None:
+        passphrase = (
+            Secret(read_passphrase_file(settings.signer_passphrase_file))
+            if settings.signer_passphrase_file
+            else None
+        )
+        signer = load_signer(settings.signer_pkcs12, passphrase)
+    return Services(
+        store=build_store(settings),
+        outbox=settings.outbox,
+        platform=build_platform(settings),
+        signer=signer,
+        trigramme=settings.trigramme,
+        profile=settings.profile,
+        actor=actor,
+    )

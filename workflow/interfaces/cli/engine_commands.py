@@ -1,0 +1,117 @@
+"""``actes worker``, ``actes beat``, ``actes status``: running and reading the engine.
+
+Every command finds the store through ``--data-dir DIR`` / ``ACTES_DATA_DIR`` (default
+``./actes-data``), or ``ACTES_DATABASE_URL`` for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workflow.adapters.wiring import build_store
+from workflow.interfaces.cli.app import command, emit_json
+from workflow.settings import Settings
+
+
+def data_dir_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--data-dir``, else ``$ACTES_DATA_DIR``, else ``./actes-data``."""
+    return click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=lambda: os.environ.get("ACTES_DATA_DIR", "actes-data"),
+        show_default="./actes-data or $ACTES_DATA_DIR",
+        help="Where the embedded store, broker and files live.",
+    )(function)
+
+
+def settings_for(data_dir: Path) -> Settings:
+    os.environ["ACTES_DATA_DIR"] = str(data_dir)  # children (worker, beat) see the same store
+    return Settings()
+
+
+@command("worker")
+@data_dir_option
+@click.option("--queues", default="packaging,platform,sweeps", show_default=True)
+@click.option("--concurrency", type=int, default=2, show_default=True)
+def worker_command(data_dir: Path, queues: str, concurrency: int) -> None:
+    """Run a Celery worker (packaging, signing, submission, polling)."""
+    settings_for(data_dir)
+    from workers.app import app_from_environment
+
+    app = app_from_environment()
+    app.worker_main(
+        [
+            "worker",
+            "--pool=threads",
+            f"--concurrency={concurrency}",
+            "-Q",
+            queues,
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@command("beat")
+@data_dir_option
+def beat_command(data_dir: Path) -> None:
+    """Run the periodic sweeps (platform polling, unfinished work)."""
+    settings = settings_for(data_dir)
+    from workers.app import app_from_environment
+
+    app = app_from_environment()
+    schedule = settings.data_dir / "beat-schedule"
+    app.start(["beat", "-s", str(schedule), "--loglevel=INFO"])
+
+
+@command("status")
+@click.argument("act", type=int, required=False)
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def status_command(act: int | None, data_dir: Path, as_json: bool) -> None:
+    """Show the acts (or one act with its history) and their state, IDActe and dates."""
+    store = build_store(settings_for(data_dir))
+    if act is not None:
+        record = store.get_act(act)
+        events = store.events(act)
+        if as_json:
+            emit_json(
+                {
+                    **record.as_dict(),
+                    "events": [
+                        {
+                            "at": e.at.isoformat(),
+                            "actor": e.actor,
+                            "event": e.event,
+                            "from": e.from_state,
+                            "to": e.to_state,
+                            "reason": e.reason,
+                        }
+                        for e in events
+                    ],
+                }
+            )
+            return
+        click.echo(
+            f"act {record.id} ({record.numero}) {record.state.value}  IDActe {record.id_acte or '-'}"
+        )
+        for e in events:
+            click.echo(
+                f"  {e.at:%Y-%m-%d %H:%M:%S} {e.from_state or '':>12} → {e.to_state:<14} {e.actor}: {e.reason}"
+            )
+        return
+    acts = store.list_acts()
+    if as_json:
+        emit_json({"data_dir": str(data_dir), "acts": [a.as_dict() for a in acts]})
+        return
+    click.echo(f"{'id':>4} {'number':<14} {'state':<14} {'IDActe':<44} received")
+    for a in acts:
+        click.echo(
+            f"{a.id:>4} {a.numero:<14} {a.state.value:<14} {a.id_acte or '-':<44} {a.date_reception or '-'}"
+        )

@@ -1,0 +1,328 @@
+"""The application layer: one set of use cases called by the CLI, the API and the tasks.
+
+Each use case loads the act by id, returns early when its work is already done (so a task
+run twice has one effect), does one step, and records it. The exactly-once rule for
+transmission (DESIGN.md): ``submitting`` is committed before the HTTP call; an act found in
+``submitting`` is first looked up on the platform by its number, and re-sent only when the
+platform does not hold it. The database refuses a second transaction for an act.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from workflow.errors import AlreadyExists, Conflict, InvalidInput, Rejected, TransientError
+from workflow.identifiers import (
+    ActNature,
+    Classification,
+    NumberProfile,
+    NumeroInterne,
+    TypologyCode,
+)
+from workflow.lifecycle import AT_PLATFORM, ActState
+from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
+from workflow.platform import PlatformStatus, TransmissionPlatform
+from workflow.protocol import messages as m
+from workflow.protocol import xml_in
+from workflow.protocol.archive import ReceivedArchive
+from workflow.signing import Signer
+from workflow.store import ActRecord, NewAct, Store
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    requests: int = 0
+    acknowledged: tuple[int, ...] = ()
+    rejected: tuple[int, ...] = ()
+    transmitted: tuple[int, ...] = ()
+    prefecture_messages: tuple[int, ...] = ()
+
+
+@dataclass
+class Services:
+    store: Store
+    outbox: Path
+    platform: TransmissionPlatform | None = None
+    signer: Signer | None = None
+    clock: Clock = utc_now
+    trigramme: str = "SLO"
+    profile: NumberProfile = NumberProfile.S2LOW
+    actor: str = "service"
+
+    # ------------------------------------------------------------------ intake
+
+    def submit(self, new: NewAct) -> tuple[ActRecord, bool]:
+        """Record an act (``received``); the same idempotency key returns the same act."""
+        self.store.get_collectivite(new.siren)  # NotFound for an unknown collectivité
+        NumeroInterne.parse(new.numero, self.profile)
+        return self.store.create_act(new, at=self.clock(), actor=self.actor)
+
+    # ------------------------------------------------------------------ packaging
+
+    def package(self, act_id: int) -> ActRecord:
+        act = self.store.get_act(act_id)
+        if act.state is not ActState.RECEIVED:
+            return act  # already done: a redelivered task has no second effect
+        collectivite = self.store.get_collectivite(act.siren)
+        main, *annexes = act.documents
+        now = self.clock()
+        today = now.astimezone(dt.UTC).date()
+        act_input = ActInput(
+            collectivite=collectivite,
+            numero=NumeroInterne.parse(act.numero, self.profile),
+            date=act.act_date,
+            nature=ActNature[act.nature],
+            classification=Classification.parse(act.classification),
+            classification_date=act.classification_date,
+            objet=act.objet,
+            document=DocumentInput(self.store.document_path(main.sha256), _typology(main.typology)),
+            annexes=tuple(
+                DocumentInput(self.store.document_path(a.sha256), _typology(a.typology))
+                for a in annexes
+            ),
+        )
+        for _ in range(5):  # the serial is per collectivité per day; retry if another act took it
+            serial = self.store.next_serial(act.siren, today)
+            options = PackagingOptions(
+                generated_on=today, serial=serial, trigramme=self.trigramme, profile=self.profile
+            )
+            try:
+                package = package_act(
+                    act_input, self.outbox / str(act.id), options, signer=self.signer
+                )
+            except InvalidInput as error:
+                self.store.set_error(act.id, error.one_line())
+                return self.store.transition(
+                    act.id, ActState.FAILED, actor=self.actor, reason=error.one_line(), at=now
+                )
+            try:
+                self.store.record_package(
+                    act.id,
+                    act.siren,
+                    today,
+                    package.archive_name,
+                    package.archive.path,
+                    package.archive.sha256,
+                    package.archive.size,
+                    at=now,
+                )
+            except AlreadyExists:
+                continue
+            with ReceivedArchive.open(package.archive.path) as archive:
+                self.store.record_message(
+                    act.id, "out", "1-1", archive.read(package.message_name), at=now
+                )
+            return self.store.transition(
+                act.id,
+                ActState.PACKAGED,
+                actor=self.actor,
+                reason=f"archive {package.archive_name}",
+                at=now,
+            )
+        raise TransientError("could not reserve an envelope serial", field="serial", act_id=act.id)
+
+    # ------------------------------------------------------------------ transmission
+
+    def transmit(self, act_id: int) -> ActRecord:
+        """Send the act's archive to the platform, exactly once."""
+        platform = self._require_platform()
+        act = self.store.get_act(act_id)
+        if act.state is ActState.PACKAGED:
+            act = self.store.transition(
+                act.id, ActState.SUBMITTING, actor=self.actor, reason="sending", at=self.clock()
+            )
+        elif act.state is ActState.SUBMITTING:
+            recovered = self._recover(act)  # an earlier attempt may have reached the platform
+            if recovered is not None:
+                return recovered
+        else:
+            return act  # received (not packaged yet), or already at the platform or beyond
+        archive = self.store.latest_package(act.id)
+        if archive is None:
+            raise Conflict(f"act {act.id} has no package", field="package", act_id=act.id)
+        try:
+            result = platform.submit_archive(archive)
+        except Rejected as error:
+            self.store.set_error(act.id, error.message)
+            return self.store.transition(
+                act.id, ActState.REJECTED, actor="platform", reason=error.message, at=self.clock()
+            )
+        finally:
+            self._flush_attempts(act.id)
+        return self._accepted(act.id, result.transaction_id, recovered=False)
+
+    def _recover(self, act: ActRecord) -> ActRecord | None:
+        platform = self._require_platform()
+        existing = platform.find_existing(act.numero)
+        self._flush_attempts(act.id)
+        if existing is None:
+            return None
+        return self._accepted(act.id, existing.id, recovered=True)
+
+    def _accepted(self, act_id: int, platform_ref: str, *, recovered: bool) -> ActRecord:
+        now = self.clock()
+        self.store.record_transaction(act_id, platform_ref, at=now, recovered=recovered)
+        reason = f"platform transaction {platform_ref}" + (
+            " (found after a lost reply)" if recovered else ""
+        )
+        return self.store.transition(
+            act_id, ActState.SUBMITTED, actor="platform", reason=reason, at=now
+        )
+
+    def fail(self, act_id: int, reason: str) -> ActRecord:
+        """Retries exhausted or a permanent local error: visible to clerks as ``failed``."""
+        act = self.store.get_act(act_id)
+        self.store.set_error(act_id, reason)
+        if act.state in {ActState.RECEIVED, ActState.PACKAGED, ActState.SUBMITTING}:
+            return self.store.transition(
+                act_id, ActState.FAILED, actor=self.actor, reason=reason, at=self.clock()
+            )
+        return act
+
+    def retry(self, act_id: int, *, actor: str) -> ActRecord:
+        """A person sends a failed act again (from the start: packaging)."""
+        return self.store.transition(
+            act_id, ActState.RECEIVED, actor=actor, reason="retry", at=self.clock()
+        )
+
+    # ------------------------------------------------------------------ polling
+
+    def poll(self) -> PollReport:
+        """One batched poll: requests grow with what changed, not with what is pending.
+
+        Lists the platform's transactions in statuses 3, 4 and −1 (paged), matches them to
+        our acts, and asks for the details (the ARActe, the anomaly) only of acts whose
+        state changes.
+        """
+        platform = self._require_platform()
+        pending = {
+            a.platform_ref: a
+            for a in self.store.list_acts(states=sorted(AT_PLATFORM))
+            if a.platform_ref
+        }
+        if not pending:
+            return PollReport()
+        list_all = getattr(platform, "iter_transactions", None)
+        changed: dict[PlatformStatus, list[ActRecord]] = {}
+        for status in (
+            PlatformStatus.ACQUITTEMENT_RECU,
+            PlatformStatus.ERREUR,
+            PlatformStatus.TRANSMIS,
+        ):
+            listed = list_all(status) if list_all else platform.list_transactions(status)
+            changed[status] = [pending.pop(t.id) for t in listed if t.id in pending]
+        acknowledged = [self._acknowledge(a) for a in changed[PlatformStatus.ACQUITTEMENT_RECU]]
+        rejected = [self._reject(a) for a in changed[PlatformStatus.ERREUR]]
+        transmitted = []
+        now = self.clock()
+        for act in changed[PlatformStatus.TRANSMIS]:
+            if act.state is ActState.SUBMITTED:
+                self.store.transition(
+                    act.id,
+                    ActState.TRANSMITTED,
+                    actor="platform",
+                    reason="status 3 Transmis",
+                    at=now,
+                )
+                transmitted.append(act.id)
+        self._flush_attempts(None)
+        return PollReport(
+            acknowledged=tuple(a for a in acknowledged if a),
+            rejected=tuple(r for r in rejected if r),
+            transmitted=tuple(transmitted),
+        )
+
+    def _acknowledge(self, act: ActRecord) -> int | None:
+        report = self._require_platform().get_status(act.platform_ref or "")
+        if report.message_xml is None:
+            return None
+        message = xml_in.parse_message(report.message_xml, source="ARActe")
+        if not isinstance(message, m.ARActe):
+            return None
+        now = self.clock()
+        self.store.record_message(act.id, "in", "1-2", report.message_xml, at=now)
+        self.store.transition(
+            act.id,
+            ActState.ACKNOWLEDGED,
+            actor="prefecture",
+            at=now,
+            reason=f"accusé de réception {message.id_acte} du {message.date_reception}",
+            id_acte=message.id_acte,
+            date_reception=message.date_reception,
+        )
+        return act.id
+
+    def _reject(self, act: ActRecord) -> int:
+        report = self._require_platform().get_status(act.platform_ref or "")
+        nature, detail = None, report.error_text
+        now = self.clock()
+        if report.message_xml:
+            self.store.record_message(act.id, "in", "1-3", report.message_xml, at=now)
+        if report.error_text and "<" in report.error_text:
+            text, _, xml = report.error_text.partition("<")
+            try:
+                anomaly = xml_in.parse_message(
+                    ("<" + xml).encode("iso-8859-1"), source="AnomalieActe"
+                )
+            except InvalidInput:
+                anomaly = None
+            if isinstance(anomaly, m.AnomalieActe):
+                self.store.record_message(
+                    act.id, "in", "1-3", ("<" + xml).encode("iso-8859-1"), at=now
+                )
+                nature, detail = anomaly.nature, anomaly.detail
+            else:
+                detail = text.strip()
+        self.store.transition(
+            act.id,
+            ActState.REJECTED,
+            actor="prefecture",
+            at=now,
+            reason=detail or "anomaly",
+            anomaly_nature=nature,
+            anomaly_detail=detail,
+        )
+        return act.id
+
+    # ------------------------------------------------------------------ reading
+
+    def list_acts(self, *, siren: str | None = None) -> list[ActRecord]:
+        return self.store.list_acts(siren=siren)
+
+    def get_act(self, act_id: int, *, siren: str | None = None) -> ActRecord:
+        return self.store.get_act(act_id, siren=siren)
+
+    def unfinished(self, *, idle_seconds: float) -> list[ActRecord]:
+        return self.store.acts_needing_work(
+            idle_since=self.clock() - dt.timedelta(seconds=idle_seconds)
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _require_platform(self) -> TransmissionPlatform:
+        if self.platform is None:
+            raise InvalidInput(
+                "no transmission platform is configured (ACTES_PLATFORM_URL)", field="platform_url"
+            )
+        return self.platform
+
+    def _flush_attempts(self, act_id: int | None) -> None:
+        attempts = getattr(self.platform, "attempts", None)
+        if not attempts:
+            return
+        now = self.clock()
+        while attempts:
+            self.store.record_attempt(act_id, attempts.pop(0), at=now)
+
+
+def _typology(value: str | None) -> TypologyCode | None:
+    return TypologyCode.parse(value) if value else None

@@ -1,0 +1,51 @@
+"""One typed settings object, built at each entry point (CLI, worker, beat) from the
+environment (``ACTES_*``) and passed down. Secrets are never held here in clear: the signing
+passphrase is read from a file when the signer is built.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workflow.identifiers import NumberProfile
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ACTES_", extra="forbid", frozen=True)
+
+    data_dir: Path = Path("actes-data")
+    database_url: str | None = Field(default=None, description="default: SQLite in data_dir")
+    broker_url: str | None = Field(
+        default=None, description="default: SQLite transport in data_dir"
+    )
+    platform_url: str | None = None
+    platform_ca: Path | None = None
+    platform_cert: Path | None = None
+    platform_key: Path | None = None
+    signer_pkcs12: Path | None = None
+    signer_passphrase_file: Path | None = None
+    trigramme: str = "SLO"
+    profile: NumberProfile = NumberProfile.S2LOW
+    poll_seconds: float = 60.0
+    sweep_seconds: float = 300.0
+    stuck_after_seconds: float = 3600.0
+    max_submit_retries: int = 8
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'actes.sqlite3').resolve()}"
+
+    @property
+    def broker(self) -> str:
+        return self.broker_url or f"sqla+sqlite:///{(self.data_dir / 'broker.sqlite3').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def outbox(self) -> Path:
+        return self.data_dir / "outbox"
