@@ -306,6 +306,13 @@ class Services:
             idle_since=self.clock() - dt.timedelta(seconds=idle_seconds)
         )
 
+    def close(self) -> None:
+        """Release connections (database pool, HTTP session) held by the adapters."""
+        for adapter in (self.store, self.platform):
+            close = getattr(adapter, "close", None)
+            if callable(close):
+                close()
+
     # ------------------------------------------------------------------ helpers
 
     def _require_platform(self) -> TransmissionPlatform:

@@ -21,7 +21,11 @@ _MIGRATION_LOCK = threading.Lock()
 @functools.cache
 def _migrated(url: str) -> bool:
     with _MIGRATION_LOCK:  # Alembic's context is global: one migration at a time per process
-        upgrade_to_head(make_engine(url))
+        engine = make_engine(url)
+        try:
+            upgrade_to_head(engine)
+        finally:
+            engine.dispose()
     return True
 
 

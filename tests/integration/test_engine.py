@@ -1,0 +1,166 @@
+"""The services against the real simulator (HTTPS, mutual TLS): exactly-once transmission,
+idempotent steps, faults, anomalies — on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from workflow.adapters.pki import DevPki, create_dev_pki
+from workflow.adapters.platform_http import HttpPlatform
+from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
+from workflow.adapters.simulator.state import Delays
+from workflow.adapters.store.engine import make_engine, upgrade_to_head
+from workflow.adapters.store.repository import SqlStore
+from workflow.collectivite import Collectivite
+from workflow.errors import TransientError
+from workflow.interfaces.cli.supervisor import free_port
+from workflow.lifecycle import ActState
+from workflow.platform import PlatformConfig
+from workflow.services import Services
+from workflow.store import NewAct
+
+DREUX = Collectivite.from_mapping(
+    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
+)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
+    return create_dev_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def services(pki: DevPki, tmp_path: Path, database_url: str) -> Iterator[Services]:
+    port = free_port()
+    options = SimulatorOptions(
+        port=port,
+        state_file=tmp_path / "sim.sqlite3",
+        tls_dir=pki.directory,
+        delays=Delays(1, 1, 1),
+    )
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    store = SqlStore(engine, tmp_path / "files")
+    store.add_collectivite(DREUX)
+    config = PlatformConfig(
+        base_url=f"https://127.0.0.1:{port}",
+        ca_file=pki.ca_cert,
+        client_cert=pki.client_cert,
+        client_key=pki.client_key,
+    )
+    with BackgroundSimulator(options), HttpPlatform(config) as platform:
+        yield Services(store=store, outbox=tmp_path / "outbox", platform=platform)
+    store.close()
+
+
+def control(services: Services, path: str, body: dict[str, object]) -> None:
+    platform = services.platform
+    assert isinstance(platform, HttpPlatform)
+    config = platform.config
+    requests.post(
+        config.base_url + path,
+        json=body,
+        timeout=10,
+        verify=str(config.ca_file),
+        cert=(str(config.client_cert), str(config.client_key)),
+    ).raise_for_status()
+
+
+def _submit(services: Services, pdf: Path, number: str) -> int:
+    act, _ = services.submit(
+        NewAct(
+            "212801344",
+            f"key-{number}",
+            number,
+            number,
+            dt.date(2026, 1, 5),
+            "DE",
+            "8.1",
+            dt.date(2019, 3, 1),
+            "Objet",
+            ((pdf, None),),
+        )
+    )
+    return act.id
+
+
+def _acknowledge(services: Services) -> None:
+    control(services, "/control/advance", {"seconds": 5})
+    services.poll()
+
+
+def test_act_reaches_its_accuse_de_reception(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    act_id = _submit(services, pdf_factory(), "E1")
+    assert services.package(act_id).state is ActState.PACKAGED
+    assert services.package(act_id).state is ActState.PACKAGED  # run twice, one effect
+    assert services.transmit(act_id).state is ActState.SUBMITTED
+    assert services.transmit(act_id).state is ActState.SUBMITTED  # no second sending
+    _acknowledge(services)
+    act = services.get_act(act_id)
+    assert act.state is ActState.ACKNOWLEDGED
+    assert act.id_acte == "028-212801344-20260105-E1-DE"
+    assert act.date_reception is not None
+    events = [e.to_state for e in services.store.events(act_id)]
+    assert events == ["received", "packaged", "submitting", "submitted", "acknowledged"]
+    assert services.poll().acknowledged == ()  # nothing left: a poll costs nothing more
+
+
+def test_lost_reply_never_duplicates(services: Services, pdf_factory: Callable[..., Path]) -> None:
+    act_id = _submit(services, pdf_factory(), "LOST")
+    services.package(act_id)
+    control(services, "/control/faults", {"lost_reply_rate": 1.0})
+    with pytest.raises(TransientError):
+        services.transmit(act_id)  # the platform stored it, but we never heard back
+    assert services.get_act(act_id).state is ActState.SUBMITTING
+    control(services, "/control/faults", {})
+    act = services.transmit(act_id)  # the retry asks the platform first
+    assert act.state is ActState.SUBMITTED
+    assert act.platform_ref is not None
+    platform = services.platform
+    assert isinstance(platform, HttpPlatform)
+    assert (
+        len([t for s in range(1, 5) for t in platform.iter_transactions(s) if t.number == "LOST"])
+        == 1
+    )  # type: ignore[arg-type]
+    assert any("lost reply" in e.reason for e in services.store.events(act_id))
+
+
+def test_platform_5xx_is_transient_and_recorded(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    act_id = _submit(services, pdf_factory(), "E5XX")
+    services.package(act_id)
+    control(services, "/control/faults", {"error_rate": 1.0})
+    with pytest.raises(TransientError):
+        services.transmit(act_id)
+    control(services, "/control/faults", {})
+    assert services.transmit(act_id).state is ActState.SUBMITTED
+    store = services.store
+    assert isinstance(store, SqlStore)
+    assert next(a.http_status for a in store.attempts(act_id)) == 503
+
+
+def test_anomaly_and_platform_refusal(services: Services, pdf_factory: Callable[..., Path]) -> None:
+    control(
+        services,
+        "/control/refuse",
+        {"number": "BAD1", "nature": "042", "detail": "Classification inconnue"},
+    )
+    act_id = _submit(services, pdf_factory(), "BAD1")
+    services.package(act_id)
+    services.transmit(act_id)
+    _acknowledge(services)
+    act = services.get_act(act_id)
+    assert act.state is ActState.REJECTED
+    assert (act.anomaly_nature, act.anomaly_detail) == ("042", "Classification inconnue")
+    # a failure the person must fix: the act fails, visible, and can be retried
+    other = _submit(services, pdf_factory(), "F1")
+    assert services.fail(other, "document unreadable").state is ActState.FAILED
+    assert services.retry(other, actor="clerk").state is ActState.RECEIVED
