@@ -16,6 +16,7 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.signing_commands",
     "workflow.interfaces.cli.platform_commands",
     "workflow.interfaces.cli.engine_commands",
+    "workflow.interfaces.cli.legal_commands",
 ]
 
 
