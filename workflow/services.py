@@ -22,6 +22,7 @@ from workflow.identifiers import (
     NumeroInterne,
     TypologyCode,
 )
+from workflow.legal.deadlines import Deadline, LegalAssessment, LegalFacts, assess, due_within
 from workflow.lifecycle import AT_PLATFORM, ActState
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.platform import PlatformStatus, TransmissionPlatform
@@ -29,7 +30,7 @@ from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
 from workflow.signing import Signer
-from workflow.store import ActRecord, NewAct, Store
+from workflow.store import ActRecord, ExchangeRecord, NewAct, PublicityRecord, Store
 
 Clock = Callable[[], dt.datetime]
 
@@ -209,8 +210,6 @@ class Services:
             for a in self.store.list_acts(states=sorted(AT_PLATFORM))
             if a.platform_ref
         }
-        if not pending:
-            return PollReport()
         list_all = getattr(platform, "iter_transactions", None)
         changed: dict[PlatformStatus, list[ActRecord]] = {}
         for status in (
@@ -218,6 +217,9 @@ class Services:
             PlatformStatus.ERREUR,
             PlatformStatus.TRANSMIS,
         ):
+            if not pending:  # nothing waiting at the platform: no listing request at all
+                changed[status] = []
+                continue
             listed = list_all(status) if list_all else platform.list_transactions(status)
             changed[status] = [pending.pop(t.id) for t in listed if t.id in pending]
         acknowledged = [self._acknowledge(a) for a in changed[PlatformStatus.ACQUITTEMENT_RECU]]
@@ -234,12 +236,92 @@ class Services:
                     at=now,
                 )
                 transmitted.append(act.id)
+        messages = self._prefecture_messages()
         self._flush_attempts(None)
         return PollReport(
             acknowledged=tuple(a for a in acknowledged if a),
             rejected=tuple(r for r in rejected if r),
             transmitted=tuple(transmitted),
+            prefecture_messages=tuple(messages),
         )
+
+    def _prefecture_messages(self) -> list[int]:
+        """Fetch unread préfecture messages (2-1, 3-1, 4-1, 5-1), record them, mark them read."""
+        platform = self._require_platform()
+        by_ref = self.store.acts_by_platform_ref()
+        received = []
+        for document in platform.list_prefecture_documents():
+            act_id = by_ref.get(document.related_transaction_id)
+            if act_id is None:
+                continue  # not one of ours (another tool on the same account): leave it unread
+            archive = platform.download_message_archive(document.id)
+            now = self.clock()
+            with ReceivedArchive.open(archive, name=f"prefecture-{document.id}.tar.gz") as package:
+                for name in package.names():
+                    if not name.endswith(".xml") or name.startswith(("TACT", "EACT")):
+                        continue
+                    raw = package.read(name)
+                    message = xml_in.parse_message(raw, source=name)
+                    self.store.record_message(act_id, "in", message.code.value, raw, at=now)
+                    day, detail = _exchange_facts(message)
+                    if day is not None:
+                        exchange = ExchangeRecord(
+                            message.code.value, day, document.id, None, detail
+                        )
+                        self.store.record_exchange(act_id, exchange)
+            platform.mark_document_read(document.id)
+            received.append(act_id)
+        return received
+
+    # ------------------------------------------------------------------ the law
+
+    def record_publicity(
+        self, act_id: int, mode: str, day: dt.date, url: str | None = None
+    ) -> None:
+        """How and when the act was made public (R5–R7)."""
+        if mode not in PUBLICITY_MODES:
+            raise InvalidInput(
+                f"publicity mode {mode!r} is unknown",
+                field="mode",
+                rule=" / ".join(PUBLICITY_MODES),
+                value=mode,
+            )
+        self.store.record_publicity(act_id, PublicityRecord(mode, day, url), at=self.clock())
+
+    def legal_facts(self, act: ActRecord) -> LegalFacts:
+        collectivite = self.store.get_collectivite(act.siren)
+        publicities = self.store.publicities(act.id)
+        published = [p.day for p in publicities if p.mode != "notification"]
+        notified = [p.day for p in publicities if p.mode == "notification"]
+        exchanges = {e.code: e for e in self.store.exchanges(act.id)}
+        dpc, observations, defere = (exchanges.get(c) for c in ("3-1", "4-1", "5-1"))
+        return LegalFacts(
+            nature=ActNature[act.nature],
+            departement=collectivite.departement,
+            signed=act.act_date,
+            reception=act.date_reception,
+            publication=min(published) if published else None,
+            notification=min(notified) if notified else None,
+            dpc=dpc.day if dpc else None,
+            dpc_answer=dpc.answered_on if dpc else None,
+            observations=observations.day if observations else None,
+            observations_answer=observations.answered_on if observations else None,
+            defere=defere.day if defere else None,
+        )
+
+    def assess(self, act_id: int, *, siren: str | None = None) -> LegalAssessment:
+        return assess(self.legal_facts(self.store.get_act(act_id, siren=siren)))
+
+    def deadlines(
+        self, *, today: dt.date, within_days: int, siren: str | None = None
+    ) -> list[tuple[ActRecord, Deadline]]:
+        """Open deadlines of transmitted acts falling within the horizon, soonest first."""
+        states = [ActState.ACKNOWLEDGED, ActState.CANCELLATION_REQUESTED]
+        found = []
+        for act in self.store.list_acts(siren=siren, states=states):
+            for deadline in due_within(assess(self.legal_facts(act)), today, within_days):
+                found.append((act, deadline))
+        return sorted(found, key=lambda pair: (pair[1].due or today, pair[0].id))
 
     def _acknowledge(self, act: ActRecord) -> int | None:
         report = self._require_platform().get_status(act.platform_ref or "")
@@ -329,6 +411,21 @@ class Services:
         now = self.clock()
         while attempts:
             self.store.record_attempt(act_id, attempts.pop(0), at=now)
+
+
+PUBLICITY_MODES = ("electronic", "posting", "paper", "notification")
+
+
+def _exchange_facts(message: m.Message) -> tuple[dt.date | None, str]:
+    if isinstance(message, m.DefereTA):
+        return message.date_depot, message.nature_illegalite
+    if isinstance(message, m.DemandePieceComplementaire):
+        return message.date_courrier_pref, message.description_pieces
+    if isinstance(message, m.LettreObservations):
+        return message.date_courrier_pref, message.motif
+    if isinstance(message, m.CourrierSimple):
+        return message.date_courrier_pref, ""
+    return None, ""
 
 
 def _typology(value: str | None) -> TypologyCode | None:

@@ -92,6 +92,22 @@ class NewAct:
     documents: tuple[tuple[Path, str | None], ...]  # (path, typology); the first is the act
 
 
+@dataclass(frozen=True, slots=True)
+class PublicityRecord:
+    mode: str  # electronic / posting / paper / notification
+    day: dt.date
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeRecord:
+    code: str  # 2-1, 3-1, 4-1, 5-1
+    day: dt.date
+    platform_ref: str
+    answered_on: dt.date | None
+    detail: str
+
+
 class Store(Protocol):
     def add_collectivite(self, collectivite: Collectivite) -> None: ...
 
@@ -159,3 +175,15 @@ class Store(Protocol):
     def record_message(
         self, act_id: int, direction: str, code: str, raw: bytes, *, at: dt.datetime
     ) -> bool: ...
+
+    def record_publicity(
+        self, act_id: int, publicity: PublicityRecord, *, at: dt.datetime
+    ) -> None: ...
+
+    def publicities(self, act_id: int) -> list[PublicityRecord]: ...
+
+    def record_exchange(self, act_id: int, exchange: ExchangeRecord) -> bool: ...
+
+    def exchanges(self, act_id: int) -> list[ExchangeRecord]: ...
+
+    def answer_exchange(self, act_id: int, code: str, answered_on: dt.date) -> None: ...

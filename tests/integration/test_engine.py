@@ -17,7 +17,7 @@ from workflow.adapters.simulator.state import Delays
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
 from workflow.collectivite import Collectivite
-from workflow.errors import TransientError
+from workflow.errors import InvalidInput, TransientError
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
 from workflow.platform import PlatformConfig
@@ -164,3 +164,47 @@ def test_anomaly_and_platform_refusal(services: Services, pdf_factory: Callable[
     other = _submit(services, pdf_factory(), "F1")
     assert services.fail(other, "document unreadable").state is ActState.FAILED
     assert services.retry(other, actor="clerk").state is ActState.RECEIVED
+
+
+def test_prefecture_letters_feed_the_deadlines(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    act_id = _submit(services, pdf_factory(), "LEG1")
+    services.package(act_id)
+    services.transmit(act_id)
+    _acknowledge(services)
+    act = services.get_act(act_id)
+    assert act.date_reception is not None
+    assert not services.assess(act_id).executory.executory  # received, not yet published
+    services.record_publicity(
+        act_id, "electronic", act.date_reception, "https://dreux.fr/actes/LEG1"
+    )
+    assessment = services.assess(act_id)
+    assert assessment.executory.executory
+    assert assessment.executory.date == act.date_reception
+    plain = next(d for d in assessment.deadlines if d.kind.value == "prefet_defere")
+    assert plain.rule == "R15"
+    assert platform_ref_of(services, act_id)
+    control(
+        services, "/control/letter", {"id_acte": act.id_acte, "code": "4-1", "text": "Incompétence"}
+    )
+    control(services, "/control/letter", {"id_acte": act.id_acte, "code": "2-1"})
+    report = services.poll()
+    assert report.prefecture_messages == (act_id, act_id)
+    codes = {e.code for e in services.store.exchanges(act_id)}
+    assert codes == {"4-1", "2-1"}
+    after = next(d for d in services.assess(act_id).deadlines if d.kind.value == "prefet_defere")
+    assert after.rule == "R18"  # the lettre d'observations interrupted the préfet's delay
+    assert after.due is not None and plain.due is not None and after.due > plain.due
+    assert services.poll().prefecture_messages == ()  # marked as read: fetched once
+    with pytest.raises(InvalidInput):
+        services.record_publicity(act_id, "pigeon", act.date_reception)
+    soon = services.deadlines(today=act.date_reception, within_days=400)
+    assert {d.kind.value for a, d in soon if a.id == act_id} == {
+        "prefet_defere",
+        "third_party_appeal",
+    }
+
+
+def platform_ref_of(services: Services, act_id: int) -> str | None:
+    return services.get_act(act_id).platform_ref

@@ -42,6 +42,15 @@ _LIVE_STATUSES = (
 )
 
 
+def _excerpt(response: requests.Response) -> str:
+    """A bounded, printable excerpt for the audit trail (a downloaded archive is summarised)."""
+    head = response.content[:EXCERPT_LIMIT]
+    if b"\x00" in head or response.content[:2] == b"\x1f\x8b":
+        kind = response.headers.get("Content-Type", "binary")
+        return f"<{len(response.content)} bytes of {kind}>"
+    return head.decode("iso-8859-1", errors="replace")
+
+
 class HttpPlatform:
     """A :class:`~workflow.platform.TransmissionPlatform` over HTTP(S)."""
 
@@ -92,7 +101,7 @@ class HttpPlatform:
         except requests.RequestException as exc:
             self._record(path, started, None, "", f"request error: {exc}")
             raise TransientError(f"{path}: request failed ({exc})", field="platform") from exc
-        text = response.content[:EXCERPT_LIMIT].decode("iso-8859-1", errors="replace")
+        text = _excerpt(response)
         attempt = self._record(path, started, response.status_code, text, None)
         if response.status_code >= 500:
             raise TransientError(

@@ -141,3 +141,29 @@ class EventRow(Base):
     from_state: Mapped[str | None] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(30))
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class PublicityRow(Base):
+    """How and when the act was made public (R5–R7): electronic, posting, paper, notification."""
+
+    __tablename__ = "publicities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id"), index=True)
+    mode: Mapped[str] = mapped_column(String(20))
+    day: Mapped[dt.date] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ExchangeRow(Base):
+    """A préfecture message about the act (2-1, 3-1, 4-1, 5-1) and the commune's answer."""
+
+    __tablename__ = "exchanges"
+    __table_args__ = (UniqueConstraint("act_id", "platform_ref", name="uq_exchanges_once"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id"), index=True)
+    code: Mapped[str] = mapped_column(String(5))
+    day: Mapped[dt.date] = mapped_column(Date)
+    platform_ref: Mapped[str] = mapped_column(String(100))
+    answered_on: Mapped[dt.date | None] = mapped_column(Date)
+    detail: Mapped[str] = mapped_column(Text)

@@ -22,8 +22,10 @@ from workflow.adapters.store.models import (
     CollectiviteRow,
     DocumentRow,
     EventRow,
+    ExchangeRow,
     MessageRow,
     PackageRow,
+    PublicityRow,
     TransactionRow,
 )
 from workflow.collectivite import Collectivite
@@ -31,7 +33,14 @@ from workflow.errors import AlreadyExists, Conflict, NotFound, TransientError
 from workflow.lifecycle import ActState, check_transition
 from workflow.platform import Attempt
 from workflow.protocol.documents import examine
-from workflow.store import ActRecord, DocumentRef, EventRecord, NewAct
+from workflow.store import (
+    ActRecord,
+    DocumentRef,
+    EventRecord,
+    ExchangeRecord,
+    NewAct,
+    PublicityRecord,
+)
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -441,3 +450,71 @@ class SqlStore:
                 .order_by(MessageRow.id)
             )
             return [(d, c, s) for d, c, s in rows]
+
+    # ------------------------------------------------------------------ publicity, exchanges
+
+    def record_publicity(self, act_id: int, publicity: PublicityRecord, *, at: dt.datetime) -> None:
+        self.get_act(act_id)
+        with self._session() as session:
+            session.add(
+                PublicityRow(
+                    act_id=act_id,
+                    mode=publicity.mode,
+                    day=publicity.day,
+                    url=publicity.url,
+                    recorded_at=at,
+                )
+            )
+
+    def publicities(self, act_id: int) -> list[PublicityRecord]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(PublicityRow).where(PublicityRow.act_id == act_id).order_by(PublicityRow.day)
+            )
+            return [PublicityRecord(r.mode, r.day, r.url) for r in rows]
+
+    def record_exchange(self, act_id: int, exchange: ExchangeRecord) -> bool:
+        """Record a préfecture message once (by its platform reference). True when new."""
+        with self._session() as session:
+            exists = session.scalar(
+                select(ExchangeRow.id).where(
+                    ExchangeRow.act_id == act_id, ExchangeRow.platform_ref == exchange.platform_ref
+                )
+            )
+            if exists is not None:
+                return False
+            session.add(
+                ExchangeRow(
+                    act_id=act_id,
+                    code=exchange.code,
+                    day=exchange.day,
+                    platform_ref=exchange.platform_ref,
+                    answered_on=exchange.answered_on,
+                    detail=exchange.detail,
+                )
+            )
+            return True
+
+    def exchanges(self, act_id: int) -> list[ExchangeRecord]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(ExchangeRow)
+                .where(ExchangeRow.act_id == act_id)
+                .order_by(ExchangeRow.day, ExchangeRow.id)
+            )
+            return [
+                ExchangeRecord(r.code, r.day, r.platform_ref, r.answered_on, r.detail) for r in rows
+            ]
+
+    def answer_exchange(self, act_id: int, code: str, answered_on: dt.date) -> None:
+        with self._session() as session:
+            row = session.scalars(
+                select(ExchangeRow)
+                .where(ExchangeRow.act_id == act_id, ExchangeRow.code == code)
+                .order_by(ExchangeRow.day.desc())
+            ).first()
+            if row is None:
+                raise NotFound(
+                    f"act {act_id} has no {code} message to answer", field="code", value=code
+                )
+            row.answered_on = answered_on

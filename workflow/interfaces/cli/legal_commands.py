@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import click
 
+from workflow.adapters.wiring import build_services
+from workflow.errors import InvalidInput
 from workflow.identifiers import ActNature, Departement
 from workflow.interfaces.cli.app import command, emit_json
+from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for
 from workflow.interfaces.cli.values import parse_date
-from workflow.legal.deadlines import LegalFacts, Residence, assess
+from workflow.legal.deadlines import LegalAssessment, LegalFacts, Residence, assess
+from workflow.services import PUBLICITY_MODES, Services
 
 _DATES = (
     "signed",
@@ -86,6 +93,79 @@ def legal_command(
     if as_json:
         emit_json(result.as_dict())
         return
+    _print(result)
+
+
+def _services(data_dir: Path) -> Services:
+    return build_services(settings_for(data_dir), actor="clerk")
+
+
+@command("publish")
+@click.argument("act", type=int)
+@click.option("--date", "day", required=True, help="Day the act was made public (YYYY-MM-DD).")
+@click.option(
+    "--mode", type=click.Choice(list(PUBLICITY_MODES)), default="electronic", show_default=True
+)
+@click.option("--url", help="Where it is published online (electronic publication, R7).")
+@data_dir_option
+def publish_command(act: int, day: str, mode: str, url: str | None, data_dir: Path) -> None:
+    """Record how and when an act was made public (publication, posting, notification)."""
+    _services(data_dir).record_publicity(act, mode, parse_date(day, field="date"), url)
+    click.echo(f"act {act}: {mode} on {day} recorded")
+
+
+@command("explain")
+@click.argument("act", type=int)
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def explain_command(act: int, data_dir: Path, as_json: bool) -> None:
+    """Every date of an act and why: executory state and each deadline with its rule."""
+    services = _services(data_dir)
+    record = services.get_act(act)
+    result = services.assess(act)
+    if as_json:
+        emit_json({"act": record.as_dict(), **result.as_dict()})
+        return
+    click.echo(
+        f"act {record.id} ({record.numero}) {record.state.value}  IDActe {record.id_acte or '-'}"
+    )
+    _print(result)
+
+
+@command("deadlines")
+@click.option("--collectivite", "siren", help="Only this collectivité (SIREN).")
+@click.option("--within", default="30d", show_default=True, help="Horizon, e.g. 30d.")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def deadlines_command(siren: str | None, within: str, data_dir: Path, as_json: bool) -> None:
+    """Open deadlines of transmitted acts due within the horizon, soonest first."""
+    if not within.rstrip("d").isdigit():
+        raise InvalidInput(
+            f"--within must be a number of days such as 30d, got {within!r}",
+            field="within",
+            rule="Nd",
+            value=within,
+        )
+    found = _services(data_dir).deadlines(
+        today=dt.date.today(), within_days=int(within.rstrip("d")), siren=siren
+    )
+    if as_json:
+        emit_json(
+            {
+                "deadlines": [
+                    {"act": act.id, "numero": act.numero, "id_acte": act.id_acte, **d.as_dict()}
+                    for act, d in found
+                ]
+            }
+        )
+        return
+    for act, d in found:
+        click.echo(
+            f"{d.due} {d.kind.value:<20} act {act.id} {act.id_acte or act.numero}: {d.explanation}"
+        )
+
+
+def _print(result: LegalAssessment) -> None:
     click.echo(result.executory.explanation)
     if result.executory.mention:
         click.echo(f"  « {result.executory.mention} »")
