@@ -37,6 +37,7 @@ def create_celery(
     name: str = "actes",
     poll_seconds: float = 60.0,
     sweep_seconds: float = 300.0,
+    alert_seconds: float = 3600.0,
 ) -> Celery:
     app = Celery(name, broker=broker_url, include=["workers.tasks"])
     app.conf.update(
@@ -54,6 +55,7 @@ def create_celery(
             "workers.tasks.submit_act": {"queue": QUEUE_PLATFORM},
             "workers.tasks.poll_platform": {"queue": QUEUE_PLATFORM},
             "workers.tasks.sweep_unfinished": {"queue": QUEUE_SWEEPS},
+            "workers.tasks.alert_deadlines": {"queue": QUEUE_SWEEPS},
         },
         broker_connection_retry_on_startup=True,
         # Redis redelivers unacknowledged messages after this; tasks are short and idempotent
@@ -64,6 +66,7 @@ def create_celery(
         timezone="Europe/Paris",
         beat_schedule={
             "poll-platform": {"task": "workers.tasks.poll_platform", "schedule": poll_seconds},
+            "alert-deadlines": {"task": "workers.tasks.alert_deadlines", "schedule": alert_seconds},
             "sweep-unfinished": {
                 "task": "workers.tasks.sweep_unfinished",
                 "schedule": sweep_seconds,
@@ -81,5 +84,8 @@ def app_from_environment() -> Celery:
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return create_celery(
-        settings.broker, poll_seconds=settings.poll_seconds, sweep_seconds=settings.sweep_seconds
+        settings.broker,
+        poll_seconds=settings.poll_seconds,
+        sweep_seconds=settings.sweep_seconds,
+        alert_seconds=settings.alert_seconds,
     )

@@ -8,6 +8,7 @@ the store says is unfinished, so a lost broker loses no act.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import threading
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from celery import Task, shared_task
 from celery.utils.log import get_task_logger
 
-from workflow.adapters.wiring import build_services
+from workflow.adapters.wiring import build_notifiers, build_services
 from workflow.errors import TransientError
 from workflow.lifecycle import ActState
 from workflow.services import Services
@@ -73,6 +74,16 @@ def submit_act(act_id: int) -> str:
 def poll_platform() -> dict[str, list[int]]:
     report = services().poll()
     return {"acknowledged": list(report.acknowledged), "rejected": list(report.rejected)}
+
+
+@shared_task(name="workers.tasks.alert_deadlines", acks_late=True)
+def alert_deadlines() -> int:
+    """Deadline alerts (J-15, J-7, J-2…): idempotent, so the beat may run it hourly."""
+    settings = Settings()
+    digests = services().send_alerts(
+        today=dt.date.today(), notifiers=build_notifiers(settings), horizons=settings.horizons
+    )
+    return len(digests)
 
 
 @shared_task(name="workers.tasks.sweep_unfinished", acks_late=True)

@@ -10,10 +10,11 @@ platform does not hold it. The database refuses a second transaction for an act.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from workflow.alerts import DEFAULT_HORIZONS, Alert, Digest, Notifier, horizon_for
 from workflow.errors import AlreadyExists, Conflict, InvalidInput, Rejected, TransientError
 from workflow.identifiers import (
     ActNature,
@@ -374,6 +375,57 @@ class Services:
             anomaly_detail=detail,
         )
         return act.id
+
+    def send_alerts(
+        self,
+        *,
+        today: dt.date,
+        notifiers: Sequence[Notifier],
+        horizons: tuple[int, ...] = DEFAULT_HORIZONS,
+    ) -> list[Digest]:
+        """Send each collectivité one digest of the deadlines that entered a horizon, once.
+
+        An alert is recorded as sent per channel only after that channel accepted it, so a
+        failing channel is tried again by the next sweep while the others are not repeated.
+        """
+        due: dict[str, list[Alert]] = {}
+        for act, deadline in self.deadlines(today=today, within_days=max(horizons)):
+            horizon = horizon_for(deadline.due or today, today, horizons)
+            if horizon is None or deadline.due is None:
+                continue
+            alert = Alert(
+                act.id,
+                act.siren,
+                act.numero,
+                act.id_acte,
+                deadline.kind.value,
+                deadline.due,
+                horizon,
+                deadline.rule,
+                deadline.explanation,
+            )
+            due.setdefault(act.siren, []).append(alert)
+        sent = []
+        for siren, alerts in sorted(due.items()):
+            collectivite = self.store.get_collectivite(siren)
+            for notifier in notifiers:
+                fresh = tuple(
+                    a for a in alerts if not self.store.alert_sent(a.key, notifier.channel)
+                )
+                if not fresh:
+                    continue
+                digest = Digest(
+                    siren,
+                    collectivite.name,
+                    tuple(e.value for e in collectivite.emails),
+                    today,
+                    fresh,
+                )
+                notifier.send(digest)
+                for alert in fresh:
+                    self.store.record_alert(alert.key, notifier.channel, at=self.clock())
+                sent.append(digest)
+        return sent
 
     # ------------------------------------------------------------------ reading
 

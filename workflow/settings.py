@@ -33,6 +33,19 @@ class Settings(BaseSettings):
     sweep_seconds: float = 300.0
     stuck_after_seconds: float = 3600.0
     max_submit_retries: int = 8
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "actes-workflow@localhost"
+    webhook_url: str | None = None
+    webhook_secret_file: Path | None = None
+    alert_horizons: str = "15,7,2"
+    alert_seconds: float = 3600.0
+
+    @property
+    def horizons(self) -> tuple[int, ...]:
+        return tuple(
+            sorted({int(h) for h in self.alert_horizons.split(",") if h.strip()}, reverse=True)
+        )
 
     @property
     def database(self) -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import functools
 import threading
 
+from workflow.adapters.notifiers import SmtpNotifier, WebhookNotifier
 from workflow.adapters.pki import read_passphrase_file
 from workflow.adapters.platform_http import HttpPlatform
 from workflow.adapters.software_signer import load_signer
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
+from workflow.alerts import Notifier
+from workflow.errors import ConfigurationError
 from workflow.platform import PlatformConfig
 from workflow.services import Services
 from workflow.settings import Settings
@@ -46,6 +49,22 @@ def build_platform(settings: Settings) -> HttpPlatform | None:
             client_key=settings.platform_key,
         )
     )
+
+
+def build_notifiers(settings: Settings) -> list[Notifier]:
+    notifiers: list[Notifier] = []
+    if settings.smtp_host:
+        notifiers.append(SmtpNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender))
+    if settings.webhook_url:
+        if settings.webhook_secret_file is None:
+            raise ConfigurationError(
+                "ACTES_WEBHOOK_URL needs ACTES_WEBHOOK_SECRET_FILE (the HMAC key)",
+                field="webhook_secret_file",
+                rule="webhooks are signed",
+            )
+        secret = Secret(read_passphrase_file(settings.webhook_secret_file))
+        notifiers.append(WebhookNotifier(settings.webhook_url, secret))
+    return notifiers
 
 
 def build_services(settings: Settings, *, actor: str = "service") -> Services:

@@ -167,3 +167,19 @@ class ExchangeRow(Base):
     platform_ref: Mapped[str] = mapped_column(String(100))
     answered_on: Mapped[dt.date | None] = mapped_column(Date)
     detail: Mapped[str] = mapped_column(Text)
+
+
+class AlertSentRow(Base):
+    """An alert delivered: each (act, deadline, horizon, channel) once."""
+
+    __tablename__ = "alerts_sent"
+    __table_args__ = (
+        UniqueConstraint("act_id", "kind", "due", "horizon_days", "channel", name="uq_alerts_once"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    due: Mapped[dt.date] = mapped_column(Date)
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from workflow.adapters.store.models import (
     ActDocumentRow,
     ActRow,
+    AlertSentRow,
     AttemptRow,
     CollectiviteRow,
     DocumentRow,
@@ -518,3 +519,35 @@ class SqlStore:
                     f"act {act_id} has no {code} message to answer", field="code", value=code
                 )
             row.answered_on = answered_on
+
+    # ------------------------------------------------------------------ alerts
+
+    def alert_sent(self, key: tuple[int, str, dt.date, int], channel: str) -> bool:
+        act_id, kind, due, horizon = key
+        with self._session() as session:
+            found = session.scalar(
+                select(AlertSentRow.id).where(
+                    AlertSentRow.act_id == act_id,
+                    AlertSentRow.kind == kind,
+                    AlertSentRow.due == due,
+                    AlertSentRow.horizon_days == horizon,
+                    AlertSentRow.channel == channel,
+                )
+            )
+            return found is not None
+
+    def record_alert(
+        self, key: tuple[int, str, dt.date, int], channel: str, *, at: dt.datetime
+    ) -> None:
+        act_id, kind, due, horizon = key
+        with self._session() as session:
+            session.add(
+                AlertSentRow(
+                    act_id=act_id,
+                    kind=kind,
+                    due=due,
+                    horizon_days=horizon,
+                    channel=channel,
+                    sent_at=at,
+                )
+            )

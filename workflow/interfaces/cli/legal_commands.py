@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from workflow.adapters.wiring import build_services
+from workflow.adapters.ical import deadlines_calendar
+from workflow.adapters.wiring import build_notifiers, build_services
 from workflow.errors import InvalidInput
 from workflow.identifiers import ActNature, Departement
 from workflow.interfaces.cli.app import command, emit_json
@@ -174,3 +175,47 @@ def _print(result: LegalAssessment) -> None:
         flag = "  ⚠ " + (d.note or "") if d.ambiguous else ""
         click.echo(f"\n{d.kind.value:<22} {due:<18} [{d.rule}; {d.source}] {d.status}")
         click.echo(f"  {d.explanation}{flag}")
+
+
+@command("alerts")
+@data_dir_option
+@click.option("--today", help="Pretend today is this day (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True)
+def alerts_command(data_dir: Path, today: str | None, as_json: bool) -> None:
+    """Send the deadline alerts due today (e-mail / webhook as configured), each once."""
+    settings = settings_for(data_dir)
+    notifiers = build_notifiers(settings)
+    if not notifiers:
+        raise InvalidInput(
+            "no alert channel: set ACTES_SMTP_HOST and/or ACTES_WEBHOOK_URL",
+            field="smtp_host",
+            rule="a channel",
+        )
+    day = parse_date(today, field="today") if today else dt.date.today()
+    digests = _services(data_dir).send_alerts(
+        today=day, notifiers=notifiers, horizons=settings.horizons
+    )
+    if as_json:
+        emit_json({"sent": [d.as_dict() for d in digests]})
+        return
+    click.echo(f"{len(digests)} digest(s) sent")
+
+
+@command("ical")
+@click.option("--collectivite", "siren", required=True, help="SIREN of the collectivité.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write (default: stdout).",
+)
+@data_dir_option
+def ical_command(siren: str, out: Path | None, data_dir: Path) -> None:
+    """The collectivité's open deadlines as an iCalendar (.ics) feed."""
+    services = _services(data_dir)
+    collectivite = services.store.get_collectivite(siren)
+    items = services.deadlines(today=dt.date.today(), within_days=3660, siren=siren)
+    data = deadlines_calendar(collectivite.name, items, now=dt.datetime.now(dt.UTC))
+    if out:
+        out.write_bytes(data)
+    else:
+        click.echo(data.decode("utf-8"), nl=False)
