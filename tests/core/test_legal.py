@@ -326,3 +326,26 @@ def test_cli_what_if() -> None:
         timeout=60,
     )
     assert bad.returncode == 2
+
+
+def test_expected_publicity() -> None:
+    from workflow.legal.publicity import expected_publicity, must_transmit
+
+    assert expected_publicity(
+        ActNature.DE, population=30000, chosen_mode=None, on=D(2022, 10, 18)
+    ).expected == ("electronic",)
+    small = expected_publicity(
+        ActNature.DE, population=3300, chosen_mode="posting", on=D(2023, 1, 5), recorded="posting"
+    )
+    assert (small.rule, small.ok) == ("R6", True)
+    assert (
+        expected_publicity(
+            ActNature.AI, population=None, chosen_mode=None, on=D(2023, 1, 5), recorded="electronic"
+        ).ok
+        is False
+    )
+    assert (
+        expected_publicity(ActNature.DE, population=3300, chosen_mode=None, on=D(2021, 10, 29)).rule
+        == "R4"
+    )
+    assert must_transmit(ActNature.DE) and not must_transmit(ActNature.AU)

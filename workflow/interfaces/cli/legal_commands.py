@@ -15,6 +15,7 @@ from workflow.interfaces.cli.app import command, emit_json
 from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for
 from workflow.interfaces.cli.values import parse_date
 from workflow.legal.deadlines import LegalAssessment, LegalFacts, Residence, assess
+from workflow.legal.publicity import expected_publicity
 from workflow.services import PUBLICITY_MODES, Services
 
 _DATES = (
@@ -64,6 +65,12 @@ _DATES = (
 )
 @click.option("--urbanism", is_flag=True, help="An urbanism authorisation (R26 from 28 Nov 2025).")
 @click.option("--renewal-year", is_flag=True, help="Budget of a council-renewal year (R12).")
+@click.option("--population", type=int, help="The commune's population (publicity mode, R5–R6).")
+@click.option(
+    "--mode",
+    type=click.Choice(["electronic", "posting", "paper", "notification"]),
+    help="Publicity mode used or chosen by the council.",
+)
 @click.option("--json", "as_json", is_flag=True)
 def legal_command(
     nature: str,
@@ -73,6 +80,8 @@ def legal_command(
     not_transmissible: bool,
     urbanism: bool,
     renewal_year: bool,
+    population: int | None,
+    mode: str | None,
     as_json: bool,
     **dates: str | None,
 ) -> None:
@@ -91,10 +100,27 @@ def legal_command(
         **parsed,
     )
     result = assess(facts)
+    on = facts.publication or facts.notification or facts.reception or dt.date.today()
+    advice = expected_publicity(
+        facts.nature, population=population, chosen_mode=mode, on=on, recorded=mode
+    )
     if as_json:
-        emit_json(result.as_dict())
+        emit_json(
+            {
+                **result.as_dict(),
+                "publicity": {
+                    "expected": list(advice.expected),
+                    "rule": advice.rule,
+                    "explanation": advice.explanation,
+                    "ok": advice.ok,
+                },
+            }
+        )
         return
     _print(result)
+    click.echo(
+        f"\npublicity              expected: {' or '.join(advice.expected)} [{advice.rule}] {advice.explanation}"
+    )
 
 
 def _services(data_dir: Path) -> Services:
