@@ -90,6 +90,7 @@ class NewAct:
     classification_date: dt.date
     objet: str
     documents: tuple[tuple[Path, str | None], ...]  # (path, typology); the first is the act
+    file_names: tuple[str, ...] = ()  # as uploaded, when the paths are not the original names
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,50 @@ class ExchangeRecord:
     platform_ref: str
     answered_on: dt.date | None
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class DraftRecord:
+    """An act held back at intake until a person settles its problems."""
+
+    id: int
+    principal: str
+    idempotency_key: str
+    siren: str | None
+    status: str  # open / submitted / discarded
+    act_id: int | None
+    metadata: dict[str, Any]
+    documents: tuple[DocumentRef, ...]
+    report: dict[str, Any]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "siren": self.siren,
+            "act_id": self.act_id,
+            "created_at": self.created_at.isoformat(),
+            "updated_at": self.updated_at.isoformat(),
+            "metadata": self.metadata,
+            "documents": [
+                {"file_name": d.file_name, "sha256": d.sha256, "typology": d.typology}
+                for d in self.documents
+            ],
+            "problems": self.report.get("problems", []),
+            "values": self.report.get("values", {}),
+            "classification": self.report.get("classification"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    id: int
+    name: str
+    sirens: frozenset[str]
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
 
 
 class Store(Protocol):
@@ -187,6 +232,54 @@ class Store(Protocol):
     def exchanges(self, act_id: int) -> list[ExchangeRecord]: ...
 
     def answer_exchange(self, act_id: int, code: str, answered_on: dt.date) -> None: ...
+
+    def store_file(self, path: Path) -> tuple[str, int]: ...
+
+    def list_collectivites(self) -> list[Collectivite]: ...
+
+    def act_by_key(self, siren: str, key: str) -> ActRecord | None: ...
+
+    def act_by_numero(self, siren: str, numero: str) -> ActRecord | None: ...
+
+    def create_draft(
+        self,
+        *,
+        principal: str,
+        idempotency_key: str,
+        siren: str | None,
+        metadata: dict[str, Any],
+        documents: Sequence[DocumentRef],
+        report: dict[str, Any],
+        at: dt.datetime,
+    ) -> tuple[DraftRecord, bool]: ...
+
+    def draft_by_key(self, principal: str, key: str) -> DraftRecord | None: ...
+
+    def get_draft(self, draft_id: int) -> DraftRecord: ...
+
+    def list_drafts(self, *, status: str | None = "open") -> list[DraftRecord]: ...
+
+    def update_draft(
+        self,
+        draft_id: int,
+        *,
+        at: dt.datetime,
+        siren: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        report: dict[str, Any] | None = None,
+        status: str | None = None,
+        act_id: int | None = None,
+    ) -> DraftRecord: ...
+
+    def add_token(
+        self, name: str, sirens: Sequence[str], sha256: str, *, at: dt.datetime
+    ) -> int: ...
+
+    def token_by_hash(self, sha256: str) -> TokenRecord | None: ...
+
+    def list_tokens(self) -> list[TokenRecord]: ...
+
+    def revoke_token(self, token_id: int, *, at: dt.datetime) -> TokenRecord: ...
 
     def alert_sent(self, key: tuple[int, str, dt.date, int], channel: str) -> bool: ...
 

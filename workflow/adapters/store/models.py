@@ -183,3 +183,35 @@ class AlertSentRow(Base):
     horizon_days: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(20))
     sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DraftRow(Base):
+    """An act held back at intake: its documents, what was read, what a person must settle."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (UniqueConstraint("principal", "idempotency_key", name="uq_drafts_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    principal: Mapped[str] = mapped_column(String(100))  # who submitted: token:<id>, cli, folder
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    siren: Mapped[str | None] = mapped_column(String(9), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)  # open / submitted / discarded
+    act_id: Mapped[int | None] = mapped_column(ForeignKey("acts.id"))
+    metadata_json: Mapped[str] = mapped_column(Text)  # what the caller gave
+    documents_json: Mapped[str] = mapped_column(Text)  # [{sha256, file_name, typology}]
+    report_json: Mapped[str] = mapped_column(
+        Text
+    )  # the last proposal: values, problems, extraction
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiTokenRow(Base):
+    """An API token: only its SHA-256 is kept; it submits for the listed SIRENs only."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sirens: Mapped[str] = mapped_column(Text)  # one SIREN per line
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -19,9 +20,11 @@ from workflow.adapters.store.models import (
     ActDocumentRow,
     ActRow,
     AlertSentRow,
+    ApiTokenRow,
     AttemptRow,
     CollectiviteRow,
     DocumentRow,
+    DraftRow,
     EventRow,
     ExchangeRow,
     MessageRow,
@@ -37,10 +40,12 @@ from workflow.protocol.documents import examine
 from workflow.store import (
     ActRecord,
     DocumentRef,
+    DraftRecord,
     EventRecord,
     ExchangeRecord,
     NewAct,
     PublicityRecord,
+    TokenRecord,
 )
 
 
@@ -108,10 +113,40 @@ class SqlStore:
                 }
             )
 
+    def list_collectivites(self) -> list[Collectivite]:
+        with self._session() as session:
+            sirens = list(
+                session.scalars(select(CollectiviteRow.siren).order_by(CollectiviteRow.name))
+            )
+        return [self.get_collectivite(siren) for siren in sirens]
+
     # ------------------------------------------------------------------ documents
 
     def document_path(self, sha256: str) -> Path:
         return self.files_dir / sha256[:2] / sha256
+
+    def store_file(self, path: Path) -> tuple[str, int]:
+        """Keep any file (a draft's rejected upload too) in the content-addressed area."""
+        digest = hashlib.sha256()
+        size = 0
+        target_dir = self.files_dir / "incoming"
+        target_dir.mkdir(parents=True, exist_ok=True)
+        with (
+            tempfile.NamedTemporaryFile(dir=target_dir, delete=False) as temporary,
+            path.open("rb") as source,
+        ):
+            for chunk in iter(lambda: source.read(1024 * 1024), b""):
+                digest.update(chunk)
+                size += len(chunk)
+                temporary.write(chunk)
+        sha = digest.hexdigest()
+        target = self.document_path(sha)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            Path(temporary.name).unlink()
+        else:
+            Path(temporary.name).replace(target)
+        return sha, size
 
     def store_document(self, path: Path, *, field: str = "document") -> tuple[str, int, str]:
         """Copy a document into the content-addressed area (once) and record it."""
@@ -168,7 +203,9 @@ class SqlStore:
                             act_id=row.id,
                             position=position,
                             sha256=sha,
-                            file_name=path.name,
+                            file_name=new.file_names[position]
+                            if position < len(new.file_names)
+                            else path.name,
                             typology=typology,
                         )
                     )
@@ -195,6 +232,16 @@ class SqlStore:
                 value=new.numero,
             ) from None
         return self.get_act(act_id), True
+
+    def act_by_key(self, siren: str, key: str) -> ActRecord | None:
+        return self._by_key(siren, key)
+
+    def act_by_numero(self, siren: str, numero: str) -> ActRecord | None:
+        with self._session() as session:
+            act_id = session.scalar(
+                select(ActRow.id).where(ActRow.siren == siren, ActRow.numero == numero)
+            )
+        return self.get_act(act_id) if act_id is not None else None
 
     def _by_key(self, siren: str, key: str) -> ActRecord | None:
         with self._session() as session:
@@ -551,3 +598,169 @@ class SqlStore:
                     sent_at=at,
                 )
             )
+
+    # ------------------------------------------------------------------ drafts
+
+    def create_draft(
+        self,
+        *,
+        principal: str,
+        idempotency_key: str,
+        siren: str | None,
+        metadata: dict[str, Any],
+        documents: Sequence[DocumentRef],
+        report: dict[str, Any],
+        at: dt.datetime,
+    ) -> tuple[DraftRecord, bool]:
+        """A new open draft; the same (principal, key) returns the first one."""
+        existing = self.draft_by_key(principal, idempotency_key)
+        if existing is not None:
+            return existing, False
+        try:
+            with self._session() as session:
+                row = DraftRow(
+                    principal=principal,
+                    idempotency_key=idempotency_key,
+                    siren=siren,
+                    status="open",
+                    act_id=None,
+                    metadata_json=json.dumps(metadata, ensure_ascii=False),
+                    documents_json=json.dumps(
+                        [
+                            {"sha256": d.sha256, "file_name": d.file_name, "typology": d.typology}
+                            for d in documents
+                        ]
+                    ),
+                    report_json=json.dumps(report, ensure_ascii=False, default=str),
+                    created_at=at,
+                    updated_at=at,
+                )
+                session.add(row)
+                session.flush()
+                draft_id = row.id
+        except AlreadyExists:
+            again = self.draft_by_key(principal, idempotency_key)
+            if again is None:
+                raise
+            return again, False
+        return self.get_draft(draft_id), True
+
+    def draft_by_key(self, principal: str, key: str) -> DraftRecord | None:
+        with self._session() as session:
+            row = session.scalar(
+                select(DraftRow).where(
+                    DraftRow.principal == principal, DraftRow.idempotency_key == key
+                )
+            )
+            return _draft(row) if row is not None else None
+
+    def get_draft(self, draft_id: int) -> DraftRecord:
+        with self._session() as session:
+            row = session.get(DraftRow, draft_id)
+            if row is None:
+                raise NotFound(f"no draft {draft_id}", field="draft", value=draft_id)
+            return _draft(row)
+
+    def list_drafts(self, *, status: str | None = "open") -> list[DraftRecord]:
+        with self._session() as session:
+            query = select(DraftRow).order_by(DraftRow.id)
+            if status is not None:
+                query = query.where(DraftRow.status == status)
+            return [_draft(row) for row in session.scalars(query)]
+
+    def update_draft(
+        self,
+        draft_id: int,
+        *,
+        at: dt.datetime,
+        siren: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        report: dict[str, Any] | None = None,
+        status: str | None = None,
+        act_id: int | None = None,
+    ) -> DraftRecord:
+        with self._session() as session:
+            row = session.get(DraftRow, draft_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"no draft {draft_id}", field="draft", value=draft_id)
+            if row.status != "open":
+                raise Conflict(
+                    f"draft {draft_id} is {row.status}, no longer open",
+                    field="draft",
+                    rule="only an open draft changes",
+                    value=row.status,
+                )
+            if siren is not None:
+                row.siren = siren
+            if metadata is not None:
+                row.metadata_json = json.dumps(metadata, ensure_ascii=False)
+            if report is not None:
+                row.report_json = json.dumps(report, ensure_ascii=False, default=str)
+            if status is not None:
+                row.status = status
+            if act_id is not None:
+                row.act_id = act_id
+            row.updated_at = at
+            session.flush()
+            return _draft(row)
+
+    # ------------------------------------------------------------------ API tokens
+
+    def add_token(self, name: str, sirens: Sequence[str], sha256: str, *, at: dt.datetime) -> int:
+        with self._session() as session:
+            row = ApiTokenRow(
+                name=name, token_sha256=sha256, sirens="\n".join(sirens), created_at=at
+            )
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def token_by_hash(self, sha256: str) -> TokenRecord | None:
+        with self._session() as session:
+            row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_sha256 == sha256))
+            return _token(row) if row is not None else None
+
+    def list_tokens(self) -> list[TokenRecord]:
+        with self._session() as session:
+            return [
+                _token(r) for r in session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id))
+            ]
+
+    def revoke_token(self, token_id: int, *, at: dt.datetime) -> TokenRecord:
+        with self._session() as session:
+            row = session.get(ApiTokenRow, token_id)
+            if row is None:
+                raise NotFound(f"no API token {token_id}", field="token", value=token_id)
+            if row.revoked_at is None:
+                row.revoked_at = at
+            session.flush()
+            return _token(row)
+
+
+def _draft(row: DraftRow) -> DraftRecord:
+    return DraftRecord(
+        id=row.id,
+        principal=row.principal,
+        idempotency_key=row.idempotency_key,
+        siren=row.siren,
+        status=row.status,
+        act_id=row.act_id,
+        metadata=json.loads(row.metadata_json),
+        documents=tuple(
+            DocumentRef(i, d["sha256"], d["file_name"], d["typology"])
+            for i, d in enumerate(json.loads(row.documents_json))
+        ),
+        report=json.loads(row.report_json),
+        created_at=_utc(row.created_at),
+        updated_at=_utc(row.updated_at),
+    )
+
+
+def _token(row: ApiTokenRow) -> TokenRecord:
+    return TokenRecord(
+        id=row.id,
+        name=row.name,
+        sirens=frozenset(s for s in row.sirens.split("\n") if s),
+        created_at=_utc(row.created_at),
+        revoked_at=_utc(row.revoked_at) if row.revoked_at else None,
+    )

@@ -1,0 +1,90 @@
+"""The metadata a caller may give with a document (JSON): every field optional, each one
+given wins over what the document says. Unknown fields are refused by name.
+
+::
+
+    {"siren": "212801344", "numero": "DEL2022-148", "date": "2022-10-13", "nature": "DE",
+     "classification": "8.1", "classification_date": "2019-03-01",
+     "objet": "Espace Numérique de Travail primOT", "typologie": "99_DE",
+     "annexes": [{"typologie": "22_AG"}],
+     "convocation_date": "2022-10-07", "members_in_office": 39, "present": 30,
+     "proxies": 7, "voters": 37, "vote": {"unanimous": true}}
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workflow.errors import InvalidInput
+
+
+class VoteMetadata(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    unanimous: bool = False
+    for_: int | None = Field(default=None, alias="for", ge=0)
+    against: int | None = Field(default=None, ge=0)
+    abstentions: int | None = Field(default=None, ge=0)
+    result: str | None = Field(default=None, pattern="^(adopted|rejected)$")
+
+
+class AnnexeMetadata(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    typologie: str | None = Field(default=None, description="typology code, e.g. 22_AG")
+
+
+class ActMetadata(BaseModel):
+    """What the deliberation software knows about the act (all optional)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    siren: str | None = Field(default=None, description="the collectivité's SIREN")
+    numero: str | None = Field(default=None, description="the act's number as printed")
+    date: dt.date | None = Field(default=None, description="decision (session) date")
+    nature: str | None = Field(default=None, description="DE, AR, AI, CC, BF or AU")
+    classification: str | None = Field(default=None, description="e.g. 8.1")
+    classification_date: dt.date | None = None
+    objet: str | None = None
+    typologie: str | None = Field(default=None, description="the main document's typology")
+    annexes: list[AnnexeMetadata] = Field(default_factory=list)
+    convocation_date: dt.date | None = None
+    members_in_office: int | None = Field(default=None, ge=0)
+    present: int | None = Field(default=None, ge=0)
+    proxies: int | None = Field(default=None, ge=0)
+    voters: int | None = Field(default=None, ge=0)
+    vote: VoteMetadata | None = None
+    rapporteur: str | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The fields the caller set, as JSON-ready data."""
+        return self.model_dump(mode="json", exclude_unset=True, by_alias=True)
+
+
+def parse_metadata(
+    raw: bytes | str | dict[str, Any] | None, *, where: str = "metadata"
+) -> ActMetadata:
+    """Validate metadata; :class:`InvalidInput` names the first wrong field and why."""
+    if raw is None or raw in (b"", ""):
+        return ActMetadata()
+    try:
+        data = raw if isinstance(raw, dict) else json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{where} is not JSON ({exc})", field=where, rule="JSON object") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{where} must be a JSON object", field=where, rule="JSON object")
+    try:
+        return ActMetadata.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or where
+        raise InvalidInput(
+            f"{where}.{name}: {first['msg']}",
+            field=name,
+            rule=first["type"],
+            value=first.get("input"),
+        ) from exc

@@ -1,0 +1,341 @@
+"""The intake use cases: submit a document (with or without metadata), complete or discard a
+draft. Called alike by the REST API, ``actes submit`` and the watched folder.
+
+Every submission is recorded before anything else happens to it — as an act (``received``)
+when it is ready, else as an open draft with the precise problems — so nothing is lost and
+nothing half-sent. The idempotency key is per caller: the same key from the same caller
+returns the same act or draft, whatever happened in between.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from workflow.errors import AlreadyExists, InvalidDocument, InvalidInput, NotFound, SecurityError
+from workflow.intake.checks import Problem
+from workflow.intake.extract import Extraction, extract
+from workflow.intake.metadata import ActMetadata
+from workflow.intake.proposal import Proposal, propose
+from workflow.intake.text import read_document_text
+from workflow.protocol.documents import DocumentKind, examine
+from workflow.protocol.messages import RetourClassification
+from workflow.protocol.nomenclature import national_classification
+from workflow.services import Services
+from workflow.store import ActRecord, DocumentRef, DraftRecord, NewAct
+
+PARIS = ZoneInfo("Europe/Paris")
+_ANNEX_KINDS = frozenset({DocumentKind.PDF, DocumentKind.XML, DocumentKind.PNG, DocumentKind.JPEG})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who submits: an API token (its collectivités only), or a local operator (all)."""
+
+    name: str
+    sirens: frozenset[str] | None = None
+
+    def allows(self, siren: str) -> bool:
+        return self.sirens is None or siren in self.sirens
+
+
+LOCAL = Principal("cli")
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    path: Path
+    file_name: str
+    typology: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    """An act (ready, recorded ``received``) or a draft (held, with its problems)."""
+
+    act: ActRecord | None
+    draft: DraftRecord
+    created: bool
+    proposal: Proposal | None = None
+
+    @property
+    def status(self) -> str:
+        return "act" if self.act is not None else "draft"
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"status": self.status, "created": self.created}
+        if self.act is not None:
+            data["act"] = self.act.as_dict()
+        data["draft"] = self.draft.as_dict()
+        if self.proposal is not None:
+            data["problems"] = [p.as_dict() for p in self.proposal.problems]
+        else:
+            data["problems"] = self.draft.report.get("problems", [])
+        return data
+
+
+def _national(_: str | None) -> RetourClassification:
+    return national_classification()
+
+
+@dataclass
+class Intake:
+    services: Services
+    nomenclature_for: Callable[[str | None], RetourClassification] = field(default=_national)
+
+    # ------------------------------------------------------------------ use cases
+
+    def submit(
+        self,
+        principal: Principal,
+        uploads: Sequence[Upload],
+        metadata: ActMetadata,
+        idempotency_key: str | None = None,
+    ) -> IntakeResult:
+        if not uploads:
+            raise InvalidInput(
+                "no document: the act itself is required", field="document", rule="required"
+            )
+        if metadata.siren is not None and not principal.allows(metadata.siren):
+            raise SecurityError(
+                f"this caller may not submit for SIREN {metadata.siren}",
+                field="siren",
+                rule="a token submits for its own collectivités only",
+                value=metadata.siren,
+            )
+        store = self.services.store
+        stored = [store.store_file(upload.path) for upload in uploads]
+        key = (
+            idempotency_key
+            or "content:"
+            + hashlib.sha256(
+                (
+                    "|".join(sha for sha, _ in stored)
+                    + json.dumps(metadata.given(), sort_keys=True)
+                ).encode()
+            ).hexdigest()
+        )
+        existing = store.draft_by_key(principal.name, key)
+        if existing is not None:
+            return self._result(existing, created=False)
+        typologies = [metadata.typologie] + [a.typologie for a in metadata.annexes]
+        documents = tuple(
+            DocumentRef(
+                i,
+                sha,
+                upload.file_name,
+                upload.typology or (typologies[i] if i < len(typologies) else None),
+            )
+            for i, ((sha, _), upload) in enumerate(zip(stored, uploads, strict=True))
+        )
+        proposal = self._propose(principal, metadata, documents)
+        draft, created = store.create_draft(
+            principal=principal.name,
+            idempotency_key=key,
+            siren=proposal.values.get("siren"),
+            metadata=metadata.given(),
+            documents=documents,
+            report=proposal.as_dict(),
+            at=self.services.clock(),
+        )
+        if not created:
+            return self._result(draft, created=False)
+        return self._settle(principal, draft, proposal)
+
+    def complete(self, principal: Principal, draft_id: int, patch: ActMetadata) -> IntakeResult:
+        """Add what a person settled to a draft's metadata and try again."""
+        draft = self.draft(principal, draft_id)
+        if draft.status != "open":
+            return self._result(draft, created=False)
+        merged = {**draft.metadata, **patch.given()}
+        metadata = ActMetadata.model_validate(merged)
+        if metadata.siren is not None and not principal.allows(metadata.siren):
+            raise SecurityError(
+                f"this caller may not submit for SIREN {metadata.siren}",
+                field="siren",
+                rule="a token submits for its own collectivités only",
+                value=metadata.siren,
+            )
+        proposal = self._propose(principal, metadata, draft.documents)
+        draft = self.services.store.update_draft(
+            draft.id,
+            at=self.services.clock(),
+            siren=proposal.values.get("siren"),
+            metadata=metadata.given(),
+            report=proposal.as_dict(),
+        )
+        return self._settle(principal, draft, proposal)
+
+    def discard(self, principal: Principal, draft_id: int) -> DraftRecord:
+        draft = self.draft(principal, draft_id)
+        return self.services.store.update_draft(
+            draft.id, at=self.services.clock(), status="discarded"
+        )
+
+    def draft(self, principal: Principal, draft_id: int) -> DraftRecord:
+        """A draft the caller may see (its own, or one of its collectivités'); else NotFound."""
+        draft = self.services.store.get_draft(draft_id)
+        mine = (
+            principal.sirens is None
+            or draft.principal == principal.name
+            or (draft.siren is not None and draft.siren in principal.sirens)
+        )
+        if not mine:
+            raise NotFound(f"no draft {draft_id}", field="draft", value=draft_id)
+        return draft
+
+    def drafts(self, principal: Principal, *, status: str | None = "open") -> list[DraftRecord]:
+        return [
+            d
+            for d in self.services.store.list_drafts(status=status)
+            if principal.sirens is None
+            or d.principal == principal.name
+            or (d.siren is not None and d.siren in principal.sirens)
+        ]
+
+    # ------------------------------------------------------------------ steps
+
+    def _propose(
+        self, principal: Principal, metadata: ActMetadata, documents: Sequence[DocumentRef]
+    ) -> Proposal:
+        store = self.services.store
+        problems, extraction = self._read_documents(documents, metadata)
+        collectivites = [c for c in store.list_collectivites() if principal.allows(c.siren.value)]
+        siren_hint = metadata.siren or (extraction.value("siren") if extraction else None)
+        today = self.services.clock().astimezone(PARIS).date()
+        proposal = propose(
+            metadata,
+            extraction,
+            collectivites=collectivites,
+            nomenclature=self.nomenclature_for(siren_hint),
+            profile=self.services.profile,
+            today=today,
+            document_problems=problems,
+        )
+        siren, numero = proposal.values.get("siren"), proposal.values.get("numero")
+        if siren and numero:
+            used = store.act_by_numero(siren, numero)
+            if used is not None:
+                proposal = proposal.with_problem(
+                    Problem(
+                        "numero",
+                        "number unique for the collectivité",
+                        f"number {numero} is already used by act {used.id} ({used.objet[:60]!r})",
+                        numero,
+                    )
+                )
+        return proposal
+
+    def _read_documents(
+        self, documents: Sequence[DocumentRef], metadata: ActMetadata
+    ) -> tuple[list[Problem], Extraction | None]:
+        store = self.services.store
+        problems: list[Problem] = []
+        extraction: Extraction | None = None
+        for document in documents:
+            path = store.document_path(document.sha256)
+            name = "document" if document.position == 0 else f"annexes[{document.position - 1}]"
+            try:
+                facts = examine(path, field=name)
+            except InvalidDocument as error:
+                problems.append(
+                    Problem(
+                        name,
+                        error.rule or "document",
+                        f"{document.file_name}: {error.message}",
+                        document.file_name,
+                    )
+                )
+                continue
+            if document.position == 0:
+                budget_xml = (
+                    facts.kind is DocumentKind.XML and (metadata.nature or "").upper() == "BF"
+                )
+                if facts.kind is not DocumentKind.PDF and not budget_xml:
+                    problems.append(
+                        Problem(
+                            "document",
+                            "the act is a PDF (XML only for a budget document)",
+                            f"{document.file_name} is {facts.kind.value.upper()}, not a PDF (read from its content)",
+                            document.file_name,
+                        )
+                    )
+                    continue
+            elif facts.kind not in _ANNEX_KINDS:
+                problems.append(
+                    Problem(
+                        name,
+                        "PDF, XML, PNG or JPEG",
+                        f"{document.file_name}: not accepted",
+                        document.file_name,
+                    )
+                )
+        main = documents[0]
+        if not any(p.field == "document" for p in problems):
+            try:
+                text = read_document_text(store.document_path(main.sha256), field="document")
+            except InvalidDocument as error:
+                encrypted = error.rule == "PDF not encrypted"
+                problems.append(
+                    Problem(
+                        "document",
+                        error.rule or "document",
+                        f"{main.file_name}: {error.message}",
+                        main.file_name,
+                        "error" if encrypted else "warning",
+                    )
+                )
+            else:
+                extraction = extract(text)
+        return problems, extraction
+
+    def _settle(self, principal: Principal, draft: DraftRecord, proposal: Proposal) -> IntakeResult:
+        """Turn a ready proposal into an act (``received``); keep the draft otherwise."""
+        if not proposal.ready:
+            return IntakeResult(None, draft, True, proposal)
+        store = self.services.store
+        values = proposal.values
+        new = NewAct(
+            siren=values["siren"],
+            idempotency_key=f"{principal.name}:{draft.idempotency_key}",
+            numero=values["numero"],
+            numero_printed=str(values["numero_printed"]),
+            act_date=_as_date(values["date"]),
+            nature=values["nature"],
+            classification=str(values["classification"]),
+            classification_date=_as_date(values["classification_date"]),
+            objet=values["objet"],
+            documents=tuple((store.document_path(d.sha256), d.typology) for d in draft.documents),
+            file_names=tuple(d.file_name for d in draft.documents),
+        )
+        try:
+            act, created = self.services.submit(new)
+        except (InvalidInput, AlreadyExists) as error:
+            proposal = proposal.with_problem(
+                Problem(error.field or "act", error.rule or "act", error.message, error.value)
+            )
+            draft = store.update_draft(
+                draft.id, at=self.services.clock(), report=proposal.as_dict()
+            )
+            return IntakeResult(None, draft, True, proposal)
+        if created:
+            report = json.dumps(proposal.as_dict(), ensure_ascii=False, default=str).encode()
+            store.record_message(act.id, "in", "intake", report, at=self.services.clock())
+        draft = store.update_draft(
+            draft.id, at=self.services.clock(), status="submitted", act_id=act.id, siren=act.siren
+        )
+        return IntakeResult(act, draft, created, proposal)
+
+    def _result(self, draft: DraftRecord, *, created: bool) -> IntakeResult:
+        act = self.services.store.get_act(draft.act_id) if draft.act_id is not None else None
+        return IntakeResult(act, draft, created)
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
