@@ -17,6 +17,7 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.platform_commands",
     "workflow.interfaces.cli.engine_commands",
     "workflow.interfaces.cli.legal_commands",
+    "workflow.interfaces.cli.intake_commands",
 ]
 
 

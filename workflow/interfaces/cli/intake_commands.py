@@ -1,0 +1,512 @@
+"""Intake from the command line: ``actes extract``, ``actes submit``, ``actes watch``, the
+drafts, the collectivités, the API tokens, and ``actes serve`` (the REST API).
+
+``actes submit`` and ``actes watch`` act as the local operator (every registered
+collectivité); the REST API acts for a token's collectivités only. An act that is ready is
+recorded and handed to the workers; one that is not is kept as a draft with its problems
+(exit code 2), and nothing is sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workflow.adapters.wiring import build_enqueue, build_intake, build_store
+from workflow.collectivite import load_registry
+from workflow.errors import ActesError, InvalidInput
+from workflow.intake.classify import suggest
+from workflow.intake.extract import extract
+from workflow.intake.metadata import parse_metadata
+from workflow.intake.service import LOCAL, Intake, IntakeResult, Principal, Upload
+from workflow.intake.text import read_document_text
+from workflow.interfaces.cli.app import EXIT_USER_ERROR, cli, command, emit_json
+from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for
+from workflow.protocol import xml_in
+from workflow.protocol.messages import RetourClassification
+from workflow.protocol.nomenclature import national_classification
+from workflow.tokens import issue_token
+
+FOLDER = Principal("folder")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# --------------------------------------------------------------------------- extract
+
+
+@command("extract")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: fields, sources, review.")
+@click.option(
+    "--nomenclature",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The préfecture's 7-2 classification (XML) to suggest from; default: national levels.",
+)
+def extract_command(file: Path, as_json: bool, nomenclature: Path | None) -> None:
+    """Show what FILE (PDF or text) says about the act, without storing anything."""
+    extraction = extract(read_document_text(file))
+    classification = _nomenclature(nomenclature)
+    objet = extraction.value("objet")
+    theme = extraction.value("theme")
+    suggestions = suggest(objet, classification, *([theme] if theme else [])) if objet else None
+    if as_json:
+        emit_json(
+            {
+                "file": str(file),
+                **extraction.as_dict(),
+                "classification": suggestions.as_dict() if suggestions else None,
+            }
+        )
+        return
+    click.echo(f"{file}: {extraction.pages} page(s), {extraction.lines} lines")
+    for name, found in extraction.fields.items():
+        where = f"p{found.where.page} l{found.where.line}" if found.where else "-"
+        value = json.dumps(found.as_dict()["value"], ensure_ascii=False)
+        click.echo(f"  {name:<18} {value[:70]:<70} {found.confidence:4.2f}  {where:<9} {found.how}")
+    if suggestions is not None:
+        click.echo(f"  {'classification':<18} {suggestions.explain()}")
+        if suggestions.chosen is None:
+            for s in suggestions.top3:
+                click.echo(
+                    f"      candidate {s.code} {s.label} (score {s.score:g}: {', '.join(s.words)})"
+                )
+    if extraction.review:
+        click.echo("needs review:")
+        for item in extraction.review:
+            click.echo(f"  {item.field}: {item.reason}")
+
+
+def _nomenclature(path: Path | None) -> RetourClassification:
+    if path is None:
+        return national_classification()
+    message = xml_in.parse_message(path.read_bytes())
+    if not isinstance(message, RetourClassification):
+        raise InvalidInput(
+            f"{path} is not a 7-2 RetourClassification message",
+            field="nomenclature",
+            rule="7-2 XML",
+            value=str(path),
+        )
+    return message
+
+
+# --------------------------------------------------------------------------- submit
+
+
+def _report(result: IntakeResult, as_json: bool) -> None:
+    """Print the outcome; a draft ends with exit code 2 and its first problem on stderr."""
+    if as_json:
+        emit_json(result.as_dict())
+    elif result.act is not None:
+        act = result.act
+        verb = "recorded" if result.created else "already recorded"
+        click.echo(f"act {act.id} {verb}: {act.numero} « {act.objet[:60]} » ({act.state.value})")
+    else:
+        click.echo(
+            f"draft {result.draft.id} held (nothing sent); settle these, then `actes draft complete {result.draft.id}`:"
+        )
+    problems = result.as_dict()["problems"]
+    if not as_json:
+        for p in problems:
+            click.echo(f"  {p['severity']:<7} {p['field']}: {p['message']}")
+    if result.act is None:
+        first = next((p for p in problems if p["severity"] == "error"), None)
+        if first:
+            click.echo(
+                f"actes: error: draft {result.draft.id}: {first['field']}: {first['message']}",
+                err=True,
+            )
+        raise SystemExit(EXIT_USER_ERROR)
+
+
+def _enqueue_new(result: IntakeResult, data_dir: Path, enabled: bool) -> None:
+    if enabled and result.act is not None and result.created:
+        try:
+            build_enqueue(settings_for(data_dir))(result.act.id)
+        except Exception as exc:  # noqa: BLE001 - the act is stored; the sweep re-enqueues it
+            click.echo(
+                f"actes: warning: act {result.act.id} recorded but not queued ({exc}); the next sweep will queue it",
+                err=True,
+            )
+
+
+@command("submit")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--metadata",
+    "metadata_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="JSON: what is known of the act (each field wins over the document).",
+)
+@click.option(
+    "--annexe",
+    "annexes",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+)
+@click.option(
+    "--idempotency-key", help="Default: derived from the documents' and the metadata's content."
+)
+@click.option(
+    "--no-enqueue", is_flag=True, help="Record only; the workers' sweep will pick the act up."
+)
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+def submit_command(
+    file: Path,
+    metadata_file: Path | None,
+    annexes: tuple[Path, ...],
+    idempotency_key: str | None,
+    no_enqueue: bool,
+    as_json: bool,
+    data_dir: Path,
+) -> None:
+    """Submit FILE.pdf (and annexes): read, check, record; send if nothing needs a person."""
+    metadata = parse_metadata(
+        metadata_file.read_bytes() if metadata_file else None,
+        where=str(metadata_file or "metadata"),
+    )
+    intake = build_intake(settings_for(data_dir), actor="cli")
+    uploads = [Upload(path, path.name) for path in (file, *annexes)]
+    result = intake.submit(LOCAL, uploads, metadata, idempotency_key)
+    _enqueue_new(result, data_dir, not no_enqueue)
+    _report(result, as_json)
+
+
+# --------------------------------------------------------------------------- watched folder
+
+
+def process_folder(
+    intake: Intake, folder: Path, *, settle_seconds: float = 2.0, now: float | None = None
+) -> list[tuple[Path, IntakeResult | ActesError]]:
+    """Submit each settled PDF of ``folder`` (with ``NAME.json`` beside it as metadata);
+    move it to ``done/``, ``drafts/`` (with ``NAME.problems.json``) or ``failed/``.
+
+    A file is taken once its size and time have not changed for ``settle_seconds`` (an
+    export still being written is left alone). The idempotency key is the file's content:
+    the same PDF dropped twice is recorded once.
+    """
+    moment = time.time() if now is None else now
+    outcomes: list[tuple[Path, IntakeResult | ActesError]] = []
+    for pdf in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".pdf"):
+        if moment - pdf.stat().st_mtime < settle_seconds:
+            continue
+        sidecar = pdf.with_suffix(".json")
+        outcome: IntakeResult | ActesError
+        try:
+            metadata = parse_metadata(
+                sidecar.read_bytes() if sidecar.exists() else None, where=sidecar.name
+            )
+            outcome = intake.submit(FOLDER, [Upload(pdf, pdf.name)], metadata, None)
+        except ActesError as error:
+            outcome = error
+        if isinstance(outcome, ActesError):
+            target = folder / "failed"
+            note: dict[str, Any] = outcome.as_dict()
+        elif outcome.act is not None:
+            target, note = folder / "done", outcome.as_dict()
+        else:
+            target, note = folder / "drafts", outcome.as_dict()
+        target.mkdir(exist_ok=True)
+        (target / f"{pdf.stem}.result.json").write_text(
+            json.dumps(note, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        shutil.move(str(pdf), target / pdf.name)
+        if sidecar.exists():
+            shutil.move(str(sidecar), target / sidecar.name)
+        outcomes.append((pdf, outcome))
+    return outcomes
+
+
+@command("watch")
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.option(
+    "--interval", type=float, default=5.0, show_default=True, help="Seconds between scans."
+)
+@click.option("--once", is_flag=True, help="Scan once and exit.")
+@click.option("--no-enqueue", is_flag=True)
+@data_dir_option
+def watch_command(
+    folder: Path, interval: float, once: bool, no_enqueue: bool, data_dir: Path
+) -> None:
+    """Submit the PDFs an office exports to FOLDER (NAME.json beside a PDF is its metadata)."""
+    intake = build_intake(settings_for(data_dir), actor="folder")
+    while True:
+        for pdf, outcome in process_folder(intake, folder):
+            if isinstance(outcome, ActesError):
+                click.echo(f"{pdf.name}: failed: {outcome.one_line()}")
+                continue
+            _enqueue_new(outcome, data_dir, not no_enqueue)
+            if outcome.act is not None:
+                click.echo(f"{pdf.name}: act {outcome.act.id} ({outcome.act.state.value})")
+            else:
+                errors = [p for p in outcome.as_dict()["problems"] if p["severity"] == "error"]
+                click.echo(
+                    f"{pdf.name}: draft {outcome.draft.id}: "
+                    + "; ".join(f"{p['field']}: {p['message']}" for p in errors)
+                )
+        if once:
+            return
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+@command("drafts")
+@click.option("--all", "show_all", is_flag=True, help="Also submitted and discarded drafts.")
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+def drafts_command(show_all: bool, as_json: bool, data_dir: Path) -> None:
+    """The acts held back at intake, and why."""
+    intake = build_intake(settings_for(data_dir))
+    drafts = intake.drafts(LOCAL, status=None if show_all else "open")
+    if as_json:
+        emit_json({"drafts": [d.as_dict() for d in drafts]})
+        return
+    for d in drafts:
+        errors = [p for p in d.report.get("problems", []) if p["severity"] == "error"]
+        name = d.documents[0].file_name if d.documents else "-"
+        click.echo(
+            f"{d.id:>4} {d.status:<9} {name:<32} "
+            + "; ".join(f"{p['field']}: {p['message']}" for p in errors)[:160]
+        )
+
+
+@cli.group("draft")
+def draft_group() -> None:
+    """Look at, complete or discard one draft."""
+
+
+@draft_group.command("show")
+@click.argument("draft_id", type=int)
+@data_dir_option
+def draft_show_command(draft_id: int, data_dir: Path) -> None:
+    emit_json(build_intake(settings_for(data_dir)).draft(LOCAL, draft_id).as_dict())
+
+
+@draft_group.command("complete")
+@click.argument("draft_id", type=int)
+@click.option(
+    "--metadata", "metadata_file", type=click.Path(path_type=Path, dir_okay=False, exists=True)
+)
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    help="e.g. --set siren=212801344 --set classification=8.1",
+)
+@click.option("--no-enqueue", is_flag=True)
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+def draft_complete_command(
+    draft_id: int,
+    metadata_file: Path | None,
+    assignments: tuple[str, ...],
+    no_enqueue: bool,
+    as_json: bool,
+    data_dir: Path,
+) -> None:
+    """Add what a person settled and try again; the act is sent when nothing is left."""
+    data: dict[str, Any] = (
+        json.loads(metadata_file.read_text(encoding="utf-8")) if metadata_file else {}
+    )
+    for assignment in assignments:
+        key, sep, value = assignment.partition("=")
+        if not sep:
+            raise InvalidInput(
+                f"--set {assignment!r}: expected FIELD=VALUE",
+                field="set",
+                rule="FIELD=VALUE",
+                value=assignment,
+            )
+        data[key.strip()] = (
+            int(value)
+            if value.isdigit()
+            and key.strip() in {"members_in_office", "present", "proxies", "voters"}
+            else value
+        )
+    intake = build_intake(settings_for(data_dir), actor="cli")
+    result = intake.complete(LOCAL, draft_id, parse_metadata(data))
+    _enqueue_new(result, data_dir, not no_enqueue)
+    _report(result, as_json)
+
+
+@draft_group.command("discard")
+@click.argument("draft_id", type=int)
+@data_dir_option
+def draft_discard_command(draft_id: int, data_dir: Path) -> None:
+    draft = build_intake(settings_for(data_dir), actor="cli").discard(LOCAL, draft_id)
+    click.echo(f"draft {draft.id} {draft.status}")
+
+
+# --------------------------------------------------------------------------- collectivités
+
+
+@cli.group("collectivites")
+def collectivites_group() -> None:
+    """The collectivités the service sends for."""
+
+
+@collectivites_group.command("import")
+@click.argument("registry", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@data_dir_option
+def collectivites_import_command(registry: Path, data_dir: Path) -> None:
+    """Add or update the collectivités of a TOML registry (see workflow/collectivite.py)."""
+    store = build_store(settings_for(data_dir))
+    for collectivite in load_registry(registry).collectivites:
+        store.add_collectivite(collectivite)
+        click.echo(f"{collectivite.siren} {collectivite.name}")
+
+
+@collectivites_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+def collectivites_list_command(as_json: bool, data_dir: Path) -> None:
+    collectivites = build_store(settings_for(data_dir)).list_collectivites()
+    if as_json:
+        emit_json(
+            {
+                "collectivites": [
+                    {"siren": c.siren.value, "name": c.name, "departement": c.departement.value}
+                    for c in collectivites
+                ]
+            }
+        )
+        return
+    for c in collectivites:
+        click.echo(f"{c.siren} {c.departement} {c.name}")
+
+
+# --------------------------------------------------------------------------- API tokens
+
+
+@cli.group("token")
+def token_group() -> None:
+    """API tokens for the deliberation software (one per caller, for its collectivités)."""
+
+
+@token_group.command("issue")
+@click.option("--name", required=True, help="Who uses it, e.g. 'web-delib Dreux'.")
+@click.option(
+    "--siren",
+    "sirens",
+    multiple=True,
+    required=True,
+    help="A collectivité it submits for (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+def token_issue_command(name: str, sirens: tuple[str, ...], as_json: bool, data_dir: Path) -> None:
+    """Print a new token once (only its hash is kept)."""
+    token_id, token = issue_token(
+        build_store(settings_for(data_dir)), name, list(sirens), at=_now()
+    )
+    if as_json:
+        emit_json({"id": token_id, "name": name, "sirens": sorted(set(sirens)), "token": token})
+    else:
+        click.echo(token)
+        click.echo(
+            f"token {token_id} for {', '.join(sorted(set(sirens)))}: shown once, keep it secret",
+            err=True,
+        )
+
+
+@token_group.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+def token_list_command(as_json: bool, data_dir: Path) -> None:
+    tokens = build_store(settings_for(data_dir)).list_tokens()
+    rows = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "sirens": sorted(t.sirens),
+            "created_at": t.created_at.isoformat(),
+            "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+        }
+        for t in tokens
+    ]
+    if as_json:
+        emit_json({"tokens": rows})
+        return
+    for t in tokens:
+        status = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
+        click.echo(f"{t.id:>4} {t.name:<30} {','.join(sorted(t.sirens)):<30} {status}")
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+@data_dir_option
+def token_revoke_command(token_id: int, data_dir: Path) -> None:
+    record = build_store(settings_for(data_dir)).revoke_token(token_id, at=_now())
+    click.echo(f"token {record.id} ({record.name}) revoked")
+
+
+# --------------------------------------------------------------------------- the REST API
+
+
+@command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option(
+    "--max-body-mb", type=int, default=151, show_default=True, help="Largest request accepted."
+)
+@click.option(
+    "--certfile",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Serve HTTPS (else put it behind a TLS proxy).",
+)
+@click.option("--keyfile", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@data_dir_option
+def serve_command(
+    host: str,
+    port: int,
+    max_body_mb: int,
+    certfile: Path | None,
+    keyfile: Path | None,
+    data_dir: Path,
+) -> None:
+    """Serve the REST API (POST /api/acts …; description at /api/openapi.json)."""
+    import uvicorn
+
+    from workflow.interfaces.api.app import create_api
+
+    settings = settings_for(data_dir)
+    app = create_api(
+        lambda: build_intake(settings, actor="api"),
+        enqueue=build_enqueue(settings),
+        max_body_bytes=max_body_mb * 1024 * 1024,
+        upload_dir=_upload_dir(settings.data_dir),
+    )
+    tls: dict[str, Any] = (
+        {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile else {}
+    )
+    uvicorn.run(app, host=host, port=port, log_level="info", **tls)
+
+
+def _upload_dir(data_dir: Path) -> Path:
+    directory = data_dir / "uploads"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+@command("openapi")
+def openapi_command() -> None:
+    """Print the REST API's OpenAPI description (JSON)."""
+    from workflow.interfaces.api.app import create_api, openapi_document
+
+    def no_intake() -> Intake:
+        raise RuntimeError("not used to describe the API")
+
+    emit_json(openapi_document(create_api(no_intake)))
