@@ -184,7 +184,8 @@ def suggest(objet: str, nomenclature: RetourClassification, *extra: str) -> Clas
     theme, a commission's name) count half."""
     text_hits, text_rest = _lexicon_hits(objet)
     extra_hits, _ = _lexicon_hits(" ".join(extra))
-    objet_words = set(_words(text_rest))
+    rest_words = set(_words(text_rest))  # words not already part of a lexicon phrase
+    all_words = set(_words(objet))
     labels = dict(_walk(nomenclature.matieres))
     scored: list[Suggestion] = []
     for code, label in labels.items():
@@ -200,7 +201,10 @@ def suggest(objet: str, nomenclature: RetourClassification, *extra: str) -> Clas
             if phrase not in words:
                 score += LEXICON_WEIGHT / 2
                 words.append(f"{phrase} (theme)")
-        for word in sorted(set(_words(label)) & objet_words):
+        # a level-2 label competes only with words no phrase explained; a deeper label (the
+        # préfecture's own subdivisions) refines with every word of the objet
+        deeper = code.count(".") >= 2
+        for word in sorted(set(_words(label)) & (all_words if deeper else rest_words)):
             if len(word) > 2:
                 score += LABEL_WEIGHT * (1.5 if code.count(".") >= 2 else 1.0)
                 words.append(word)

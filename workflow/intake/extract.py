@@ -345,12 +345,13 @@ def _collectivite(lines: list[Line], folded: list[str], body: int, cand: Cand) -
     for i, (line, text) in enumerate(zip(lines, folded, strict=True)):
         # a name may run onto the next line ("…ECOLE/COMMUNE DE" / "SAINT-AMBROIX")
         following = lines[i + 1].text if i + 1 < len(lines) else ""
-        original = f"{line.text} {following}"
         for match in _KIND_RE.finditer(f"{text} {fold(following)}"):
             if match.start() >= len(text):
                 continue
             kind = match.group(1)
-            name = _place_name(original, match.end())
+            name = _place_name(line.text, match.end()) if match.end() < len(text) else None
+            if name is None and match.end() >= len(text):
+                name = _place_name(f"{line.text} {following}", match.end())
             if name is None:
                 continue
             label = _KINDS[kind]

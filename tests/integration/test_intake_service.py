@@ -1,0 +1,226 @@
+"""The intake use cases against a real store (SQLite and PostgreSQL): acts and drafts,
+idempotency, completing drafts, who sees what, and the watched folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from workflow.adapters.store.engine import make_engine, upgrade_to_head
+from workflow.adapters.store.repository import SqlStore
+from workflow.adapters.textpdf import text_pdf
+from workflow.collectivite import Collectivite
+from workflow.errors import NotFound, SecurityError
+from workflow.intake.metadata import parse_metadata
+from workflow.intake.service import LOCAL, Intake, Principal, Upload
+from workflow.interfaces.cli.intake_commands import process_folder
+from workflow.lifecycle import ActState
+from workflow.services import Services
+from workflow.tokens import authenticate, issue_token
+
+DREUX = Collectivite.from_mapping(
+    {"name": "Ville de Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
+)
+DOLE = Collectivite.from_mapping(
+    {"name": "Ville de Dole", "siren": "000000018", "departement": "039", "emails": ["a@dole.fr"]}
+)
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+
+DELIBERATION = """Ville de Dreux
+CONSEIL MUNICIPAL DU JEUDI 13 OCTOBRE 2022
+DÉLIBÉRATION N°DEL2022-{n}
+
+{objet}
+
+Rapporteur : Lydie GUÉRIN
+Nombre de membres en exercice 39
+Nombre de présents 30
+Nombre de pouvoirs 7
+Votants 37
+LE CONSEIL MUNICIPAL, APRÈS EN AVOIR DÉLIBÉRÉ, à l'unanimité
+"""
+
+
+def deliberation(
+    tmp_path: Path, n: int, objet: str = "Espace Numérique de Travail primOT (écoles)"
+) -> Path:
+    path = tmp_path / f"del-{n}.pdf"
+    path.write_bytes(text_pdf(DELIBERATION.format(n=n, objet=objet)))
+    return path
+
+
+@pytest.fixture
+def intake(tmp_path: Path, database_url: str) -> Iterator[Intake]:
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    store = SqlStore(engine, tmp_path / "files")
+    store.add_collectivite(DREUX)
+    store.add_collectivite(DOLE)
+    yield Intake(Services(store=store, outbox=tmp_path / "outbox", clock=lambda: NOW))
+    store.close()
+
+
+def test_a_clear_pdf_becomes_an_act_and_a_repeat_returns_it(intake: Intake, tmp_path: Path) -> None:
+    pdf = deliberation(tmp_path, 148)
+    first = intake.submit(LOCAL, [Upload(pdf, "148.pdf")], parse_metadata(None), "vote-148")
+    assert first.act is not None and first.created
+    act = first.act
+    assert (act.siren, act.numero, act.numero_printed, act.classification) == (
+        "212801344",
+        "DEL2022_148",
+        "DEL2022-148",
+        "8.1",
+    )
+    assert act.act_date == dt.date(2022, 10, 13) and act.state is ActState.RECEIVED
+    assert act.documents[0].file_name == "148.pdf"
+    again = intake.submit(LOCAL, [Upload(pdf, "148.pdf")], parse_metadata(None), "vote-148")
+    assert again.act is not None and again.act.id == act.id and not again.created
+    # the report of what was read is kept with the act, for the audit
+    store = intake.services.store
+    assert isinstance(store, SqlStore)
+    assert [m[:2] for m in store.messages(act.id)] == [("in", "intake")]
+
+
+def test_a_draft_keeps_the_document_and_is_completed_by_a_person(
+    intake: Intake, tmp_path: Path
+) -> None:
+    pdf = deliberation(tmp_path, 150, objet="Questions diverses")  # no classification can be read
+    held = intake.submit(LOCAL, [Upload(pdf, "150.pdf")], parse_metadata(None), "vote-150")
+    assert held.act is None and held.status == "draft"
+    problems = held.as_dict()["problems"]
+    assert [p["field"] for p in problems if p["severity"] == "error"] == ["classification"]
+    assert (
+        Path(intake.services.store.document_path(held.draft.documents[0].sha256)).read_bytes()
+        == pdf.read_bytes()
+    )
+    assert intake.services.store.list_acts() == []  # nothing recorded as an act, nothing sent
+    same = intake.submit(LOCAL, [Upload(pdf, "150.pdf")], parse_metadata(None), "vote-150")
+    assert same.draft.id == held.draft.id and same.act is None
+    done = intake.complete(LOCAL, held.draft.id, parse_metadata({"classification": "5.2"}))
+    assert done.act is not None and done.act.classification == "5.2"
+    assert intake.draft(LOCAL, held.draft.id).status == "submitted"
+    again = intake.complete(LOCAL, held.draft.id, parse_metadata({"classification": "9.1"}))
+    assert (
+        again.act is not None and again.act.id == done.act.id and again.act.classification == "5.2"
+    )
+
+
+def test_a_number_is_used_once_per_collectivite(intake: Intake, tmp_path: Path) -> None:
+    intake.submit(LOCAL, [Upload(deliberation(tmp_path, 151), "a.pdf")], parse_metadata(None), "a")
+    other = tmp_path / "other"
+    other.mkdir()
+    second = intake.submit(
+        LOCAL,
+        [Upload(deliberation(other, 151, "Autre objet pour les écoles"), "b.pdf")],
+        parse_metadata(None),
+        "b",
+    )
+    assert second.act is None
+    [problem] = [p for p in second.as_dict()["problems"] if p["severity"] == "error"]
+    assert problem["rule"] == "number unique for the collectivité"
+    assert "already used by act" in problem["message"]
+
+
+def test_bad_documents_are_drafts_with_the_reason(intake: Intake, tmp_path: Path) -> None:
+    png = tmp_path / "scan.pdf"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    held = intake.submit(
+        LOCAL, [Upload(png, "scan.pdf")], parse_metadata({"siren": "212801344"}), "png"
+    )
+    assert held.act is None
+    errors = {p["field"]: p for p in held.as_dict()["problems"] if p["severity"] == "error"}
+    assert "not a PDF" in errors["document"]["message"]
+    # a scanned PDF with complete metadata goes: the protocol needs no text layer
+    from tests.core.test_intake import _pdf_without_text
+
+    scan = tmp_path / "real-scan.pdf"
+    scan.write_bytes(_pdf_without_text())
+    metadata = {
+        "siren": "212801344",
+        "numero": "DEL2022-160",
+        "date": "2022-10-13",
+        "nature": "DE",
+        "classification": "8.1",
+        "objet": "Cantine scolaire",
+    }
+    sent = intake.submit(LOCAL, [Upload(scan, "scan.pdf")], parse_metadata(metadata), "scan")
+    assert sent.act is not None
+    warnings = [p for p in sent.as_dict()["problems"] if p["field"] == "document"]
+    assert (
+        warnings
+        and warnings[0]["severity"] == "warning"
+        and "no text layer" in warnings[0]["message"]
+    )
+
+
+def test_tokens_see_and_submit_for_their_own_collectivites_only(
+    intake: Intake, tmp_path: Path
+) -> None:
+    store = intake.services.store
+    token_id, token = issue_token(store, "web-delib Dole", ["000000018"], at=NOW)
+    principal = authenticate(store, token)
+    assert principal == Principal(f"token:{token_id}", frozenset({"000000018"}))
+    with pytest.raises(SecurityError):
+        intake.submit(
+            principal,
+            [Upload(deliberation(tmp_path, 152), "x.pdf")],
+            parse_metadata({"siren": "212801344"}),
+            "k",
+        )
+    # a Dreux document posted with a Dole token: the document names another collectivité
+    held = intake.submit(
+        principal, [Upload(deliberation(tmp_path, 153), "x.pdf")], parse_metadata(None), "k2"
+    )
+    assert held.act is None and any(p["field"] == "siren" for p in held.as_dict()["problems"])
+    mine = intake.submit(
+        LOCAL,
+        [Upload(deliberation(tmp_path, 154, "Questions diverses"), "y.pdf")],
+        parse_metadata(None),
+        "k3",
+    )
+    with pytest.raises(NotFound):
+        intake.draft(principal, mine.draft.id)
+    assert mine.draft.id not in {d.id for d in intake.drafts(principal)}
+    store.revoke_token(token_id, at=NOW)
+    with pytest.raises(SecurityError, match="revoked"):
+        authenticate(store, token)
+    with pytest.raises(SecurityError, match="unknown"):
+        authenticate(store, "actes_forged")
+    assert all(t.id != token for t in store.list_tokens())  # only hashes are kept
+
+
+def test_the_watched_folder(intake: Intake, tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    deliberation(folder, 170)
+    draft_pdf = deliberation(folder, 171, "Questions diverses")
+    (folder / "del-171.json").write_text(
+        json.dumps({"rapporteur": "Lydie GUÉRIN"}), encoding="utf-8"
+    )
+    fresh = deliberation(folder, 172)
+    os.utime(fresh, None)
+    old = dt.datetime.now().timestamp() - 60
+    for path in folder.glob("del-17[01].*"):
+        os.utime(path, (old, old))
+    outcomes = dict(process_folder(intake, folder, settle_seconds=10))
+    assert {p.name for p in outcomes} == {
+        "del-170.pdf",
+        "del-171.pdf",
+    }  # del-172 is still being written
+    assert (folder / "done" / "del-170.pdf").exists()
+    assert (folder / "drafts" / "del-171.pdf").exists() and (
+        folder / "drafts" / "del-171.json"
+    ).exists()
+    report = json.loads((folder / "drafts" / "del-171.result.json").read_text(encoding="utf-8"))
+    assert report["status"] == "draft"
+    assert not draft_pdf.exists() and fresh.exists()
+    # the same PDF dropped again is recorded once
+    (folder / "again.pdf").write_bytes((folder / "done" / "del-170.pdf").read_bytes())
+    os.utime(folder / "again.pdf", (old, old))
+    [(_, outcome)] = process_folder(intake, folder, settle_seconds=10)
+    assert not isinstance(outcome, Exception) and outcome.act is not None and not outcome.created
