@@ -186,6 +186,21 @@ def test_tokens_see_and_submit_for_their_own_collectivites_only(
     with pytest.raises(NotFound):
         intake.draft(principal, mine.draft.id)
     assert mine.draft.id not in {d.id for d in intake.drafts(principal)}
+    # a rotated token for the same collectivité keeps the keys of the one it replaces
+    ok = intake.submit(
+        principal,
+        [Upload(deliberation(tmp_path, 155).rename(tmp_path / "d.pdf"), "d.pdf")],
+        parse_metadata({"siren": "000000018", "numero": "D-155"}),
+        "rotate",
+    )
+    _, new_token = issue_token(store, "web-delib Dole (new)", ["000000018"], at=NOW)
+    rotated = intake.submit(
+        authenticate(store, new_token),
+        [Upload(tmp_path / "d.pdf", "d.pdf")],
+        parse_metadata({"siren": "000000018", "numero": "D-155"}),
+        "rotate",
+    )
+    assert rotated.draft.id == ok.draft.id and not rotated.created
     store.revoke_token(token_id, at=NOW)
     with pytest.raises(SecurityError, match="revoked"):
         authenticate(store, token)

@@ -121,7 +121,7 @@ class Intake:
                 ).encode()
             ).hexdigest()
         )
-        existing = store.draft_by_key(principal.name, key)
+        existing = self._earlier(principal, key)
         if existing is not None:
             return self._result(existing, created=False)
         typologies = [metadata.typologie] + [a.typologie for a in metadata.annexes]
@@ -177,6 +177,16 @@ class Intake:
         return self.services.store.update_draft(
             draft.id, at=self.services.clock(), status="discarded"
         )
+
+    def _earlier(self, principal: Principal, key: str) -> DraftRecord | None:
+        """The submission this key already made, by this caller or by another caller for the
+        same collectivités (a rotated token keeps its keys)."""
+        for draft in self.services.store.drafts_by_key(key):
+            if draft.principal == principal.name or (
+                draft.siren is not None and principal.allows(draft.siren)
+            ):
+                return draft
+        return None
 
     def draft(self, principal: Principal, draft_id: int) -> DraftRecord:
         """A draft the caller may see (its own, or one of its collectivités'); else NotFound."""

@@ -654,6 +654,13 @@ class SqlStore:
             )
             return _draft(row) if row is not None else None
 
+    def drafts_by_key(self, key: str) -> list[DraftRecord]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(DraftRow).where(DraftRow.idempotency_key == key).order_by(DraftRow.id)
+            )
+            return [_draft(row) for row in rows]
+
     def get_draft(self, draft_id: int) -> DraftRecord:
         with self._session() as session:
             row = session.get(DraftRow, draft_id)

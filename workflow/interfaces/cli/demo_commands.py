@@ -1,10 +1,13 @@
 """``actes demo``: the main job, end to end, on the embedded default (no server to install).
 
 It creates a development PKI, starts the platform simulator (HTTPS, client certificates), a
-Celery worker and beat on the embedded SQLite broker, submits the three example
-deliberations (their metadata as a clerk reads them from the fixtures, as generated PDFs),
-shows progress as the acts are packaged, signed, sent and acknowledged, and prints a table:
-act, IDActe, sent, received, state. Its child processes are stopped on exit and on Ctrl-C.
+Celery worker and beat on the embedded SQLite broker and the REST API, then does what the
+deliberation software does after a vote: it posts each of three example deliberations (PDFs
+generated from ``demo_texts/``, written after real ones) to ``POST /api/acts`` with a
+token — the document only, no metadata: number, date, objet, nature, collectivité and
+classification are read from the document. It shows progress as the acts are packaged,
+signed, sent and acknowledged, and prints a table: act, IDActe, sent, received, state. Its
+child processes are stopped on exit and on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -13,17 +16,16 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from fpdf import FPDF
+import requests
 
 from workflow.adapters.pki import create_dev_pki
+from workflow.adapters.textpdf import text_pdf
 from workflow.adapters.wiring import build_services
 from workflow.collectivite import Collectivite
 from workflow.errors import TransientError
-from workflow.identifiers import normalise_number
 from workflow.interfaces.cli.app import command, emit_json
 from workflow.interfaces.cli.engine_commands import data_dir_option
 from workflow.interfaces.cli.supervisor import (
@@ -34,81 +36,35 @@ from workflow.interfaces.cli.supervisor import (
     wait_until,
 )
 from workflow.lifecycle import ActState
-from workflow.protocol.nomenclature import NATIONAL_VERSION
 from workflow.services import Services
 from workflow.settings import Settings
-from workflow.store import ActRecord, NewAct
+from workflow.store import ActRecord
+from workflow.tokens import issue_token
 
-
-@dataclass(frozen=True, slots=True)
-class _Example:
-    key: str
-    collectivite: dict[str, object]
-    numero_printed: str
-    session_date: dt.date
-    objet: str
-    classification: str
-    body: str
-
-
-# Metadata as a clerk reads it from shared/fixtures/deliberations (expected.json). Dole's and
-# Saint-Ambroix's SIRENs are not in the fixtures: the demo uses clearly fictitious numbers
-# that pass the Luhn check (never real collectivités).
-_EXAMPLES = (
-    _Example(
-        "dreux-2022-148",
-        {
-            "name": "Ville de Dreux",
-            "siren": "212801344",
-            "departement": "028",
-            "emails": ["actes@demo.invalid.fr"],
-        },
-        "DEL2022-148",
-        dt.date(2022, 10, 13),
-        "Espace Numérique de Travail primOT",
-        "8.1",
-        "Conseil municipal du jeudi 13 octobre 2022. Délibération n°DEL2022-148.",
-    ),
-    _Example(
-        "dole-15-09-03-35",
-        {
-            "name": "Ville de Dole (démo)",
-            "siren": "000000018",
-            "departement": "039",
-            "emails": ["actes@demo.invalid.fr"],
-        },
-        "15.09.03.35",
-        dt.date(2015, 3, 9),
-        "Projet de plate-forme « Environnement Numérique de Travail » régionale pour les écoles",
-        "8.1",
-        "Conseil municipal du 9 mars 2015. Délibération n°15.09.03.35.",
-    ),
-    _Example(
-        "saint-ambroix-2021-100",
-        {
-            "name": "Commune de Saint-Ambroix (démo)",
-            "siren": "000000026",
-            "departement": "030",
-            "emails": ["actes@demo.invalid.fr"],
-        },
-        "2021-100",
-        dt.date(2021, 10, 27),
-        "SCOLAIRE : RENOUELEMENT CONVENTION ENT (ENVIRONNEMENT NUMERIQUE DE TRAVAIL) "
-        "ECOLE/COMMUNE DE SAINT-AMBROIX",
-        "8.1",
-        "Conseil municipal du 27 octobre 2021. Délibération n°2021-100.",
-    ),
+# The collectivités of the examples. Dole's and Saint-Ambroix's SIRENs are not in the
+# reference material: the demo uses clearly fictitious numbers that pass the Luhn check.
+_COLLECTIVITES = (
+    {
+        "name": "Ville de Dreux",
+        "siren": "212801344",
+        "departement": "028",
+        "emails": ["actes@demo.invalid.fr"],
+    },
+    {
+        "name": "Ville de Dole (démo)",
+        "siren": "000000018",
+        "departement": "039",
+        "emails": ["actes@demo.invalid.fr"],
+    },
+    {
+        "name": "Commune de Saint-Ambroix (démo)",
+        "siren": "000000026",
+        "departement": "030",
+        "emails": ["actes@demo.invalid.fr"],
+    },
 )
-
-
-def _pdf(example: _Example, path: Path) -> Path:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("Helvetica", size=12)
-    text = f"{example.collectivite['name']}\n\n{example.body}\n\nObjet : {example.objet}"
-    pdf.multi_cell(0, 8, text)
-    path.write_bytes(bytes(pdf.output()))
-    return path
+_EXAMPLES = ("dreux-2022-148", "dole-15-09-03-35", "saint-ambroix-2021-100")
+_TEXTS = Path(__file__).with_name("demo_texts")
 
 
 _DONE = {ActState.ACKNOWLEDGED, ActState.REJECTED, ActState.FAILED, ActState.CANCELLED}
@@ -169,7 +125,13 @@ def demo_command(data_dir: Path, timeout: float, as_json: bool) -> None:
         say(f"platform simulator on https://127.0.0.1:{port} (mutual TLS)")
         supervisor.start("worker", actes_argv("worker", "--data-dir", str(data_dir)))
         supervisor.start("beat", actes_argv("beat", "--data-dir", str(data_dir)))
-        ids = _submit_examples(services, data_dir, say)
+        api_port = free_port()
+        supervisor.start(
+            "api", actes_argv("serve", "--data-dir", str(data_dir), "--port", str(api_port))
+        )
+        wait_until(lambda: port_open(api_port), timeout=30, what="REST API", supervisor=supervisor)
+        say(f"REST API on http://127.0.0.1:{api_port}")
+        ids = _post_examples(services, data_dir, f"http://127.0.0.1:{api_port}", say)
         _watch(services, ids, supervisor, timeout, say)
     rows = [_row(services, services.get_act(act_id), key) for key, act_id in ids.items()]
     if as_json:
@@ -183,42 +145,54 @@ def demo_command(data_dir: Path, timeout: float, as_json: bool) -> None:
     click.echo(f"\nstore: {data_dir} (try: actes status --data-dir {data_dir})")
 
 
-def _submit_examples(
-    services: Services, data_dir: Path, say: Callable[[str], None]
+def _post_examples(
+    services: Services, data_dir: Path, api: str, say: Callable[[str], None]
 ) -> dict[str, int]:
-    from workers.app import app_from_environment
-
-    app = app_from_environment()
+    """Post each example PDF as the deliberation software would: the document, a token, a key."""
+    for data in _COLLECTIVITES:
+        services.store.add_collectivite(Collectivite.from_mapping(data, where="demo"))
+    token_id, token = issue_token(
+        services.store,
+        "demo",
+        [str(c["siren"]) for c in _COLLECTIVITES],
+        at=dt.datetime.now(dt.UTC),
+    )
     documents = data_dir / "demo"
     documents.mkdir(parents=True, exist_ok=True)
     ids: dict[str, int] = {}
-    for example in _EXAMPLES:
-        collectivite = Collectivite.from_mapping(example.collectivite, where=example.key)
-        services.store.add_collectivite(collectivite)
-        numero = normalise_number(example.numero_printed)
-        act, created = services.submit(
-            NewAct(
-                siren=collectivite.siren.value,
-                idempotency_key=f"demo:{example.key}",
-                numero=numero.numero.value,
-                numero_printed=example.numero_printed,
-                act_date=example.session_date,
-                nature="DE",
-                classification=example.classification,
-                classification_date=NATIONAL_VERSION,
-                objet=example.objet,
-                documents=((_pdf(example, documents / f"{example.key}.pdf"), None),),
+    try:
+        for key in _EXAMPLES:
+            pdf = documents / f"{key}.pdf"
+            if not pdf.exists():  # generated once: the same bytes on a re-run
+                pdf.write_bytes(text_pdf((_TEXTS / f"{key}.txt").read_text(encoding="utf-8")))
+            with pdf.open("rb") as stream:
+                response = requests.post(
+                    f"{api}/api/acts",
+                    headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"demo:{key}"},
+                    files={"document": (pdf.name, stream, "application/pdf")},
+                    timeout=60,
+                )
+            body = response.json()
+            if response.status_code not in (200, 201):
+                problems = "; ".join(
+                    f"{p['field']}: {p['message']}" for p in body.get("problems", [])
+                ) or body.get("message", "")
+                raise TransientError(
+                    f"{key}: the API answered {response.status_code}: {problems}",
+                    rule="demo submission",
+                )
+            act = body["act"]
+            ids[key] = act["id"]
+            values = body["draft"]["values"]
+            say(
+                f"{'posted' if response.status_code == 201 else 'already known'}: {key} → act {act['id']} "
+                f"(read from the document: n° {values.get('numero_printed')}, {values.get('date')}, "
+                f"classification {values.get('classification')})"
             )
-        )
-        ids[example.key] = act.id
-        note = (
-            f" (number {example.numero_printed!r} sent as {numero.numero.value!r})"
-            if numero.changed
-            else ""
-        )
-        say(f"{'submitted' if created else 'already known'}: {example.key} → act {act.id}{note}")
-        if act.state is ActState.RECEIVED:
-            app.send_task("workers.tasks.package_act", args=[act.id], queue="packaging")
+            for problem in body["problems"]:
+                say(f"    {problem['severity']}: {problem['field']}: {problem['message']}")
+    finally:
+        services.store.revoke_token(token_id, at=dt.datetime.now(dt.UTC))
     return ids
 
 
