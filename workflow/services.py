@@ -30,6 +30,7 @@ from workflow.platform import PlatformStatus, TransmissionPlatform
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
+from workflow.protocol.nomenclature import national_classification
 from workflow.signing import Signer
 from workflow.store import ActRecord, ExchangeRecord, NewAct, PublicityRecord, Store
 
@@ -428,6 +429,34 @@ class Services:
         return sent
 
     # ------------------------------------------------------------------ reading
+
+    # ------------------------------------------------------------------ classification
+
+    def record_nomenclature(self, siren: str, raw: bytes) -> m.RetourClassification:
+        """Keep a collectivité's 7-2 classification (validated first) for the suggestions."""
+        self.store.get_collectivite(siren)
+        message = xml_in.parse_message(raw)
+        if not isinstance(message, m.RetourClassification):
+            raise InvalidInput(
+                f"expected a 7-2 RetourClassification, got {type(message).__name__}",
+                field="nomenclature",
+                rule="7-2 message",
+            )
+        self.store.save_nomenclature(siren, message.date_classification, raw, at=self.clock())
+        return message
+
+    def fetch_nomenclature(self, siren: str) -> m.RetourClassification:
+        """Ask the platform for the préfecture's current classification and keep it."""
+        return self.record_nomenclature(siren, self._require_platform().fetch_classification())
+
+    def nomenclature(self, siren: str | None) -> m.RetourClassification:
+        """The collectivité's 7-2 when one was recorded, else the national levels 1–2."""
+        raw = self.store.nomenclature(siren) if siren else None
+        if raw is not None:
+            message = xml_in.parse_message(raw)
+            if isinstance(message, m.RetourClassification):
+                return message
+        return national_classification()
 
     def list_acts(self, *, siren: str | None = None) -> list[ActRecord]:
         return self.store.list_acts(siren=siren)

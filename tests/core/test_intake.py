@@ -422,3 +422,22 @@ def test_metadata_errors_name_the_field() -> None:
     assert error.value.field == "colour"
     with pytest.raises(InvalidInput, match="not JSON"):
         parse_metadata(b"{not json")
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", FIXTURES)
+def test_fixtures_against_a_real_prefecture_classification(shared_dir: Path, name: str) -> None:
+    from workflow.protocol import xml_in
+
+    raw = (
+        shared_dir / "reference" / "samples" / "7-2-classification" / "999-1234----7-2_1.xml"
+    ).read_bytes()
+    nomenclature = xml_in.parse_message(raw)
+    assert isinstance(nomenclature, RetourClassification)
+    extraction = extract(
+        (shared_dir / "fixtures" / "deliberations" / name).read_text(encoding="utf-8")
+    )
+    theme = extraction.value("theme")
+    result = suggest(extraction.value("objet"), nomenclature, *([theme] if theme else []))
+    # "école" alone does not narrow the act to « école de la 2e chance » (8.1.4)
+    assert result.chosen is not None and result.chosen.code == "8.1"

@@ -149,3 +149,19 @@ def test_openapi_describes_the_endpoint() -> None:
     post = description["paths"]["/api/acts"]["post"]
     assert {"201", "200", "202", "413"} <= set(post["responses"])
     assert any(p["name"] == "idempotency-key" for p in post["parameters"])
+
+
+@pytest.mark.shared
+def test_nomenclature_import_and_show(shared_dir: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    registry = tmp_path / "collectivites.toml"
+    registry.write_text(REGISTRY, encoding="utf-8")
+    actes("collectivites", "import", str(registry), data_dir=data)
+    sample = shared_dir / "reference" / "samples" / "7-2-classification" / "999-1234----7-2_1.xml"
+    imported = actes("nomenclature", "import", str(sample), "--siren", "212801344", data_dir=data)
+    assert imported.returncode == 0, imported.stderr
+    assert "2019-04-18" in imported.stdout
+    shown = json.loads(actes("nomenclature", "show", "--siren", "212801344", "--json", data_dir=data).stdout)
+    assert shown["version"] == "2019-04-18" and shown["codes"]["8.1.1"] == "Frais de scolarité"
+    wrong = actes("nomenclature", "import", str(registry), "--siren", "212801344", data_dir=data)
+    assert wrong.returncode == 2

@@ -239,3 +239,44 @@ def test_the_watched_folder(intake: Intake, tmp_path: Path) -> None:
     os.utime(folder / "again.pdf", (old, old))
     [(_, outcome)] = process_folder(intake, folder, settle_seconds=10)
     assert not isinstance(outcome, Exception) and outcome.act is not None and not outcome.created
+
+
+def test_suggestions_use_the_collectivites_own_classification(
+    intake: Intake, tmp_path: Path
+) -> None:
+    from workflow.protocol.messages import Matiere, RetourClassification
+    from workflow.protocol.nomenclature import national_classification
+    from workflow.protocol.xml_out import to_xml
+
+    national = national_classification()
+    local = RetourClassification(
+        dt.date(2024, 1, 1),
+        national.natures,
+        (
+            *national.matieres[:7],
+            Matiere(
+                8,
+                "Domaines de compétences par thèmes",
+                (Matiere(1, "Enseignement", (Matiere(3, "Restauration scolaire et cantine"),)),),
+            ),
+        ),
+    )
+    intake.services.record_nomenclature("212801344", to_xml(local))
+    assert intake.services.nomenclature("212801344").date_classification == dt.date(2024, 1, 1)
+    assert intake.services.nomenclature("000000018") == national  # none kept: the national levels
+    result = intake.submit(
+        LOCAL,
+        [
+            Upload(
+                deliberation(tmp_path, 180, "Tarifs de la restauration scolaire et de la cantine"),
+                "t.pdf",
+            )
+        ],
+        parse_metadata(None),
+        "local",
+    )
+    assert result.act is not None
+    assert (result.act.classification, result.act.classification_date) == (
+        "8.1.3",
+        dt.date(2024, 1, 1),
+    )

@@ -22,6 +22,9 @@ from workflow.protocol.messages import Matiere, RetourClassification
 #: a lexicon phrase found is worth this much; a label word, LABEL_WEIGHT
 LEXICON_WEIGHT = 2.0
 LABEL_WEIGHT = 1.0
+#: a préfecture's subdivision (level 3 and below) is proposed when this many of its label's
+#: words are in the objet
+MIN_SUBDIVISION_WORDS = 2
 #: taken without review when the best score is at least this …
 SURE_SCORE = 2.0
 #: … and at least this many times the runner-up's
@@ -202,15 +205,22 @@ def suggest(objet: str, nomenclature: RetourClassification, *extra: str) -> Clas
                 score += LEXICON_WEIGHT / 2
                 words.append(f"{phrase} (theme)")
         # a level-2 label competes only with words no phrase explained; a deeper label (the
-        # préfecture's own subdivisions) refines with every word of the objet
+        # préfecture's own subdivisions) refines its parent with every word of the objet, but
+        # only when at least MIN_SUBDIVISION_WORDS of its words are there (one common word —
+        # "école" in « école de la 2e chance » — is not enough to narrow an act down)
         deeper = code.count(".") >= 2
-        for word in sorted(set(_words(label)) & (all_words if deeper else rest_words)):
-            if len(word) > 2:
-                score += LABEL_WEIGHT * (1.5 if code.count(".") >= 2 else 1.0)
-                words.append(word)
+        matched = [
+            w
+            for w in sorted(set(_words(label)) & (all_words if deeper else rest_words))
+            if len(w) > 2
+        ]
+        if deeper and len(matched) < MIN_SUBDIVISION_WORDS:
+            continue
+        for word in matched:
+            score += LABEL_WEIGHT * (1.5 if deeper else 1.0)
+            words.append(word)
         if score:
             scored.append(Suggestion(code, label, score, tuple(dict.fromkeys(words))))
-    # a deeper code only when its own label adds words to its parent's
     ranked = sorted(scored, key=lambda s: (-s.score, s.code.count("."), _code_key(s.code)))
     chosen = None
     if ranked and ranked[0].score >= SURE_SCORE:

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,7 +26,6 @@ from workflow.intake.proposal import Proposal, propose
 from workflow.intake.text import read_document_text
 from workflow.protocol.documents import DocumentKind, examine
 from workflow.protocol.messages import RetourClassification
-from workflow.protocol.nomenclature import national_classification
 from workflow.services import Services
 from workflow.store import ActRecord, DocumentRef, DraftRecord, NewAct
 
@@ -80,14 +79,11 @@ class IntakeResult:
         return data
 
 
-def _national(_: str | None) -> RetourClassification:
-    return national_classification()
-
-
 @dataclass
 class Intake:
     services: Services
-    nomenclature_for: Callable[[str | None], RetourClassification] = field(default=_national)
+    #: the classification to suggest from; default: the collectivité's recorded 7-2, else national
+    nomenclature_for: Callable[[str | None], RetourClassification] | None = None
 
     # ------------------------------------------------------------------ use cases
 
@@ -217,17 +213,25 @@ class Intake:
         store = self.services.store
         problems, extraction = self._read_documents(documents, metadata)
         collectivites = [c for c in store.list_collectivites() if principal.allows(c.siren.value)]
-        siren_hint = metadata.siren or (extraction.value("siren") if extraction else None)
         today = self.services.clock().astimezone(PARIS).date()
-        proposal = propose(
-            metadata,
-            extraction,
-            collectivites=collectivites,
-            nomenclature=self.nomenclature_for(siren_hint),
-            profile=self.services.profile,
-            today=today,
-            document_problems=problems,
-        )
+        nomenclature_for = self.nomenclature_for or self.services.nomenclature
+
+        def proposal_with(siren: str | None) -> Proposal:
+            return propose(
+                metadata,
+                extraction,
+                collectivites=collectivites,
+                nomenclature=nomenclature_for(siren),
+                profile=self.services.profile,
+                today=today,
+                document_problems=problems,
+            )
+
+        hint = metadata.siren or (extraction.value("siren") if extraction else None)
+        proposal = proposal_with(hint)
+        resolved = proposal.values.get("siren")
+        if resolved is not None and resolved != hint:
+            proposal = proposal_with(resolved)  # the collectivité is known now: its own 7-2
         siren, numero = proposal.values.get("siren"), proposal.values.get("numero")
         if siren and numero:
             used = store.act_by_numero(siren, numero)

@@ -215,3 +215,13 @@ class ApiTokenRow(Base):
     sirens: Mapped[str] = mapped_column(Text)  # one SIREN per line
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NomenclatureRow(Base):
+    """The préfecture's classification (7-2) a collectivité uses: the raw message, as received."""
+
+    __tablename__ = "nomenclatures"
+    siren: Mapped[str] = mapped_column(ForeignKey("collectivites.siren"), primary_key=True)
+    version: Mapped[dt.date] = mapped_column(Date)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -28,6 +28,7 @@ from workflow.adapters.store.models import (
     EventRow,
     ExchangeRow,
     MessageRow,
+    NomenclatureRow,
     PackageRow,
     PublicityRow,
     TransactionRow,
@@ -710,6 +711,21 @@ class SqlStore:
             row.updated_at = at
             session.flush()
             return _draft(row)
+
+    # ------------------------------------------------------------------ nomenclatures
+
+    def save_nomenclature(
+        self, siren: str, version: dt.date, raw: bytes, *, at: dt.datetime
+    ) -> None:
+        with self._session() as session:
+            row = session.get(NomenclatureRow, siren) or NomenclatureRow(siren=siren)
+            row.version, row.raw, row.recorded_at = version, raw, at
+            session.add(row)
+
+    def nomenclature(self, siren: str) -> bytes | None:
+        with self._session() as session:
+            row = session.get(NomenclatureRow, siren)
+            return row.raw if row is not None else None
 
     # ------------------------------------------------------------------ API tokens
 

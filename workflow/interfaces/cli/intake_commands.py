@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from workflow.adapters.wiring import build_enqueue, build_intake, build_store
+from workflow.adapters.wiring import build_enqueue, build_intake, build_services, build_store
 from workflow.collectivite import load_registry
 from workflow.errors import ActesError, InvalidInput
 from workflow.intake.classify import suggest
@@ -510,3 +510,54 @@ def openapi_command() -> None:
         raise RuntimeError("not used to describe the API")
 
     emit_json(openapi_document(create_api(no_intake)))
+
+
+# --------------------------------------------------------------------------- nomenclature
+
+
+@cli.group("nomenclature")
+def nomenclature_group() -> None:
+    """A collectivité's classification (7-2), which classification suggestions use."""
+
+
+@nomenclature_group.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--siren", required=True)
+@data_dir_option
+def nomenclature_import_command(file: Path, siren: str, data_dir: Path) -> None:
+    """Keep the 7-2 RetourClassification in FILE for SIREN."""
+    message = build_services(settings_for(data_dir), actor="cli").record_nomenclature(
+        siren, file.read_bytes()
+    )
+    click.echo(
+        f"{siren}: classification of {message.date_classification} ({len(message.flatten())} codes)"
+    )
+
+
+@nomenclature_group.command("fetch")
+@click.option("--siren", required=True)
+@data_dir_option
+def nomenclature_fetch_command(siren: str, data_dir: Path) -> None:
+    """Ask the platform (ACTES_PLATFORM_*) for the current classification and keep it."""
+    message = build_services(settings_for(data_dir), actor="cli").fetch_nomenclature(siren)
+    click.echo(
+        f"{siren}: classification of {message.date_classification} ({len(message.flatten())} codes)"
+    )
+
+
+@nomenclature_group.command("show")
+@click.option("--siren", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+def nomenclature_show_command(siren: str, as_json: bool, data_dir: Path) -> None:
+    """The classification the suggestions use for SIREN (national levels when none is kept)."""
+    message = build_services(settings_for(data_dir)).nomenclature(siren)
+    codes = message.flatten()
+    if as_json:
+        emit_json(
+            {"siren": siren, "version": message.date_classification.isoformat(), "codes": codes}
+        )
+        return
+    click.echo(f"version {message.date_classification}")
+    for code, label in codes.items():
+        click.echo(f"  {code:<10} {label}")

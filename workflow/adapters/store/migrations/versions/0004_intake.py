@@ -1,4 +1,5 @@
-"""Intake: drafts held back for a person, and API tokens (hashed) for the deliberation software.
+"""Intake: drafts held back for a person, API tokens (hashed) for the deliberation software,
+and each collectivité's classification (7-2) for the suggestions.
 
 Revision ID: 0004
 """
@@ -39,8 +40,16 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
     )
+    op.create_table(
+        "nomenclatures",
+        sa.Column("siren", sa.String(9), sa.ForeignKey("collectivites.siren"), primary_key=True),
+        sa.Column("version", sa.Date, nullable=False),
+        sa.Column("raw", sa.LargeBinary, nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("nomenclatures")
     op.drop_table("api_tokens")
     op.drop_table("drafts")
