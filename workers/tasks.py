@@ -78,10 +78,14 @@ def poll_platform() -> dict[str, list[int]]:
 
 @shared_task(name="workers.tasks.alert_deadlines", acks_late=True)
 def alert_deadlines() -> int:
-    """Deadline alerts (J-15, J-7, J-2…): idempotent, so the beat may run it hourly."""
+    """Deadline alerts (J-15, J-7, J-2…) and acts stuck in a state: idempotent, so the beat
+    may run it hourly."""
     settings = Settings()
     digests = services().send_alerts(
-        today=dt.date.today(), notifiers=build_notifiers(settings), horizons=settings.horizons
+        today=dt.date.today(),
+        notifiers=build_notifiers(settings),
+        horizons=settings.horizons,
+        stuck_after=dt.timedelta(seconds=settings.stuck_after_seconds),
     )
     return len(digests)
 

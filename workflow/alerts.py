@@ -65,13 +65,26 @@ class Digest:
 
     @property
     def subject(self) -> str:
-        first = min(a.due for a in self.alerts)
-        count = len(self.alerts)
-        return f"[actes] {count} échéance(s) à surveiller — la plus proche le {first:%d/%m/%Y}"
+        deadlines = [a for a in self.alerts if not a.kind.startswith("stuck_")]
+        stuck = len(self.alerts) - len(deadlines)
+        parts = []
+        if deadlines:
+            first = min(a.due for a in deadlines)
+            parts.append(
+                f"{len(deadlines)} échéance(s) à surveiller — la plus proche le {first:%d/%m/%Y}"
+            )
+        if stuck:
+            parts.append(f"{stuck} acte(s) bloqué(s)")
+        return "[actes] " + " ; ".join(parts)
 
     def text(self) -> str:
         lines = [f"{self.name} — échéances au {self.day:%d/%m/%Y}", ""]
         for alert in sorted(self.alerts, key=lambda a: (a.due, a.act_id)):
+            if alert.kind.startswith("stuck_"):
+                lines.append(
+                    f"- bloqué — acte {alert.id_acte or alert.numero} : {alert.explanation}"
+                )
+                continue
             lines.append(
                 f"- {alert.due:%d/%m/%Y} (J-{(alert.due - self.day).days}) {alert.kind} — acte "
                 f"{alert.id_acte or alert.numero} [{alert.rule}] : {alert.explanation}"

@@ -11,7 +11,9 @@
 ``submitting`` is the exactly-once marker (DESIGN.md "The store is the source of truth"): it
 is committed *before* the HTTP call. A worker that finds an act in ``submitting`` knows a
 previous attempt may have reached the platform, so it asks the platform (by number) before
-sending again. ``failed`` is a permanent local error a person may retry (→ ``received``);
+sending again. ``cancellation_requested`` is likewise committed before the 6-1 is asked
+of the platform; a refusal brings the act back to ``acknowledged``. ``failed`` is a
+permanent local error a person may retry (→ ``received``);
 ``rejected`` (platform refusal, préfecture anomaly) is final for this act.
 """
 
@@ -53,6 +55,7 @@ TRANSITIONS: dict[tuple[ActState, ActState], str] = {
     (S.TRANSMITTED, S.REJECTED): "anomaly",
     (S.ACKNOWLEDGED, S.CANCELLATION_REQUESTED): "cancellation_requested",
     (S.CANCELLATION_REQUESTED, S.CANCELLED): "cancellation_acknowledged",
+    (S.CANCELLATION_REQUESTED, S.ACKNOWLEDGED): "cancellation_refused",
     (S.FAILED, S.RECEIVED): "retried_by_a_person",
 }
 

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from workflow.alerts import DEFAULT_HORIZONS, Alert, Digest, Notifier, horizon_for
 from workflow.errors import AlreadyExists, Conflict, InvalidInput, Rejected, TransientError
@@ -24,7 +25,7 @@ from workflow.identifiers import (
     TypologyCode,
 )
 from workflow.legal.deadlines import Deadline, LegalAssessment, LegalFacts, assess, due_within
-from workflow.lifecycle import AT_PLATFORM, ActState
+from workflow.lifecycle import AT_PLATFORM, UNFINISHED, ActState
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.platform import PlatformStatus, TransmissionPlatform
 from workflow.protocol import messages as m
@@ -35,6 +36,7 @@ from workflow.signing import Signer
 from workflow.store import ActRecord, ExchangeRecord, NewAct, PublicityRecord, Store
 
 Clock = Callable[[], dt.datetime]
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def utc_now() -> dt.datetime:
@@ -48,6 +50,7 @@ class PollReport:
     rejected: tuple[int, ...] = ()
     transmitted: tuple[int, ...] = ()
     prefecture_messages: tuple[int, ...] = ()
+    cancelled: tuple[int, ...] = ()
 
 
 @dataclass
@@ -239,12 +242,14 @@ class Services:
                 )
                 transmitted.append(act.id)
         messages = self._prefecture_messages()
+        cancelled = self._cancellations()
         self._flush_attempts(None)
         return PollReport(
             acknowledged=tuple(a for a in acknowledged if a),
             rejected=tuple(r for r in rejected if r),
             transmitted=tuple(transmitted),
             prefecture_messages=tuple(messages),
+            cancelled=tuple(cancelled),
         )
 
     def _prefecture_messages(self) -> list[int]:
@@ -383,8 +388,11 @@ class Services:
         today: dt.date,
         notifiers: Sequence[Notifier],
         horizons: tuple[int, ...] = DEFAULT_HORIZONS,
+        stuck_after: dt.timedelta | None = None,
     ) -> list[Digest]:
-        """Send each collectivité one digest of the deadlines that entered a horizon, once.
+        """Send each collectivité one digest of the deadlines that entered a horizon, once —
+        and, with ``stuck_after``, of the acts waiting in one state longer than that (once per
+        act and state).
 
         An alert is recorded as sent per channel only after that channel accepted it, so a
         failing channel is tried again by the next sweep while the others are not repeated.
@@ -406,6 +414,25 @@ class Services:
                 deadline.explanation,
             )
             due.setdefault(act.siren, []).append(alert)
+        if stuck_after is not None:
+            for act in self.stuck(stuck_after):
+                since = act.state_since.astimezone(PARIS)
+                due.setdefault(act.siren, []).append(
+                    Alert(
+                        act.id,
+                        act.siren,
+                        act.numero,
+                        act.id_acte,
+                        f"stuck_{act.state.value}",
+                        since.date(),
+                        0,
+                        "no progress",
+                        f"l'acte est « {act.state.value} » depuis le {since:%d/%m/%Y %H:%M} "
+                        f"(plus de {stuck_after.total_seconds() / 3600:g} h) : vérifier les "
+                        "workers et la plateforme (actes status)"
+                        + (f" — dernière erreur : {act.last_error}" if act.last_error else ""),
+                    )
+                )
         sent = []
         for siren, alerts in sorted(due.items()):
             collectivite = self.store.get_collectivite(siren)
@@ -429,6 +456,84 @@ class Services:
         return sent
 
     # ------------------------------------------------------------------ reading
+
+    # ------------------------------------------------------------------ cancellation
+
+    def cancel(self, act_id: int, *, reason: str, siren: str | None = None) -> ActRecord:
+        """Withdraw an acknowledged act (6-1); the poll records the ARAnnulation (6-2).
+
+        ``cancellation_requested`` is committed before the platform is asked, so a crash in
+        between leaves a visible act a second ``cancel`` completes; a platform refusal brings
+        the act back to ``acknowledged`` with the platform's message.
+        """
+        platform = self._require_platform()
+        act = self.store.get_act(act_id, siren=siren)
+        if act.state is ActState.CANCELLED:
+            return act
+        asked = [e for e in self.store.exchanges(act.id) if e.code == "6-1"]
+        if act.state is ActState.CANCELLATION_REQUESTED and asked:
+            return act  # already asked: the poll waits for the ARAnnulation
+        now = self.clock()
+        if act.state is not ActState.CANCELLATION_REQUESTED:
+            act = self.store.transition(
+                act.id, ActState.CANCELLATION_REQUESTED, actor=self.actor, reason=reason, at=now
+            )
+        if not act.platform_ref:
+            raise Conflict(f"act {act.id} has no platform transaction", field="act", act_id=act.id)
+        try:
+            cancellation = platform.cancel(act.platform_ref)
+        except Rejected as error:
+            self.store.transition(
+                act.id,
+                ActState.ACKNOWLEDGED,
+                actor="platform",
+                reason=f"cancellation refused: {error.message}",
+                at=self.clock(),
+            )
+            raise
+        finally:
+            self._flush_attempts(act.id)
+        day = now.astimezone(PARIS).date()  # the legal calendar's day
+        self.store.record_exchange(act.id, ExchangeRecord("6-1", day, cancellation, None, reason))
+        return self.store.get_act(act.id)
+
+    def _cancellations(self) -> list[int]:
+        """Acts whose cancellation the préfecture acknowledged (the act's status 0)."""
+        platform = self._require_platform()
+        waiting = {
+            a.platform_ref: a
+            for a in self.store.list_acts(states=[ActState.CANCELLATION_REQUESTED])
+            if a.platform_ref
+        }
+        if not waiting:
+            return []
+        list_all = getattr(platform, "iter_transactions", None)
+        listed = (
+            list_all(PlatformStatus.ANNULE)
+            if list_all
+            else platform.list_transactions(PlatformStatus.ANNULE)
+        )
+        done = []
+        for transaction in listed:
+            act = waiting.get(transaction.id)
+            if act is None:
+                continue
+            asked = [e for e in self.store.exchanges(act.id) if e.code == "6-1"]
+            if asked:
+                report = platform.get_status(asked[-1].platform_ref)
+                if report.message_xml:
+                    self.store.record_message(
+                        act.id, "in", "6-2", report.message_xml, at=self.clock()
+                    )
+            self.store.transition(
+                act.id,
+                ActState.CANCELLED,
+                actor="platform",
+                reason="ARAnnulation (6-2)",
+                at=self.clock(),
+            )
+            done.append(act.id)
+        return done
 
     # ------------------------------------------------------------------ classification
 
@@ -463,6 +568,11 @@ class Services:
 
     def get_act(self, act_id: int, *, siren: str | None = None) -> ActRecord:
         return self.store.get_act(act_id, siren=siren)
+
+    def stuck(self, longer_than: dt.timedelta) -> list[ActRecord]:
+        """Acts the service still works on that have not moved for ``longer_than``."""
+        limit = self.clock() - longer_than
+        return [a for a in self.store.list_acts(states=sorted(UNFINISHED)) if a.state_since < limit]
 
     def unfinished(self, *, idle_seconds: float) -> list[ActRecord]:
         return self.store.acts_needing_work(

@@ -161,7 +161,9 @@ def test_nomenclature_import_and_show(shared_dir: Path, tmp_path: Path) -> None:
     imported = actes("nomenclature", "import", str(sample), "--siren", "212801344", data_dir=data)
     assert imported.returncode == 0, imported.stderr
     assert "2019-04-18" in imported.stdout
-    shown = json.loads(actes("nomenclature", "show", "--siren", "212801344", "--json", data_dir=data).stdout)
+    shown = json.loads(
+        actes("nomenclature", "show", "--siren", "212801344", "--json", data_dir=data).stdout
+    )
     assert shown["version"] == "2019-04-18" and shown["codes"]["8.1.1"] == "Frais de scolarité"
     wrong = actes("nomenclature", "import", str(registry), "--siren", "212801344", data_dir=data)
     assert wrong.returncode == 2

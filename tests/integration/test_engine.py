@@ -208,3 +208,72 @@ def test_prefecture_letters_feed_the_deadlines(
 
 def platform_ref_of(services: Services, act_id: int) -> str | None:
     return services.get_act(act_id).platform_ref
+
+
+def test_cancellation_from_request_to_arannulation(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    from workflow.errors import IllegalTransition, Rejected
+
+    act_id = _submit(services, pdf_factory(), "CANCEL1")
+    with pytest.raises(IllegalTransition):
+        services.cancel(act_id, reason="too early")  # only an acknowledged act is withdrawn
+    services.package(act_id)
+    services.transmit(act_id)
+    _acknowledge(services)
+    act = services.cancel(act_id, reason="voted twice by mistake")
+    assert act.state is ActState.CANCELLATION_REQUESTED
+    assert services.cancel(act_id, reason="again").state is ActState.CANCELLATION_REQUESTED
+    [asked] = [e for e in services.store.exchanges(act_id) if e.code == "6-1"]  # asked once
+    control(services, "/control/advance", {"seconds": 5})
+    report = services.poll()
+    assert report.cancelled == (act_id,)
+    assert services.get_act(act_id).state is ActState.CANCELLED
+    store = services.store
+    assert isinstance(store, SqlStore)
+    assert ("in", "6-2") in [m[:2] for m in store.messages(act_id)]
+    assert asked.platform_ref
+    assert services.cancel(act_id, reason="done").state is ActState.CANCELLED
+
+    # a refusal by the platform brings the act back, with its words
+    other = _submit(services, pdf_factory(), "CANCEL2")
+    services.package(other)
+    services.transmit(other)
+    _acknowledge(services)
+    platform = services.platform
+    assert isinstance(platform, HttpPlatform)
+    first = platform.cancel(services.get_act(other).platform_ref or "")  # someone else asked first
+    assert first
+    with pytest.raises(Rejected, match="déjà en cours"):
+        services.cancel(other, reason="twice")
+    act = services.get_act(other)
+    assert act.state is ActState.ACKNOWLEDGED
+    assert "cancellation refused" in services.store.events(other)[-1].reason
+
+
+def test_stuck_acts_are_alerted_once(services: Services, pdf_factory: Callable[..., Path]) -> None:
+    from workflow.alerts import Digest
+
+    class Inbox:
+        channel = "test"
+
+        def __init__(self) -> None:
+            self.digests: list[Digest] = []
+
+        def send(self, digest: Digest) -> None:
+            self.digests.append(digest)
+
+    act_id = _submit(services, pdf_factory(), "STUCK")
+    inbox = Inbox()
+    later = services.clock() + dt.timedelta(hours=3)
+    slow = Services(store=services.store, outbox=services.outbox, clock=lambda: later)
+    [digest] = slow.send_alerts(
+        today=later.date(), notifiers=[inbox], stuck_after=dt.timedelta(hours=1)
+    )
+    [alert] = digest.alerts
+    assert alert.act_id == act_id and alert.kind == "stuck_received"
+    assert "bloqué" in digest.text() and "acte(s) bloqué(s)" in digest.subject
+    assert (
+        slow.send_alerts(today=later.date(), notifiers=[inbox], stuck_after=dt.timedelta(hours=1))
+        == []
+    )

@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from workflow.errors import (
     ActesError,
@@ -161,6 +161,10 @@ class ProblemOut(BaseModel):
     value: Any = None
 
 
+class CancelIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="Why the act is withdrawn")
+
+
 class IntakeOut(BaseModel):
     """``status`` is ``act`` (recorded, on its way to the préfecture) or ``draft`` (held: see
     ``problems``; complete it with ``PATCH /api/drafts/{id}``)."""
@@ -285,6 +289,17 @@ def create_api(
             for e in store.events(act_id)
         ]
         return {**act.as_dict(), "events": events}
+
+    @app.post(
+        "/api/acts/{act_id}/cancel",
+        summary="Withdraw an acknowledged act (6-1); it becomes cancelled on the ARAnnulation",
+    )
+    def cancel_act(caller: Caller, act_id: int, body: CancelIn) -> dict[str, Any]:
+        services = intake().services
+        act = services.store.get_act(act_id)
+        if not caller.allows(act.siren):
+            raise NotFound(f"no act {act_id}", field="act", value=act_id)
+        return services.cancel(act_id, reason=body.reason).as_dict()
 
     @app.get("/api/drafts", summary="The caller's open drafts")
     def list_drafts(caller: Caller) -> dict[str, Any]:

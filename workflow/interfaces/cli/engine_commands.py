@@ -115,3 +115,19 @@ def status_command(act: int | None, data_dir: Path, as_json: bool) -> None:
         click.echo(
             f"{a.id:>4} {a.numero:<14} {a.state.value:<14} {a.id_acte or '-':<44} {a.date_reception or '-'}"
         )
+
+
+@command("cancel")
+@click.argument("act", type=int)
+@click.option("--reason", required=True, help="Why the act is withdrawn (kept in its history).")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def cancel_command(act: int, reason: str, data_dir: Path, as_json: bool) -> None:
+    """Withdraw an acknowledged act (6-1); the next poll records the ARAnnulation (6-2)."""
+    from workflow.adapters.wiring import build_services
+
+    record = build_services(settings_for(data_dir), actor="cli").cancel(act, reason=reason)
+    if as_json:
+        emit_json(record.as_dict())
+        return
+    click.echo(f"act {record.id} ({record.numero}) {record.state.value}")

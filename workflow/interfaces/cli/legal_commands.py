@@ -208,7 +208,7 @@ def _print(result: LegalAssessment) -> None:
 @click.option("--today", help="Pretend today is this day (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True)
 def alerts_command(data_dir: Path, today: str | None, as_json: bool) -> None:
-    """Send the deadline alerts due today (e-mail / webhook as configured), each once."""
+    """Send the deadline alerts due today and the stuck acts (e-mail / webhook), each once."""
     settings = settings_for(data_dir)
     notifiers = build_notifiers(settings)
     if not notifiers:
@@ -219,7 +219,10 @@ def alerts_command(data_dir: Path, today: str | None, as_json: bool) -> None:
         )
     day = parse_date(today, field="today") if today else dt.date.today()
     digests = _services(data_dir).send_alerts(
-        today=day, notifiers=notifiers, horizons=settings.horizons
+        today=day,
+        notifiers=notifiers,
+        horizons=settings.horizons,
+        stuck_after=dt.timedelta(seconds=settings.stuck_after_seconds),
     )
     if as_json:
         emit_json({"sent": [d.as_dict() for d in digests]})
