@@ -341,3 +341,16 @@ def test_pki_init_refuses_to_overwrite(tmp_path: Path) -> None:
     assert again.returncode == 2
     assert "--force" in again.stderr
     assert _actes("pki", "init", str(tmp_path / "p"), "--force").returncode == 0
+
+
+def test_a_der_signature_ending_in_a_whitespace_byte_is_read_whole(pki: DevPki) -> None:
+    # DER is binary: a parser that strips "white space" truncates one signature in ~25
+    # (a real failure this test pins down: the last byte of an ECDSA/RSA value may be 0x0A)
+    from workflow.adapters.cms_verify import parse_signature
+
+    signer = load_signer(pki.client_key, certificate=pki.client_cert)
+    der = signer.sign_detached(io.BytesIO(b"x")).der
+    for last in (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c"):
+        forged = der[:-1] + last
+        signed = parse_signature(forged)  # the structure is read whole (the value may not verify)
+        assert signed["signer_infos"][0]["signature"].native.endswith(last)

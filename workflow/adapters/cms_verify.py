@@ -49,8 +49,9 @@ _CHUNK = 1024 * 1024
 
 def parse_signature(data: bytes) -> cms.SignedData:
     """DER or PEM (``-----BEGIN PKCS7-----``) → SignedData, or MalformedSignature."""
-    raw = data.strip()
-    if raw.startswith(b"-----BEGIN"):
+    raw = data  # DER is binary: stripping "white space" would cut a signature ending in 0x0A
+    if data.lstrip().startswith(b"-----BEGIN"):
+        raw = data.strip()
         import base64
 
         lines = [line for line in raw.splitlines() if not line.startswith(b"-----")]
