@@ -89,3 +89,26 @@ def test_schema_violation_lists_errors() -> None:
         schemas.validate(data, source="x.xml")
     assert caught.value.errors
     assert "IDActe" in caught.value.errors[0]
+
+
+def test_validation_from_many_threads_at_once() -> None:
+    """The workers package in a thread pool: each thread validates with its own schema, and
+    each invalid message gets its own errors, never another thread's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    good = [xml_out.to_xml(message) for message in every_message()]
+    bad = xml_out.to_xml(m.Annulation("not-an-id"))
+
+    def work(index: int) -> str:
+        for _ in range(20):
+            for data in good:
+                schemas.validate(data)
+        try:
+            schemas.validate(bad, source=f"message-{index}")
+        except SchemaViolation as error:
+            return f"{error.field}: {'IDActe' in error.errors[0]}"
+        return "accepted"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        fields = list(pool.map(work, range(16)))
+    assert fields == [f"message-{i}: True" for i in range(16)]

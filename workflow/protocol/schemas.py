@@ -1,12 +1,15 @@
-"""The project's own XSDs (``schemas/``, shipped as ``workflow.schemas``), loaded once.
+"""The project's own XSDs (``schemas/``, shipped as ``workflow.schemas``), loaded once per
+thread.
 
 The schema files import each other by relative path; the parser used to load them resolves
-no network location, so validation never leaves the machine.
+no network location, so validation never leaves the machine. An lxml ``XMLSchema`` keeps its
+error log on the object, so one is never shared between threads (the workers run packaging
+in a thread pool: a shared schema crashed a worker with a double free).
 """
 
 from __future__ import annotations
 
-import functools
+import threading
 from importlib import resources
 
 from lxml import etree
@@ -14,12 +17,17 @@ from lxml import etree
 from workflow.errors import SchemaViolation
 from workflow.protocol.xmlsafe import parse_xml
 
+_PER_THREAD = threading.local()
 
-@functools.cache
+
 def _schema() -> etree.XMLSchema:
-    with resources.as_file(resources.files("workflow.schemas") / "actes.xsd") as path:
-        parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-        return etree.XMLSchema(etree.parse(str(path), parser=parser))
+    schema: etree.XMLSchema | None = getattr(_PER_THREAD, "schema", None)
+    if schema is None:
+        with resources.as_file(resources.files("workflow.schemas") / "actes.xsd") as path:
+            parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+            schema = etree.XMLSchema(etree.parse(str(path), parser=parser))
+        _PER_THREAD.schema = schema
+    return schema
 
 
 def validate(data: bytes, *, source: str = "message") -> None:
