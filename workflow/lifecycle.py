@@ -43,6 +43,7 @@ S = ActState
 TRANSITIONS: dict[tuple[ActState, ActState], str] = {
     (S.RECEIVED, S.PACKAGED): "packaged",
     (S.RECEIVED, S.FAILED): "packaging_failed",
+    (S.RECEIVED, S.ACKNOWLEDGED): "acknowledged_before_intake",  # an act transmitted before
     (S.PACKAGED, S.SUBMITTING): "submission_started",
     (S.PACKAGED, S.FAILED): "submission_failed",
     (S.SUBMITTING, S.SUBMITTED): "platform_accepted",

@@ -280,3 +280,60 @@ def test_suggestions_use_the_collectivites_own_classification(
         "8.1.3",
         dt.date(2024, 1, 1),
     )
+
+
+@pytest.mark.shared
+def test_fixture_acts_show_their_executory_dates_once_ar_and_publication_are_recorded(
+    intake: Intake, shared_dir: Path, tmp_path: Path
+) -> None:
+    """LEGAL.md's worked examples A (Dreux) and B (Saint-Ambroix), from the fixture documents:
+    recorded as already transmitted with their accusé de réception, then published."""
+    from workflow.legal.deadlines import DeadlineKind
+
+    store = intake.services.store
+    store.add_collectivite(Collectivite.from_mapping({"name": "Commune de Saint-Ambroix", "siren": "000000026", "departement": "030", "emails": ["a@sa.fr"]}))
+    folder = shared_dir / "fixtures" / "deliberations"
+
+    def record(name: str, metadata: dict[str, object]) -> int:
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(text_pdf((folder / name).read_text(encoding="utf-8")))
+        result = intake.submit(LOCAL, [Upload(pdf, pdf.name)], parse_metadata(metadata), name)
+        assert result.act is not None, result.as_dict()["problems"]
+        assert result.act.state is ActState.ACKNOWLEDGED and not result.to_send  # nothing is sent
+        return result.act.id
+
+    # Dreux: the printed AR is valid and is read from the document
+    dreux = record("dreux-2022-148.txt", {"already_transmitted": {}})
+    act = intake.services.get_act(dreux)
+    assert (act.id_acte, act.date_reception) == ("028-212801344-20221018-DEL2022-148-DE", dt.date(2022, 10, 18))
+    # Saint-Ambroix: the printed AR is malformed; never repaired — a person gives it
+    pdf = tmp_path / "sa.pdf"
+    pdf.write_bytes(text_pdf((folder / "saint-ambroix-2021-100.txt").read_text(encoding="utf-8")))
+    held = intake.submit(LOCAL, [Upload(pdf, "sa.pdf")], parse_metadata({"already_transmitted": {}}), "sa")
+    assert held.act is None
+    [problem] = [p for p in held.as_dict()["problems"] if p["severity"] == "error"]
+    assert problem["field"] == "already_transmitted.id_acte" and "malformed" in problem["message"]
+    done = intake.complete(LOCAL, held.draft.id, parse_metadata({"already_transmitted": {"id_acte": "030-000000026-20211027-2021_100-DE"}}))
+    assert done.act is not None and done.act.date_reception == dt.date(2021, 10, 29)  # read from "Reçu le"
+    saint_ambroix = done.act.id
+
+    intake.services.record_publicity(dreux, "electronic", dt.date(2022, 10, 18), "https://www.dreux.fr/actes")
+    intake.services.record_publicity(saint_ambroix, "posting", dt.date(2021, 10, 29))
+    a = intake.services.assess(dreux)
+    assert (a.executory.date, a.executory.rule) == (dt.date(2022, 10, 18), "R3")
+    due = {d.kind: d.due for d in a.deadlines}
+    assert due[DeadlineKind.PREFET_DEFERE] == dt.date(2022, 12, 19)
+    assert due[DeadlineKind.THIRD_PARTY_APPEAL] == dt.date(2022, 12, 19)
+    b = intake.services.assess(saint_ambroix)
+    assert (b.executory.date, b.executory.rule) == (dt.date(2021, 10, 29), "R4")
+    due = {d.kind: d.due for d in b.deadlines}
+    assert due[DeadlineKind.PREFET_DEFERE] == dt.date(2021, 12, 30)
+    assert due[DeadlineKind.THIRD_PARTY_APPEAL] == dt.date(2021, 12, 30)
+
+    # Dole: never transmitted; published on 17 March 2015, it is not executory until received
+    dole_pdf = tmp_path / "dole.pdf"
+    dole_pdf.write_bytes(text_pdf((folder / "dole-15-09-03-35.txt").read_text(encoding="utf-8")))
+    dole = intake.submit(LOCAL, [Upload(dole_pdf, "dole.pdf")], parse_metadata(None), "dole")
+    assert dole.act is not None and dole.to_send
+    intake.services.record_publicity(dole.act.id, "posting", dt.date(2015, 3, 17))
+    assert not intake.services.assess(dole.act.id).executory.executory

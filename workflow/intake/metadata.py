@@ -38,6 +38,17 @@ class AnnexeMetadata(BaseModel):
     typologie: str | None = Field(default=None, description="typology code, e.g. 22_AG")
 
 
+class AlreadyTransmitted(BaseModel):
+    """The act was transmitted before the service knew it: record it with the préfecture's
+    accusé de réception (from the metadata, else the stamp printed on the document) so its
+    deadlines are followed. Nothing is sent."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id_acte: str | None = Field(default=None, description="the IDActe of the accusé de réception")
+    reception: dt.date | None = Field(default=None, description="its date of reception")
+
+
 class ActMetadata(BaseModel):
     """What the deliberation software knows about the act (all optional)."""
 
@@ -59,6 +70,7 @@ class ActMetadata(BaseModel):
     voters: int | None = Field(default=None, ge=0)
     vote: VoteMetadata | None = None
     rapporteur: str | None = None
+    already_transmitted: AlreadyTransmitted | None = None
 
     def given(self) -> dict[str, Any]:
         """The fields the caller set, as JSON-ready data."""

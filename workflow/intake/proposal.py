@@ -18,7 +18,7 @@ from typing import Any
 
 from workflow.collectivite import Collectivite
 from workflow.errors import InvalidInput
-from workflow.identifiers import ActNature, Classification, NumberProfile, normalise_number
+from workflow.identifiers import ActNature, Classification, IDActe, NumberProfile, normalise_number
 from workflow.intake.checks import Problem, check_counts, check_dates, check_vote
 from workflow.intake.classify import Classification as Suggestions
 from workflow.intake.classify import suggest
@@ -130,7 +130,9 @@ def propose(
     take("rapporteur", metadata.rapporteur)
     vote = metadata.vote.model_dump(by_alias=True, exclude_none=True) if metadata.vote else None
     take("vote", vote)
-    if extraction is not None and extraction.value("printed_ar"):
+    if metadata.already_transmitted is not None:
+        problems.extend(_acknowledgement(metadata, extraction, values))
+    elif extraction is not None and extraction.value("printed_ar"):
         stamp = extraction.value("printed_ar")
         printed = stamp.get("id") or stamp.get("id_as_printed")
         problems.append(
@@ -138,7 +140,8 @@ def propose(
                 "printed_ar",
                 "an act is never transmitted twice",
                 f"the document already carries the préfecture's accusé de réception {printed}: "
-                "it was transmitted before; do not send it again",
+                "it was transmitted before; do not send it again (to follow its deadlines, "
+                "record it with already_transmitted)",
                 printed,
             )
         )
@@ -247,6 +250,52 @@ def propose(
     problems.extend(check_vote(values.get("vote"), values.get("voters")))
     problems.extend(check_dates(act_date=act_date, convocation_date=convocation, today=today))
     return Proposal(values, sources, tuple(problems), extraction, suggestions)
+
+
+def _acknowledgement(
+    metadata: ActMetadata, extraction: Extraction | None, values: dict[str, Any]
+) -> list[Problem]:
+    """The AR of an act transmitted before: from the metadata, else the printed stamp."""
+    given = metadata.already_transmitted
+    assert given is not None  # noqa: S101 - the caller checked
+    stamp = (extraction.value("printed_ar") if extraction else None) or {}
+    raw = given.id_acte or stamp.get("id")
+    if raw is None:
+        why = f" (the printed one is malformed: {stamp['why']})" if stamp.get("why") else ""
+        return [
+            Problem(
+                "already_transmitted.id_acte",
+                "the accusé de réception's IDActe",
+                f"no valid IDActe in the metadata or on the document{why}: give it",
+                stamp.get("id_as_printed"),
+            )
+        ]
+    try:
+        id_acte = IDActe.parse(raw, field="already_transmitted.id_acte")
+    except InvalidInput as error:
+        return [Problem("already_transmitted.id_acte", error.rule or "IDActe", error.message, raw)]
+    problems: list[Problem] = []
+    if values.get("siren") and id_acte.siren.value != values["siren"]:
+        problems.append(
+            Problem(
+                "already_transmitted.id_acte",
+                "the IDActe names the act's collectivité",
+                f"the IDActe {id_acte} is for SIREN {id_acte.siren}, not {values['siren']}",
+                raw,
+            )
+        )
+    reception = given.reception or stamp.get("reception")
+    if reception is None:
+        problems.append(
+            Problem(
+                "already_transmitted.reception",
+                "the date of reception",
+                "the date the préfecture received the act is not in the metadata nor on the document: give it",
+            )
+        )
+    values["id_acte"] = str(id_acte)
+    values["date_reception"] = reception
+    return problems
 
 
 def _show(value: Any) -> str:

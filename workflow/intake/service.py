@@ -24,6 +24,7 @@ from workflow.intake.extract import Extraction, extract
 from workflow.intake.metadata import ActMetadata
 from workflow.intake.proposal import Proposal, propose
 from workflow.intake.text import read_document_text
+from workflow.lifecycle import ActState
 from workflow.protocol.documents import DocumentKind, examine
 from workflow.protocol.messages import RetourClassification
 from workflow.services import Services
@@ -66,6 +67,11 @@ class IntakeResult:
     @property
     def status(self) -> str:
         return "act" if self.act is not None else "draft"
+
+    @property
+    def to_send(self) -> bool:
+        """A new act the workers must now package and send (not one recorded as sent)."""
+        return self.act is not None and self.created and self.act.state is ActState.RECEIVED
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"status": self.status, "created": self.created}
@@ -341,6 +347,17 @@ class Intake:
         if created:
             report = json.dumps(proposal.as_dict(), ensure_ascii=False, default=str).encode()
             store.record_message(act.id, "in", "intake", report, at=self.services.clock())
+            if values.get("id_acte"):
+                act = store.transition(
+                    act.id,
+                    ActState.ACKNOWLEDGED,
+                    actor=self.services.actor,
+                    reason=f"transmitted before: accusé de réception {values['id_acte']} "
+                    f"received on {values['date_reception']}",
+                    at=self.services.clock(),
+                    id_acte=values["id_acte"],
+                    date_reception=_as_date(values["date_reception"]),
+                )
         draft = store.update_draft(
             draft.id, at=self.services.clock(), status="submitted", act_id=act.id, siren=act.siren
         )

@@ -208,7 +208,7 @@ def create_api(
         return _error_response(error)
 
     def _answer(result: IntakeResult) -> JSONResponse:
-        if result.act is not None and result.created and enqueue is not None:
+        if result.to_send and result.act is not None and enqueue is not None:
             try:
                 enqueue(result.act.id)
             except Exception:  # the sweep will find the act in the store

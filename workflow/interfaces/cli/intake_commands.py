@@ -129,7 +129,7 @@ def _report(result: IntakeResult, as_json: bool) -> None:
 
 
 def _enqueue_new(result: IntakeResult, data_dir: Path, enabled: bool) -> None:
-    if enabled and result.act is not None and result.created:
+    if enabled and result.to_send and result.act is not None:
         try:
             build_enqueue(settings_for(data_dir))(result.act.id)
         except Exception as exc:  # noqa: BLE001 - the act is stored; the sweep re-enqueues it
