@@ -10,6 +10,9 @@ A registry is a TOML file with one ``[[collectivite]]`` table per authority::
     nature = "31"               # collectivité nature code, default 31 (commune)
     emails = ["actes@ville-dreux.fr"]   # AdressesRetour: where the préfecture answers
     referent = { nom = "Service des assemblées", email = "assemblees@ville-dreux.fr" }
+    population = 30664          # optional: decides the publicity the law expects (R5–R6)
+    publicity_mode = "posting"  # optional, under 3,500 inhabitants: the council's choice
+                                # (posting, paper or electronic; R6)
 
 Every error names the file, the entry (its position and name) and the field.
 """
@@ -25,8 +28,19 @@ from workflow.errors import ConfigurationError, InvalidIdentifier
 from workflow.identifiers import Arrondissement, CollectiviteNature, Departement, Email, Siren
 
 _KNOWN_KEYS = frozenset(
-    {"name", "siren", "departement", "arrondissement", "nature", "emails", "referent"}
+    {
+        "name",
+        "siren",
+        "departement",
+        "arrondissement",
+        "nature",
+        "emails",
+        "referent",
+        "population",
+        "publicity_mode",
+    }
 )
+PUBLICITY_CHOICES = ("posting", "paper", "electronic")
 _REFERENT_KEYS = frozenset({"nom", "telephone", "email"})
 
 
@@ -48,6 +62,8 @@ class Collectivite:
     nature: CollectiviteNature
     emails: tuple[Email, ...]
     referent: ReferentContact | None = None
+    population: int | None = None
+    publicity_mode: str | None = None  # the council's choice under 3,500 inhabitants (R6)
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], *, where: str = "collectivité") -> Collectivite:
@@ -73,6 +89,24 @@ class Collectivite:
                     "emails must be a list of addresses", field="emails", rule="list"
                 )
             referent_raw = data.get("referent")
+            population = data.get("population")
+            if population is not None and (
+                isinstance(population, bool) or not isinstance(population, int) or population < 0
+            ):
+                raise InvalidIdentifier(
+                    "population must be a whole number of inhabitants",
+                    field="population",
+                    rule="integer ≥ 0",
+                    value=population,
+                )
+            mode = data.get("publicity_mode")
+            if mode is not None and mode not in PUBLICITY_CHOICES:
+                raise InvalidIdentifier(
+                    f"publicity_mode must be one of {', '.join(PUBLICITY_CHOICES)}",
+                    field="publicity_mode",
+                    rule=" / ".join(PUBLICITY_CHOICES),
+                    value=mode,
+                )
             return cls(
                 name=name.strip(),
                 siren=Siren.parse(_required(data, "siren")),
@@ -81,6 +115,8 @@ class Collectivite:
                 nature=CollectiviteNature.parse(data.get("nature", "31")),
                 emails=tuple(Email.parse(e, field="emails") for e in emails_raw),
                 referent=_referent(referent_raw) if referent_raw else None,
+                population=population,
+                publicity_mode=mode,
             )
         except InvalidIdentifier as exc:
             raise ConfigurationError(

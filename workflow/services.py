@@ -25,6 +25,7 @@ from workflow.identifiers import (
     TypologyCode,
 )
 from workflow.legal.deadlines import Deadline, LegalAssessment, LegalFacts, assess, due_within
+from workflow.legal.publicity import PublicityAdvice, expected_publicity
 from workflow.lifecycle import AT_PLATFORM, UNFINISHED, ActState
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.platform import PlatformStatus, TransmissionPlatform
@@ -314,6 +315,21 @@ class Services:
             observations=observations.day if observations else None,
             observations_answer=observations.answered_on if observations else None,
             defere=defere.day if defere else None,
+        )
+
+    def publicity_advice(self, act_id: int, *, siren: str | None = None) -> PublicityAdvice:
+        """The publicity the law expects for the act (R4–R6), from the collectivité's
+        population and the council's choice, and whether the recorded one fits."""
+        act = self.store.get_act(act_id, siren=siren)
+        collectivite = self.store.get_collectivite(act.siren)
+        recorded = self.store.publicities(act.id)
+        first = min(recorded, key=lambda p: p.day) if recorded else None
+        return expected_publicity(
+            ActNature[act.nature],
+            population=collectivite.population,
+            chosen_mode=collectivite.publicity_mode,
+            on=first.day if first else act.act_date,
+            recorded=first.mode if first else None,
         )
 
     def assess(self, act_id: int, *, siren: str | None = None) -> LegalAssessment:

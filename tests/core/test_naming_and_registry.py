@@ -142,6 +142,16 @@ referent = { nom = "Service des assemblées", email = "assemblees@ville-dreux.fr
             "entry 2 (B)",
         ),
         ('[[collectivite]]\nsiren = "212801344"\ndepartement = "028"', "name", "entry 1"),
+        (
+            '[[collectivite]]\nname = "A"\nsiren = "212801344"\ndepartement = "028"\npopulation = "many"',
+            "population",
+            "entry 1 (A)",
+        ),
+        (
+            '[[collectivite]]\nname = "A"\nsiren = "212801344"\ndepartement = "028"\npublicity_mode = "radio"',
+            "publicity_mode",
+            "entry 1 (A)",
+        ),
         ("not toml [", "registry", "TOML"),
         ("title = 'x'", "collectivite", "no [[collectivite]]"),
     ],

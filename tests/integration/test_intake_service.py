@@ -291,7 +291,31 @@ def test_fixture_acts_show_their_executory_dates_once_ar_and_publication_are_rec
     from workflow.legal.deadlines import DeadlineKind
 
     store = intake.services.store
-    store.add_collectivite(Collectivite.from_mapping({"name": "Commune de Saint-Ambroix", "siren": "000000026", "departement": "030", "emails": ["a@sa.fr"]}))
+    # populations as LEGAL.md's examples give them (about 30,000 and about 3,300)
+    store.add_collectivite(
+        Collectivite.from_mapping(
+            {
+                "name": "Ville de Dreux",
+                "siren": "212801344",
+                "departement": "028",
+                "emails": ["a@dreux.fr"],
+                "population": 30000,
+            }
+        )
+    )
+    store.add_collectivite(
+        Collectivite.from_mapping(
+            {
+                "name": "Commune de Saint-Ambroix",
+                "siren": "000000026",
+                "departement": "030",
+                "emails": ["a@sa.fr"],
+                "population": 3300,
+                "publicity_mode": "posting",
+            }
+        )
+    )
+    assert store.get_collectivite("000000026").publicity_mode == "posting"
     folder = shared_dir / "fixtures" / "deliberations"
 
     def record(name: str, metadata: dict[str, object]) -> int:
@@ -305,25 +329,42 @@ def test_fixture_acts_show_their_executory_dates_once_ar_and_publication_are_rec
     # Dreux: the printed AR is valid and is read from the document
     dreux = record("dreux-2022-148.txt", {"already_transmitted": {}})
     act = intake.services.get_act(dreux)
-    assert (act.id_acte, act.date_reception) == ("028-212801344-20221018-DEL2022-148-DE", dt.date(2022, 10, 18))
+    assert (act.id_acte, act.date_reception) == (
+        "028-212801344-20221018-DEL2022-148-DE",
+        dt.date(2022, 10, 18),
+    )
     # Saint-Ambroix: the printed AR is malformed; never repaired — a person gives it
     pdf = tmp_path / "sa.pdf"
     pdf.write_bytes(text_pdf((folder / "saint-ambroix-2021-100.txt").read_text(encoding="utf-8")))
-    held = intake.submit(LOCAL, [Upload(pdf, "sa.pdf")], parse_metadata({"already_transmitted": {}}), "sa")
+    held = intake.submit(
+        LOCAL, [Upload(pdf, "sa.pdf")], parse_metadata({"already_transmitted": {}}), "sa"
+    )
     assert held.act is None
     [problem] = [p for p in held.as_dict()["problems"] if p["severity"] == "error"]
     assert problem["field"] == "already_transmitted.id_acte" and "malformed" in problem["message"]
-    done = intake.complete(LOCAL, held.draft.id, parse_metadata({"already_transmitted": {"id_acte": "030-000000026-20211027-2021_100-DE"}}))
-    assert done.act is not None and done.act.date_reception == dt.date(2021, 10, 29)  # read from "Reçu le"
+    done = intake.complete(
+        LOCAL,
+        held.draft.id,
+        parse_metadata({"already_transmitted": {"id_acte": "030-000000026-20211027-2021_100-DE"}}),
+    )
+    assert done.act is not None and done.act.date_reception == dt.date(
+        2021, 10, 29
+    )  # read from "Reçu le"
     saint_ambroix = done.act.id
 
-    intake.services.record_publicity(dreux, "electronic", dt.date(2022, 10, 18), "https://www.dreux.fr/actes")
+    intake.services.record_publicity(
+        dreux, "electronic", dt.date(2022, 10, 18), "https://www.dreux.fr/actes"
+    )
     intake.services.record_publicity(saint_ambroix, "posting", dt.date(2021, 10, 29))
     a = intake.services.assess(dreux)
     assert (a.executory.date, a.executory.rule) == (dt.date(2022, 10, 18), "R3")
     due = {d.kind: d.due for d in a.deadlines}
     assert due[DeadlineKind.PREFET_DEFERE] == dt.date(2022, 12, 19)
     assert due[DeadlineKind.THIRD_PARTY_APPEAL] == dt.date(2022, 12, 19)
+    advice = intake.services.publicity_advice(dreux)
+    assert (advice.expected, advice.rule, advice.ok) == (("electronic",), "R5", True)
+    advice = intake.services.publicity_advice(saint_ambroix)
+    assert (advice.rule, advice.ok) == ("R4", True)  # 2021: before the reform, posting was valid
     b = intake.services.assess(saint_ambroix)
     assert (b.executory.date, b.executory.rule) == (dt.date(2021, 10, 29), "R4")
     due = {d.kind: d.due for d in b.deadlines}

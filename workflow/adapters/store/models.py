@@ -30,6 +30,8 @@ class CollectiviteRow(Base):
     arrondissement: Mapped[int] = mapped_column(Integer)
     nature: Mapped[str] = mapped_column(String(2))
     emails: Mapped[str] = mapped_column(Text)  # one address per line
+    population: Mapped[int | None] = mapped_column(Integer)
+    publicity_mode: Mapped[str | None] = mapped_column(String(20))
 
 
 class DocumentRow(Base):

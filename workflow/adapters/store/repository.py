@@ -96,6 +96,8 @@ class SqlStore:
             row.arrondissement = collectivite.arrondissement.value
             row.nature = collectivite.nature.value
             row.emails = "\n".join(e.value for e in collectivite.emails)
+            row.population = collectivite.population
+            row.publicity_mode = collectivite.publicity_mode
             session.add(row)
 
     def get_collectivite(self, siren: str) -> Collectivite:
@@ -111,6 +113,8 @@ class SqlStore:
                     "arrondissement": row.arrondissement,
                     "nature": row.nature,
                     "emails": [e for e in row.emails.split("\n") if e],
+                    "population": row.population,
+                    "publicity_mode": row.publicity_mode,
                 }
             )
 

@@ -150,13 +150,29 @@ def explain_command(act: int, data_dir: Path, as_json: bool) -> None:
     services = _services(data_dir)
     record = services.get_act(act)
     result = services.assess(act)
+    advice = services.publicity_advice(act)
+    publicity = {
+        "expected": list(advice.expected),
+        "rule": advice.rule,
+        "explanation": advice.explanation,
+        "ok": advice.ok,
+    }
     if as_json:
-        emit_json({"act": record.as_dict(), **result.as_dict()})
+        emit_json({"act": record.as_dict(), **result.as_dict(), "publicity": publicity})
         return
     click.echo(
         f"act {record.id} ({record.numero}) {record.state.value}  IDActe {record.id_acte or '-'}"
     )
     _print(result)
+    verdict = {
+        True: "the recorded publicity fits",
+        False: "⚠ the recorded publicity does not fit",
+        None: "no publicity recorded yet",
+    }[advice.ok]
+    click.echo(
+        f"\npublicity              expected: {' or '.join(advice.expected)} [{advice.rule}] {verdict}"
+    )
+    click.echo(f"  {advice.explanation}")
 
 
 @command("deadlines")
