@@ -151,4 +151,12 @@ class TransmissionPlatform(Protocol):
 
     def cancel(self, transaction_id: str) -> str: ...
 
+    def reply(
+        self,
+        message_id: str,
+        answer_type: int,
+        document: Path | None = None,
+        attachments: tuple[tuple[Path, str], ...] = (),
+    ) -> str: ...
+
     def fetch_classification(self) -> bytes: ...

@@ -16,7 +16,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from workflow.alerts import DEFAULT_HORIZONS, Alert, Digest, Notifier, horizon_for
-from workflow.errors import AlreadyExists, Conflict, InvalidInput, Rejected, TransientError
+from workflow.errors import (
+    AlreadyExists,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Rejected,
+    TransientError,
+)
 from workflow.identifiers import (
     ActNature,
     Classification,
@@ -550,6 +557,58 @@ class Services:
             )
             done.append(act.id)
         return done
+
+    # ------------------------------------------------------------------ answers to the préfecture
+
+    def answer(
+        self,
+        act_id: int,
+        code: str,
+        *,
+        refuse: bool = False,
+        document: Path | None = None,
+        attachments: Sequence[tuple[Path, str]] = (),
+        siren: str | None = None,
+    ) -> ExchangeRecord:
+        """Answer the préfecture's last ``code`` message about the act (2-1 → 2-2; 3-1 → 3-4
+        with the documents, or 3-3 refusing; 4-1 → 4-4 or 4-3), through the platform. The
+        answer's date restarts or ends the deadlines it governs (R17, R18). Answering twice
+        sends once."""
+        if code not in ("2-1", "3-1", "4-1"):
+            raise InvalidInput(
+                f"{code} cannot be answered (2-1, 3-1 or 4-1)",
+                field="code",
+                rule="2-1 / 3-1 / 4-1",
+                value=code,
+            )
+        act = self.store.get_act(act_id, siren=siren)
+        received = [e for e in self.store.exchanges(act.id) if e.code == code]
+        if not received:
+            raise NotFound(
+                f"act {act.id} has no {code} message to answer", field="code", value=code
+            )
+        exchange = max(received, key=lambda e: e.day)
+        if exchange.answered_on is not None:
+            return exchange
+        if not refuse and document is None:
+            raise InvalidInput(
+                "an answer carries a document (or refuse)",
+                field="document",
+                rule="a PDF, or --refuse",
+            )
+        checked = tuple(
+            (path, TypologyCode.parse(typology).value) for path, typology in attachments
+        )
+        platform = self._require_platform()
+        try:
+            platform.reply(exchange.platform_ref, 3 if refuse else 4, document, checked)
+        finally:
+            self._flush_attempts(act.id)
+        day = self.clock().astimezone(PARIS).date()
+        self.store.answer_exchange(act.id, code, day)
+        return next(
+            e for e in self.store.exchanges(act.id) if e.platform_ref == exchange.platform_ref
+        )
 
     # ------------------------------------------------------------------ classification
 

@@ -277,3 +277,36 @@ def test_stuck_acts_are_alerted_once(services: Services, pdf_factory: Callable[.
         slow.send_alerts(today=later.date(), notifiers=[inbox], stuck_after=dt.timedelta(hours=1))
         == []
     )
+
+
+def test_answering_the_prefecture_through_the_platform(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    act_id = _submit(services, pdf_factory(), "ANS1")
+    services.package(act_id)
+    services.transmit(act_id)
+    _acknowledge(services)
+    act = services.get_act(act_id)
+    services.record_publicity(act_id, "electronic", act.date_reception or dt.date.today())
+    control(
+        services,
+        "/control/letter",
+        {"id_acte": act.id_acte, "code": "3-1", "text": "Annexe manquante"},
+    )
+    services.poll()
+    with pytest.raises(InvalidInput):
+        services.answer(act_id, "5-1", document=pdf_factory())  # a déféré goes to the court
+    with pytest.raises(InvalidInput):
+        services.answer(act_id, "3-1")  # sending pieces needs the pieces
+    answered = services.answer(
+        act_id, "3-1", document=pdf_factory("Pièces"), attachments=((pdf_factory("Plan"), "22_AG"),)
+    )
+    assert answered.answered_on is not None
+    facts = services.legal_facts(services.get_act(act_id))
+    assert facts.dpc_answer == answered.answered_on  # R17: the préfet's delay restarts from it
+    again = services.answer(act_id, "3-1", document=pdf_factory("Pièces"))  # sent once
+    assert again.answered_on == answered.answered_on
+    from workflow.errors import NotFound
+
+    with pytest.raises(NotFound):
+        services.answer(act_id, "4-1", refuse=True)

@@ -330,3 +330,76 @@ def test_cli_simulator_send_and_status(tmp_path: Path, pdf_factory: Callable[...
             run("platform-status", "--transaction", transaction, "--platform", url, "--json").stdout
         )
         assert "ARActe" in status["message_xml"]
+
+
+def test_replies_to_prefecture_messages(
+    client: HttpPlatform, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    act = client.submit_archive(_archive(tmp_path, pdf_factory, "R1")).transaction_id
+    control(client, "/control/advance", {"seconds": 20})
+    for code in ("2-1", "3-1", "4-1", "5-1"):
+        control(client, "/control/letter", {"transaction_id": int(act), "code": code})
+    control(client, "/control/advance", {"seconds": 1})
+    by_type = {d.type: d.id for d in client.list_prefecture_documents()}
+    pieces = pdf_factory("Pièces complémentaires")
+    answer = client.reply(by_type[3], 4, pieces, ((pdf_factory("Annexe"), "99_AU"),))
+    assert answer.isdigit()
+    with pytest.raises(Rejected, match="déjà été envoyée"):
+        client.reply(by_type[3], 4, pieces)  # one answer per message
+    assert client.reply(by_type[4], 3).isdigit()  # refusing needs no document
+    with pytest.raises(Rejected, match="Aucun fichier"):
+        client.reply(by_type[2], 4)  # an answer carries its document
+    assert client.reply(by_type[2], 4, pdf_factory("Réponse")).isdigit()
+    with pytest.raises(Rejected, match="Numéro de transaction invalide"):
+        client.reply(by_type[5], 4, pieces)  # a déféré is not answered through the platform
+    with pytest.raises(Rejected, match="Numéro de transaction invalide"):
+        client.reply(str(int(by_type[5]) + 1000), 4)
+    with pytest.raises(Rejected, match="Type de réponse"):
+        client.reply(by_type[3], 7, pieces)
+
+
+def test_form_mode_builds_the_archive_as_the_platform_does(
+    pki: DevPki, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    import dataclasses
+
+    from workflow.collectivite import Registry
+    from workflow.platform import FormSubmission
+
+    port = free_port()
+    options = SimulatorOptions(
+        port=port,
+        state_file=tmp_path / "form.sqlite3",
+        tls_dir=pki.directory,
+        delays=Delays(1, 1, 1),
+        registry=Registry((DREUX,)),
+    )
+    config = PlatformConfig(
+        base_url=f"https://127.0.0.1:{port}",
+        ca_file=pki.ca_cert,
+        client_cert=pki.client_cert,
+        client_key=pki.client_key,
+    )
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    form = FormSubmission(
+        nature_code=1,
+        classification=(8, 1),
+        number="F1",
+        decision_date=yesterday,
+        subject="Objet posté en mode formulaire",
+        document=pdf_factory("Délibération F1"),
+        document_typology="99_DE",
+        annexes=((pdf_factory("Plan"), "22_AG"),),
+    )
+    with BackgroundSimulator(options), HttpPlatform(config) as platform:
+        result = platform.submit_form(form)
+        control(platform, "/control/advance", {"seconds": 5})
+        report = platform.get_status(result.transaction_id)
+        assert report.status is PlatformStatus.ACQUITTEMENT_RECU and report.message_xml
+        ar = xml_in.parse_message(report.message_xml)
+        assert isinstance(ar, m.ARActe) and ar.id_acte.endswith("-F1-DE")
+        assert ar.acte_recu is not None and ar.acte_recu.objet == "Objet posté en mode formulaire"
+        with pytest.raises(Rejected, match="typologie absente"):
+            platform.submit_form(dataclasses.replace(form, number="F2", document_typology=""))
+        with pytest.raises(Rejected, match="même numéro"):
+            platform.submit_form(form)

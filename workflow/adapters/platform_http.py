@@ -10,6 +10,7 @@ Every call yields an :class:`~workflow.platform.Attempt` for the audit trail.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -282,6 +283,51 @@ class HttpPlatform:
         path = f"{_ACTES}/actes_transac_cancel.php"
         response, _ = self._call("POST", path, data={"api": "1", "id": transaction_id})
         return self._ok_lines(response, path)[0].strip()
+
+    def reply(
+        self,
+        message_id: str,
+        answer_type: int,
+        document: Path | None = None,
+        attachments: tuple[tuple[Path, str], ...] = (),
+    ) -> str:
+        """Answer a préfecture message (2-1, 3-1, 4-1): ``answer_type`` 3 refuses, 4 sends
+        (ignored for a courrier simple). ``api=1`` goes in the query string, as S²LOW reads it
+        there; the reply is ``OK : id généré : <id>``."""
+        path = f"{_ACTES}/actes_transac_reponse_create.php"
+        data: dict[str, Any] = {
+            "id": message_id,
+            "type_envoie": str(answer_type),
+            "type_pj[]": [typology for _, typology in attachments],
+        }
+        handles = ([document.open("rb")] if document else []) + [
+            p.open("rb") for p, _ in attachments
+        ]
+        try:
+            files: list[tuple[str, Any]] = []
+            if document is not None:
+                files.append(("acte_pdf_file", (document.name, handles[0], "application/pdf")))
+            for (attachment, _), handle in zip(
+                attachments, handles[1 if document else 0 :], strict=True
+            ):
+                files.append(("acte_attachments[]", (attachment.name, handle, "application/pdf")))
+            response, _ = self._call(
+                "POST", path, params={"api": "1"}, data=data, files=files or None
+            )
+        finally:
+            for handle in handles:
+                handle.close()
+        head = self._ok_lines_head(response, path)
+        match = re.search(r"id g\S*n\S*r\S*\s*:\s*(\S+)", head)
+        if match is None:
+            raise TransientError(
+                f"{path}: unexpected reply {head!r}", field="platform", rule="OK : id généré : <id>"
+            )
+        return match.group(1)
+
+    def _ok_lines_head(self, response: requests.Response, path: str) -> str:
+        self._ok_lines(response, path)  # KO → Rejected with the platform's words
+        return response.content.decode("iso-8859-1").splitlines()[0]
 
     def fetch_classification(self) -> bytes:
         path = f"{_ACTES}/actes_classification_fetch.php"

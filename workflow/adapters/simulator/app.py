@@ -39,6 +39,21 @@ class _Reset(Exception):
     """Raised to drop the connection without an answer."""
 
 
+async def _read_form(
+    request: Request,
+) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, bytes]]]]:
+    """A multipart form as S²LOW's PHP sees it: repeated names (``type_pj[]``) kept in order."""
+    fields: dict[str, list[str]] = {}
+    files: dict[str, list[tuple[str, bytes]]] = {}
+    async with request.form() as form:
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                fields.setdefault(name, []).append(value)
+            else:
+                files.setdefault(name, []).append((value.filename or name, await value.read()))
+    return fields, files
+
+
 def create_app(world: World, *, seed: int | None = None) -> FastAPI:
     app = FastAPI(title="actes-workflow platform simulator", docs_url=None, redoc_url=None)
     state = world.state
@@ -100,7 +115,30 @@ def create_app(world: World, *, seed: int | None = None) -> FastAPI:
 
     @app.post(f"{_ACTES}/actes_transac_create.php")
     async def create(request: Request) -> Response:
-        return _ko("Mode formulaire non simulé : utilisez actes_transac_submit.php (archive)")
+        fields, files = await _read_form(request)
+        try:
+            accepted = world.submit_form(fields, files)
+        except Refused as exc:
+            return _ko(exc.message)
+        if reply_lost():
+            return _text("Gateway Timeout", 504)
+        return _text(f"OK\n{accepted.transaction_id}")
+
+    @app.post(f"{_ACTES}/actes_transac_reponse_create.php")
+    async def reply(request: Request) -> Response:
+        fields, files = await _read_form(request)
+        raw_id = (fields.get("id") or [""])[0]
+        raw_type = (fields.get("type_envoie") or ["4"])[0]
+        try:
+            new_id = world.reply(
+                int(raw_id) if raw_id.isdigit() else 0,
+                int(raw_type) if raw_type.isdigit() else 0,
+                files,
+                fields.get("type_pj[]", []),
+            )
+        except Refused as exc:
+            return _text(f"KO : {exc.message}")
+        return _text(f"OK : id généré : {new_id}")
 
     @app.get(f"{_ACTES}/actes_transac_get_status.php")
     async def get_status(transaction: str = "", unique_id: str = "") -> Response:

@@ -25,12 +25,21 @@ from pypdf.errors import PdfReadError
 from workflow.adapters.simulator.state import PARIS, SimulatorState
 from workflow.collectivite import Registry
 from workflow.errors import ActesError, InvalidInput
-from workflow.identifiers import ActNature, Classification, IDActe
+from workflow.identifiers import (
+    ActNature,
+    Classification,
+    IDActe,
+    NumberProfile,
+    NumeroInterne,
+    TypologyCode,
+)
+from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.protocol import messages as m
 from workflow.protocol import schemas, xml_in, xml_out
 from workflow.protocol.archive import OutgoingMember, ReceivedArchive, write_archive
 from workflow.protocol.documents import MAX_TOTAL_BYTES
 from workflow.protocol.naming import parse_envelope_name
+from workflow.protocol.nomenclature import NATIONAL_VERSION
 
 S2LOW_NUMBER = re.compile(r"^([A-Z0-9][A-Z0-9_]{0,13})?[A-Z0-9]$")
 _LETTER_TYPES = {"2-1": 2, "3-1": 3, "4-1": 4, "5-1": 5}
@@ -171,6 +180,143 @@ class World:
                 ),
             )
             return Accepted(int(cursor.lastrowid or 0))
+
+    def submit_form(
+        self, fields: dict[str, list[str]], files: dict[str, list[tuple[str, bytes]]]
+    ) -> Accepted:
+        """Form mode (``actes_transac_create.php``): build the archive from the posted fields
+        and files, as S²LOW does, then validate and store it like an uploaded archive.
+
+        S²LOW knows the collectivité from the client certificate; the simulator takes it from
+        its registry (``--registry``: the first collectivité listed)."""
+        if self.registry is None or not self.registry.collectivites:
+            raise Refused(
+                "Mode formulaire : la collectivité du certificat est inconnue du simulateur "
+                "(le lancer avec --registry)"
+            )
+        collectivite = self.registry.collectivites[0]
+
+        def one(name: str) -> str:
+            values = fields.get(name) or [""]
+            return values[0].strip()
+
+        if not files.get("acte_pdf_file"):
+            raise Refused("Aucun fichier acte n'a été posté")
+        if not one("type_acte"):
+            raise Refused("typologie absente")
+        annexes = files.get("acte_attachments[]", [])
+        typologies = fields.get("type_pj[]", [])
+        if len(typologies) != len(annexes):
+            raise Refused(
+                "Le nombre de types de pièces jointes ne correspond pas au nombre de pièces jointes"
+            )
+        try:
+            nature = ActNature.parse(one("nature_code"), field="nature_code")
+            levels = [one(f"classif{i}") for i in range(1, 6)]
+            classification = Classification.parse(".".join(v for v in levels if v))
+            decision_date = dt.date.fromisoformat(one("decision_date"))
+        except (ValueError, ActesError) as exc:
+            raise Refused(f"Formulaire invalide : {exc}") from exc
+        today = self.state.today_paris()
+        with tempfile.TemporaryDirectory() as work:
+            folder = Path(work)
+
+            def keep(name: str, data: bytes, index: int) -> Path:
+                path = folder / f"{index:03d}-{Path(name).name or 'document'}"
+                path.write_bytes(data)
+                return path
+
+            main_name, main_data = files["acte_pdf_file"][0]
+            try:
+                act = ActInput(
+                    collectivite=collectivite,
+                    numero=NumeroInterne.parse(one("number"), NumberProfile.S2LOW),
+                    date=decision_date,
+                    nature=nature,
+                    classification=classification,
+                    classification_date=NATIONAL_VERSION,
+                    objet=one("subject"),
+                    document=DocumentInput(
+                        keep(main_name, main_data, 0), TypologyCode.parse(one("type_acte"))
+                    ),
+                    annexes=tuple(
+                        DocumentInput(keep(name, data, i), TypologyCode.parse(typology))
+                        for i, ((name, data), typology) in enumerate(
+                            zip(annexes, typologies, strict=True), start=1
+                        )
+                    ),
+                    document_papier=one("document_papier") == "1",
+                )
+                serial = 1 + len(
+                    self.state.query(
+                        "SELECT id FROM transactions WHERE created_at >= ?",
+                        self.state.now() - 86400,
+                    )
+                )
+                package = package_act(
+                    act,
+                    folder / "out",
+                    PackagingOptions(generated_on=today, serial=serial, trigramme=self.trigramme),
+                )
+            except Refused:
+                raise
+            except ActesError as exc:
+                raise Refused(exc.message) from exc
+            return self.submit_archive(package.archive_name, package.archive.path.read_bytes())
+
+    def reply(
+        self,
+        message_id: int,
+        answer_type: int,
+        files: dict[str, list[tuple[str, bytes]]],
+        typologies: list[str],
+    ) -> int:
+        """``actes_transac_reponse_create.php``: the collectivité answers a préfecture message
+        (2-1 → 2-2; 3-1 → 3-3 refusal or 3-4 sending; 4-1 → 4-3 or 4-4). Stored as a
+        transaction of the message's type, transmitted at once."""
+        rows = self.state.query("SELECT * FROM transactions WHERE id = ?", message_id)
+        if not rows or rows[0]["type"] not in (2, 3, 4):
+            raise Refused("Numéro de transaction invalide.")
+        message = rows[0]
+        if message["type"] in (3, 4) and answer_type not in (3, 4):
+            raise Refused("Type de réponse invalide (3 : refus, 4 : envoi)")
+        answering = message["type"] == 2 or answer_type == 4
+        if answering and not files.get("acte_pdf_file"):
+            raise Refused("Aucun fichier acte n'a été posté")
+        annexes = files.get("acte_attachments[]", [])
+        if len(typologies) != len(annexes):
+            raise Refused(
+                "Le nombre de types de pièces jointes ne correspond pas au nombre de pièces jointes"
+            )
+        for name, data in files.get("acte_pdf_file", []) + annexes:
+            if not data.startswith(b"%PDF-"):
+                raise Refused(f"Le fichier {name} n'est pas un PDF")
+        with self.state.transaction() as db:
+            if db.execute(
+                "SELECT id FROM transactions WHERE related_id = ? AND type = ?",
+                (message_id, message["type"]),
+            ).fetchone():
+                raise Refused("Une réponse a déjà été envoyée pour ce message")
+            now = self.state.now()
+            cursor = db.execute(
+                "INSERT INTO transactions(type, siren, departement, number, status, status_at, created_at,"
+                " related_id, id_acte, subject) VALUES (?, ?, ?, ?, 3, ?, ?, ?, ?, ?)",
+                (
+                    message["type"],
+                    message["siren"],
+                    message["departement"],
+                    message["number"],
+                    now,
+                    now,
+                    message_id,
+                    message["id_acte"],
+                    "refus" if answer_type == 3 and message["type"] != 2 else "réponse",
+                ),
+            )
+            db.execute(
+                "UPDATE transactions SET status = 8, status_at = ? WHERE id = ?", (now, message_id)
+            )
+            return int(cursor.lastrowid or 0)
 
     # ----------------------------------------------------------------- progression
 

@@ -264,3 +264,62 @@ def ical_command(siren: str, out: Path | None, data_dir: Path) -> None:
         out.write_bytes(data)
     else:
         click.echo(data.decode("utf-8"), nl=False)
+
+
+@command("answer")
+@click.argument("act", type=int)
+@click.option(
+    "--to",
+    "code",
+    required=True,
+    type=click.Choice(["2-1", "3-1", "4-1"]),
+    help="The préfecture's message answered.",
+)
+@click.option("--refuse", is_flag=True, help="Refuse (3-3, 4-3) instead of sending.")
+@click.option(
+    "--document",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The answer (PDF).",
+)
+@click.option(
+    "--annexe",
+    "annexes",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+)
+@click.option("--typologie", "typologies", multiple=True, help="One typology per --annexe.")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def answer_command(
+    act: int,
+    code: str,
+    refuse: bool,
+    document: Path | None,
+    annexes: tuple[Path, ...],
+    typologies: tuple[str, ...],
+    data_dir: Path,
+    as_json: bool,
+) -> None:
+    """Answer the préfecture (courrier, pièces complémentaires, observations) through the platform."""
+    if len(typologies) != len(annexes):
+        raise InvalidInput(
+            "give one --typologie per --annexe", field="typologie", rule="one per annexe"
+        )
+    exchange = _services(data_dir).answer(
+        act,
+        code,
+        refuse=refuse,
+        document=document,
+        attachments=tuple(zip(annexes, typologies, strict=True)),
+    )
+    if as_json:
+        emit_json(
+            {
+                "act": act,
+                "code": exchange.code,
+                "platform_ref": exchange.platform_ref,
+                "answered_on": str(exchange.answered_on),
+            }
+        )
+        return
+    click.echo(f"act {act}: {code} of {exchange.day} answered on {exchange.answered_on}")
