@@ -104,13 +104,7 @@ class Intake:
             raise InvalidInput(
                 "no document: the act itself is required", field="document", rule="required"
             )
-        if metadata.siren is not None and not principal.allows(metadata.siren):
-            raise SecurityError(
-                f"this caller may not submit for SIREN {metadata.siren}",
-                field="siren",
-                rule="a token submits for its own collectivités only",
-                value=metadata.siren,
-            )
+        _check_allowed(principal, metadata)
         store = self.services.store
         stored = [store.store_file(upload.path) for upload in uploads]
         key = (
@@ -157,13 +151,7 @@ class Intake:
             return self._result(draft, created=False)
         merged = {**draft.metadata, **patch.given()}
         metadata = ActMetadata.model_validate(merged)
-        if metadata.siren is not None and not principal.allows(metadata.siren):
-            raise SecurityError(
-                f"this caller may not submit for SIREN {metadata.siren}",
-                field="siren",
-                rule="a token submits for its own collectivités only",
-                value=metadata.siren,
-            )
+        _check_allowed(principal, metadata)
         proposal = self._propose(principal, metadata, draft.documents)
         draft = self.services.store.update_draft(
             draft.id,
@@ -366,6 +354,16 @@ class Intake:
     def _result(self, draft: DraftRecord, *, created: bool) -> IntakeResult:
         act = self.services.store.get_act(draft.act_id) if draft.act_id is not None else None
         return IntakeResult(act, draft, created)
+
+
+def _check_allowed(principal: Principal, metadata: ActMetadata) -> None:
+    if metadata.siren is not None and not principal.allows(metadata.siren):
+        raise SecurityError(
+            f"this caller may not submit for SIREN {metadata.siren}",
+            field="siren",
+            rule="a token submits for its own collectivités only",
+            value=metadata.siren,
+        )
 
 
 def _as_date(value: Any) -> dt.date:
