@@ -7,6 +7,7 @@ platform and the préfecture is :mod:`workflow.adapters.simulator`.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,18 @@ class ListedTransaction:
 
 
 @dataclass(frozen=True, slots=True)
+class PlatformFile:
+    """One file of a transaction (``actes_transac_get_files_list.php``): [0] the message XML,
+    [1] the act, [2…] the annexes."""
+
+    id: str
+    name: str
+    mimetype: str
+    size: int
+    typology: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PrefectureDocument:
     """An unread préfecture message (2-1, 3-1, 4-1, 5-1) listed by the platform."""
 
@@ -160,3 +173,17 @@ class TransmissionPlatform(Protocol):
     ) -> str: ...
 
     def fetch_classification(self) -> bytes: ...
+
+    def request_classification(self) -> str: ...
+
+    def files(self, transaction_id: str) -> list[PlatformFile]: ...
+
+    def download_file(
+        self,
+        file_id: str,
+        *,
+        stamp: bool = False,
+        published_on: dt.date | None = None,
+    ) -> bytes: ...
+
+    def bordereau(self, transaction_id: str) -> bytes: ...

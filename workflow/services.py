@@ -610,6 +610,39 @@ class Services:
             e for e in self.store.exchanges(act.id) if e.platform_ref == exchange.platform_ref
         )
 
+    # ------------------------------------------------------------------ documents from the platform
+
+    def stamped_act(
+        self, act_id: int, *, published_on: dt.date | None = None, siren: str | None = None
+    ) -> bytes:
+        """The act's PDF bearing the préfecture's stamp (IDActe, dates), ready to publish."""
+        act, platform = self._acknowledged_act(act_id, siren)
+        files = platform.files(act.platform_ref or "")
+        if len(files) < 2:
+            raise NotFound(
+                f"the platform lists no document for act {act.id}", field="act", act_id=act.id
+            )
+        return platform.download_file(files[1].id, stamp=True, published_on=published_on)
+
+    def bordereau(self, act_id: int, *, siren: str | None = None) -> bytes:
+        """The bordereau d'acquittement (PDF) the platform issues for an acknowledged act."""
+        act, platform = self._acknowledged_act(act_id, siren)
+        return platform.bordereau(act.platform_ref or "")
+
+    def _acknowledged_act(
+        self, act_id: int, siren: str | None
+    ) -> tuple[ActRecord, TransmissionPlatform]:
+        platform = self._require_platform()
+        act = self.store.get_act(act_id, siren=siren)
+        if act.id_acte is None or not act.platform_ref:
+            raise Conflict(
+                f"act {act.id} has no accusé de réception yet ({act.state.value})",
+                field="act",
+                rule="an acknowledged act",
+                act_id=act.id,
+            )
+        return act, platform
+
     # ------------------------------------------------------------------ classification
 
     def record_nomenclature(self, siren: str, raw: bytes) -> m.RetourClassification:
@@ -624,6 +657,10 @@ class Services:
             )
         self.store.save_nomenclature(siren, message.date_classification, raw, at=self.clock())
         return message
+
+    def request_nomenclature(self) -> str:
+        """Ask the préfecture for its current classification (7-1); the 7-2 follows."""
+        return self._require_platform().request_classification()
 
     def fetch_nomenclature(self, siren: str) -> m.RetourClassification:
         """Ask the platform for the préfecture's current classification and keep it."""

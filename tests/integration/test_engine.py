@@ -310,3 +310,25 @@ def test_answering_the_prefecture_through_the_platform(
 
     with pytest.raises(NotFound):
         services.answer(act_id, "4-1", refuse=True)
+
+
+def test_stamped_act_and_bordereau_for_the_clerks(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from workflow.errors import Conflict
+
+    act_id = _submit(services, pdf_factory("Délibération à publier"), "PUB1")
+    services.package(act_id)
+    services.transmit(act_id)
+    with pytest.raises(Conflict, match="no accusé de réception yet"):
+        services.stamped_act(act_id)
+    _acknowledge(services)
+    act = services.get_act(act_id)
+    stamped = PdfReader(io.BytesIO(services.stamped_act(act_id, published_on=act.date_reception)))
+    text = stamped.pages[0].extract_text()
+    assert act.id_acte is not None and act.id_acte in text and "publier" in text
+    assert act.id_acte in PdfReader(io.BytesIO(services.bordereau(act_id))).pages[0].extract_text()

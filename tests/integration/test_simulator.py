@@ -403,3 +403,33 @@ def test_form_mode_builds_the_archive_as_the_platform_does(
             platform.submit_form(dataclasses.replace(form, number="F2", document_typology=""))
         with pytest.raises(Rejected, match="même numéro"):
             platform.submit_form(form)
+
+
+def test_files_stamped_act_bordereau_and_classification_request(
+    client: HttpPlatform, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    act = client.submit_archive(_archive(tmp_path, pdf_factory, "D1")).transaction_id
+    with pytest.raises(Rejected, match="Pas d'acquittement"):
+        client.files(act)
+    with pytest.raises(Rejected, match="Pas d'acquittement"):
+        client.bordereau(act)
+    control(client, "/control/advance", {"seconds": 20})
+    files = client.files(act)
+    assert [f.mimetype for f in files] == ["text/xml", "application/pdf"]
+    assert files[0].name.endswith("-1-1_0.xml") and files[1].typology == "99_DE"
+    original = client.download_file(files[1].id)
+    assert original.startswith(b"%PDF-") and len(original) == files[1].size
+    stamped = client.download_file(files[1].id, stamp=True, published_on=dt.date(2026, 1, 9))
+    text = PdfReader(io.BytesIO(stamped)).pages[0].extract_text()
+    id_acte = client.get_status(act).message_xml
+    assert id_acte is not None
+    ar = xml_in.parse_message(id_acte)
+    assert isinstance(ar, m.ARActe)
+    assert ar.id_acte in text and "Date de réception préfecture" in text and "09/01/2026" in text
+    receipt = PdfReader(io.BytesIO(client.bordereau(act))).pages[0].extract_text()
+    assert "Bordereau d'acquittement" in receipt and ar.id_acte in receipt
+    assert client.request_classification().isdigit()

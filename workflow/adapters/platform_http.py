@@ -9,6 +9,7 @@ Every call yields an :class:`~workflow.platform.Attempt` for the audit trail.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import time
@@ -23,6 +24,7 @@ from workflow.platform import (
     FormSubmission,
     ListedTransaction,
     PlatformConfig,
+    PlatformFile,
     PlatformStatus,
     PrefectureDocument,
     StatusReport,
@@ -328,6 +330,52 @@ class HttpPlatform:
     def _ok_lines_head(self, response: requests.Response, path: str) -> str:
         self._ok_lines(response, path)  # KO → Rejected with the platform's words
         return response.content.decode("iso-8859-1").splitlines()[0]
+
+    def request_classification(self) -> str:
+        """Ask the préfecture for its current classification (7-1); it arrives as a 7-2."""
+        path = f"{_ACTES}/actes_classification_request.php"
+        response, _ = self._call("POST", path, data={"api": "1"})
+        return self._ok_lines(response, path)[0].strip()
+
+    def files(self, transaction_id: str) -> list[PlatformFile]:
+        path = f"{_ACTES}/actes_transac_get_files_list.php"
+        response, _ = self._call("GET", path, params={"transaction": transaction_id})
+        if response.content.startswith(b"KO"):
+            self._ok_lines(response, path)
+        return [
+            PlatformFile(
+                str(f["id"]), f["name"], f["mimetype"], int(f["size"]), f.get("code_pj") or None
+            )
+            for f in self._json(response, path)
+        ]
+
+    def download_file(
+        self,
+        file_id: str,
+        *,
+        stamp: bool = False,
+        published_on: dt.date | None = None,
+    ) -> bytes:
+        """One file; with ``stamp``, the act bearing the préfecture's stamp (and
+        ``published_on`` printed on it), as the collectivité publishes it."""
+        path = f"{_ACTES}/actes_download_file.php"
+        params: dict[str, str] = {"file": file_id}
+        if stamp:
+            params["tampon"] = "true"
+            if published_on is not None:
+                params["date_affichage"] = published_on.isoformat()
+        response, _ = self._call("GET", path, params=params)
+        if response.content.startswith(b"KO"):
+            self._ok_lines(response, path)
+        return response.content
+
+    def bordereau(self, transaction_id: str) -> bytes:
+        """The bordereau d'acquittement (PDF) of an acknowledged act."""
+        path = f"{_ACTES}/actes_create_pdf.php"
+        response, _ = self._call("GET", path, params={"trans_id": transaction_id})
+        if response.content.startswith(b"KO"):
+            self._ok_lines(response, path)
+        return response.content
 
     def fetch_classification(self) -> bytes:
         path = f"{_ACTES}/actes_classification_fetch.php"

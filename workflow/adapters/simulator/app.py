@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import random
+import sqlite3
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from workflow.adapters.simulator.state import Faults
+from workflow.adapters.simulator import documents
+from workflow.adapters.simulator.state import PARIS, Faults
 from workflow.adapters.simulator.world import Refused, World
-from workflow.protocol import xml_out
+from workflow.protocol import messages as m
+from workflow.protocol import xml_in, xml_out
 from workflow.protocol.nomenclature import NATIONAL_VERSION, national_classification
 
 _ACTES = "/modules/actes"
@@ -231,6 +235,92 @@ def create_app(world: World, *, seed: int | None = None) -> FastAPI:
             )
             return _text("\n".join(f"{r['type']}-{r['status']}-{r['id']}" for r in related))
         return Response(bytes(row["message_archive"] or b""), media_type="application/x-gzip")
+
+    def _acknowledged(transaction: int) -> tuple[sqlite3.Row, m.ARActe] | None:
+        rows = state.query("SELECT * FROM transactions WHERE id = ? AND type = 1", transaction)
+        if not rows or rows[0]["status"] not in (4, 0) or not rows[0]["message_xml"]:
+            return None
+        ar = xml_in.parse_message(bytes(rows[0]["message_xml"]))
+        return (rows[0], ar) if isinstance(ar, m.ARActe) else None
+
+    @app.get(f"{_ACTES}/actes_transac_get_files_list.php")
+    async def files_list(transaction: int = 0) -> Response:
+        rows = state.query("SELECT * FROM transactions WHERE id = ?", transaction)
+        if not rows:
+            return _ko("Numéro de transaction invalide.")
+        if rows[0]["type"] == 1 and rows[0]["status"] in (1, 2, 3):
+            return _ko("Pas d'acquittement recu")
+        files = documents.files_of(transaction, bytes(rows[0]["message_archive"] or b""))
+        return JSONResponse([f.as_json() for f, _ in files])
+
+    @app.get(f"{_ACTES}/actes_download_file.php")
+    async def download(
+        file: int = 0, env: int = 0, tampon: str = "", date_affichage: str = ""
+    ) -> Response:
+        if env:
+            rows = state.query("SELECT message_archive FROM transactions WHERE id = ?", env)
+            if not rows or not rows[0]["message_archive"]:
+                return _ko("Fichier introuvable")
+            return Response(bytes(rows[0]["message_archive"]), media_type="application/x-gzip")
+        transaction, _index = divmod(file, documents.FILE_ID_FACTOR)
+        rows = state.query("SELECT * FROM transactions WHERE id = ?", transaction)
+        found = [
+            (f, data)
+            for f, data in (
+                documents.files_of(transaction, bytes(rows[0]["message_archive"] or b""))
+                if rows
+                else []
+            )
+            if f.id == file
+        ]
+        if not found:
+            return _ko("Fichier introuvable")
+        info, data = found[0]
+        acknowledged = _acknowledged(transaction)
+        if tampon == "true" and info.mimetype == "application/pdf" and acknowledged is not None:
+            row, ar = acknowledged
+            published = dt.date.fromisoformat(date_affichage) if date_affichage else None
+            sent = dt.datetime.fromtimestamp(row["created_at"], dt.UTC).astimezone(PARIS).date()
+            data = documents.stamp(
+                data, id_acte=ar.id_acte, sent=sent, received=ar.date_reception, published=published
+            )
+        return Response(
+            data,
+            media_type=info.mimetype,
+            headers={"Content-Disposition": f'attachment; filename="{info.name}"'},
+        )
+
+    @app.get(f"{_ACTES}/actes_create_pdf.php")
+    async def bordereau(trans_id: int = 0) -> Response:
+        acknowledged = _acknowledged(trans_id)
+        if acknowledged is None:
+            return _ko("Pas d'acquittement recu")
+        row, ar = acknowledged
+        names = [
+            f.name
+            for f, _ in documents.files_of(trans_id, bytes(row["message_archive"] or b""))[1:]
+        ]
+        pdf = documents.bordereau(
+            id_acte=ar.id_acte,
+            number=row["number"],
+            subject=row["subject"],
+            nature=row["nature"],
+            classification=row["classification"],
+            sent=dt.datetime.fromtimestamp(row["created_at"], dt.UTC).astimezone(PARIS).date(),
+            received=ar.date_reception,
+            files=names,
+        )
+        return Response(pdf, media_type="application/pdf")
+
+    @app.api_route(f"{_ACTES}/actes_classification_request.php", methods=["GET", "POST"])
+    async def classification_request() -> Response:
+        with state.transaction() as db:
+            now = state.now()
+            cursor = db.execute(
+                "INSERT INTO transactions(type, siren, status, status_at, created_at) VALUES (7, '', 1, ?, ?)",
+                (now, now),
+            )
+            return _text(f"OK\n{cursor.lastrowid}")
 
     @app.post(f"{_ACTES}/actes_transac_cancel.php")
     async def cancel(request: Request) -> Response:

@@ -131,3 +131,36 @@ def cancel_command(act: int, reason: str, data_dir: Path, as_json: bool) -> None
         emit_json(record.as_dict())
         return
     click.echo(f"act {record.id} ({record.numero}) {record.state.value}")
+
+
+@command("documents")
+@click.argument("act", type=int)
+@click.option(
+    "--stamped",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the act with the préfecture's stamp here.",
+)
+@click.option("--published-on", help="The publication date to print on the stamp (YYYY-MM-DD).")
+@click.option(
+    "--bordereau",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the bordereau d'acquittement here.",
+)
+@data_dir_option
+def documents_command(
+    act: int, stamped: Path | None, published_on: str | None, bordereau: Path | None, data_dir: Path
+) -> None:
+    """Fetch what the platform issues for an acknowledged act: the stamped PDF, the bordereau."""
+    from workflow.adapters.wiring import build_services
+    from workflow.interfaces.cli.values import parse_date
+
+    services = build_services(settings_for(data_dir), actor="cli")
+    if stamped is None and bordereau is None:
+        raise click.UsageError("give --stamped FILE and/or --bordereau FILE")
+    if stamped is not None:
+        day = parse_date(published_on, field="published-on") if published_on else None
+        stamped.write_bytes(services.stamped_act(act, published_on=day))
+        click.echo(f"stamped act: {stamped}")
+    if bordereau is not None:
+        bordereau.write_bytes(services.bordereau(act))
+        click.echo(f"bordereau: {bordereau}")

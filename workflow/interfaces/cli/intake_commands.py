@@ -545,6 +545,20 @@ def nomenclature_fetch_command(siren: str, data_dir: Path) -> None:
     )
 
 
+@nomenclature_group.command("request")
+@data_dir_option
+def nomenclature_request_command(data_dir: Path) -> None:
+    """Ask the préfecture for its current classification (7-1); fetch it once the 7-2 is in."""
+    transaction = (
+        build_services(settings_for(data_dir), actor="cli")
+        ._require_platform()
+        .request_classification()
+    )
+    click.echo(
+        f"classification requested (transaction {transaction}); then: actes nomenclature fetch --siren S"
+    )
+
+
 @nomenclature_group.command("show")
 @click.option("--siren", required=True)
 @click.option("--json", "as_json", is_flag=True)
