@@ -10,6 +10,7 @@ platform does not hold it. The database refuses a second transaction for an act.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +36,7 @@ from workflow.legal.deadlines import Deadline, LegalAssessment, LegalFacts, asse
 from workflow.legal.publicity import PublicityAdvice, expected_publicity
 from workflow.lifecycle import AT_PLATFORM, UNFINISHED, ActState
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
-from workflow.platform import PlatformStatus, TransmissionPlatform
+from workflow.platform import FormSubmission, PlatformStatus, TransmissionPlatform
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
@@ -71,6 +72,8 @@ class Services:
     trigramme: str = "SLO"
     profile: NumberProfile = NumberProfile.S2LOW
     actor: str = "service"
+    #: "archive" (actes_transac_submit.php) or "form" (actes_transac_create.php), per platform
+    submit_mode: str = "archive"
 
     # ------------------------------------------------------------------ intake
 
@@ -164,7 +167,11 @@ class Services:
         if archive is None:
             raise Conflict(f"act {act.id} has no package", field="package", act_id=act.id)
         try:
-            result = platform.submit_archive(archive)
+            if self.submit_mode == "form":
+                with tempfile.TemporaryDirectory() as work:
+                    result = platform.submit_form(form_from_package(archive, Path(work)))
+            else:
+                result = platform.submit_archive(archive)
         except Rejected as error:
             self.store.set_error(act.id, error.message)
             return self.store.transition(
@@ -717,6 +724,40 @@ class Services:
 
 
 PUBLICITY_MODES = ("electronic", "posting", "paper", "notification")
+
+
+def form_from_package(archive: Path, work: Path) -> FormSubmission:
+    """The same package, posted field by field (form mode): the 1-1's values, its documents
+    with the typology their names carry, and their detached signatures."""
+    with ReceivedArchive.open(archive) as received:
+        message_name = next(n for n in received.names() if n.endswith("-1-1_0.xml"))
+        message = xml_in.parse_message(received.read(message_name), source=message_name)
+        if not isinstance(message, m.Acte):
+            raise InvalidInput(f"{message_name} is not a 1-1 message", field="package")
+        data = message.data
+
+        def extract(signed: m.SignedFile) -> tuple[Path, str, bytes | None]:
+            target = work / signed.nom_fichier
+            with target.open("wb") as out:
+                received.copy_to(signed.nom_fichier, out)
+            signature = signed.signature.encode("ascii") if signed.signature else None
+            return target, signed.nom_fichier.split("-", 1)[0], signature
+
+        document, typology, signature = extract(data.document)
+        annexes = [extract(a) for a in data.annexes]
+    return FormSubmission(
+        nature_code=data.nature.code,
+        classification=data.classification.levels,
+        number=data.numero,
+        decision_date=data.date.isoformat(),
+        subject=data.objet,
+        document=document,
+        document_typology=typology,
+        annexes=tuple((path, code) for path, code, _ in annexes),
+        document_signature=signature,
+        annexe_signatures=tuple(sig for _, _, sig in annexes),
+        document_papier=bool(data.document_papier),
+    )
 
 
 def _exchange_facts(message: m.Message) -> tuple[dt.date | None, str]:

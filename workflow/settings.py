@@ -6,6 +6,7 @@ passphrase is read from a file when the signer is built.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,7 @@ class Settings(BaseSettings):
     platform_ca: Path | None = None
     platform_cert: Path | None = None
     platform_key: Path | None = None
+    platform_mode: Literal["archive", "form"] = "archive"
     signer_pkcs12: Path | None = None
     signer_passphrase_file: Path | None = None
     trigramme: str = "SLO"

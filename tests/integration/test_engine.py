@@ -332,3 +332,48 @@ def test_stamped_act_and_bordereau_for_the_clerks(
     text = stamped.pages[0].extract_text()
     assert act.id_acte is not None and act.id_acte in text and "publier" in text
     assert act.id_acte in PdfReader(io.BytesIO(services.bordereau(act_id))).pages[0].extract_text()
+
+
+def test_form_mode_sends_the_same_package_field_by_field(
+    pki: DevPki, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    from workflow.adapters.software_signer import load_signer
+    from workflow.collectivite import Registry
+    from workflow.signing import Secret
+
+    port = free_port()
+    options = SimulatorOptions(
+        port=port,
+        state_file=tmp_path / "sim.sqlite3",
+        tls_dir=pki.directory,
+        delays=Delays(1, 1, 1),
+        registry=Registry((DREUX,)),
+    )
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    upgrade_to_head(engine)
+    store = SqlStore(engine, tmp_path / "files")
+    store.add_collectivite(DREUX)
+    config = PlatformConfig(
+        base_url=f"https://127.0.0.1:{port}",
+        ca_file=pki.ca_cert,
+        client_cert=pki.client_cert,
+        client_key=pki.client_key,
+    )
+    signer = load_signer(pki.signer_p12, Secret(pki.signer_passphrase.read_text().strip()))
+    with BackgroundSimulator(options), HttpPlatform(config) as platform:
+        services = Services(
+            store=store,
+            outbox=tmp_path / "outbox",
+            platform=platform,
+            signer=signer,
+            submit_mode="form",
+        )
+        act_id = _submit(services, pdf_factory(), "FORM1")
+        services.package(act_id)
+        assert services.transmit(act_id).state is ActState.SUBMITTED
+        _acknowledge(services)
+        act = services.get_act(act_id)
+        assert (
+            act.state is ActState.ACKNOWLEDGED and act.id_acte == "028-212801344-20260105-FORM1-DE"
+        )
+    store.close()

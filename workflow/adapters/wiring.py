@@ -86,6 +86,7 @@ def build_services(settings: Settings, *, actor: str = "service") -> Services:
         trigramme=settings.trigramme,
         profile=settings.profile,
         actor=actor,
+        submit_mode=settings.platform_mode,
     )
 
 
