@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS transactions (
 CREATE UNIQUE INDEX IF NOT EXISTS one_act_per_number ON transactions(siren, number) WHERE type = 1;
 CREATE INDEX IF NOT EXISTS by_status ON transactions(status, type);
 CREATE INDEX IF NOT EXISTS unread ON transactions(read, type);
+CREATE INDEX IF NOT EXISTS by_id_acte ON transactions(id_acte);  -- get_status by unique_id
+CREATE INDEX IF NOT EXISTS by_related ON transactions(related_id);  -- messages, answers, cancellations of an act
 CREATE TABLE IF NOT EXISTS refusals (
     number TEXT PRIMARY KEY,             -- '*' refuses every act
     nature TEXT NOT NULL,
