@@ -144,6 +144,8 @@ def test_act_goes_to_acknowledgement(
     assert isinstance(ar, m.ARActe)
     assert ar.id_acte.startswith("028-212801344-") and ar.id_acte.endswith("-A1-DE")
     assert ar.acte_recu is not None and ar.acte_recu.numero == "A1"
+    by_id_acte = client.get_status(ar.id_acte, by_id_acte=True)
+    assert by_id_acte.status is PlatformStatus.ACQUITTEMENT_RECU and by_id_acte.message_xml
 
 
 def test_platform_refusals_are_verbatim(

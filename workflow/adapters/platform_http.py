@@ -199,9 +199,12 @@ class HttpPlatform:
         lines = self._ok_lines(response, path)
         return SubmitResult(lines[0].strip(), attempt)
 
-    def get_status(self, transaction_id: str) -> StatusReport:
+    def get_status(self, transaction_id: str, *, by_id_acte: bool = False) -> StatusReport:
+        """The status (and the ARActe on 4, the error on −1) of a transaction, given by its
+        id, or with ``by_id_acte`` by the act's IDActe (``unique_id``)."""
         path = f"{_ACTES}/actes_transac_get_status.php"
-        response, attempt = self._call("GET", path, params={"transaction": transaction_id})
+        key = "unique_id" if by_id_acte else "transaction"
+        response, attempt = self._call("GET", path, params={key: transaction_id})
         lines = self._ok_lines(response, path)
         try:
             status = PlatformStatus(int(lines[0].strip()))
