@@ -133,9 +133,11 @@ def send_command(
 
 @command("platform-status")
 @click.option("--transaction", help="Transaction id returned by `actes send`.")
+@click.option("--id-acte", help="Or the act's IDActe (from its accusé de réception).")
 @platform_options
 def platform_status_command(
     transaction: str | None,
+    id_acte: str | None,
     url: str,
     ca: Path | None,
     cert: Path | None,
@@ -143,9 +145,16 @@ def platform_status_command(
     as_json: bool,
 ) -> None:
     """Read a transaction's status (and the ARActe once acknowledged)."""
-    if not transaction:
-        raise InvalidInput("--transaction ID is required", field="transaction", rule="required")
-    report = _platform(url, ca, cert, key).get_status(transaction)
+    if not transaction and not id_acte:
+        raise InvalidInput(
+            "--transaction ID or --id-acte IDACTE is required", field="transaction", rule="required"
+        )
+    platform = _platform(url, ca, cert, key)
+    report = (
+        platform.get_status(transaction)
+        if transaction
+        else platform.get_status(str(id_acte), by_id_acte=True)
+    )
     data = {
         "transaction_id": report.transaction_id,
         "status": int(report.status),
