@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -34,9 +34,14 @@ from workflow.identifiers import (
 )
 from workflow.legal.deadlines import Deadline, LegalAssessment, LegalFacts, assess, due_within
 from workflow.legal.publicity import PublicityAdvice, expected_publicity
-from workflow.lifecycle import AT_PLATFORM, UNFINISHED, ActState
+from workflow.lifecycle import AT_PLATFORM, ActState
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
-from workflow.platform import FormSubmission, PlatformStatus, TransmissionPlatform
+from workflow.platform import (
+    FormSubmission,
+    ListedTransaction,
+    PlatformStatus,
+    TransmissionPlatform,
+)
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
@@ -224,13 +229,12 @@ class Services:
         our acts, and asks for the details (the ARActe, the anomaly) only of acts whose
         state changes.
         """
-        platform = self._require_platform()
+        self._require_platform()  # no platform configured: say so before any work
         pending = {
             a.platform_ref: a
             for a in self.store.list_acts(states=sorted(AT_PLATFORM))
             if a.platform_ref
         }
-        list_all = getattr(platform, "iter_transactions", None)
         changed: dict[PlatformStatus, list[ActRecord]] = {}
         for status in (
             PlatformStatus.ACQUITTEMENT_RECU,
@@ -240,7 +244,7 @@ class Services:
             if not pending:  # nothing waiting at the platform: no listing request at all
                 changed[status] = []
                 continue
-            listed = list_all(status) if list_all else platform.list_transactions(status)
+            listed = self._listed(status)
             changed[status] = [pending.pop(t.id) for t in listed if t.id in pending]
         acknowledged = [self._acknowledge(a) for a in changed[PlatformStatus.ACQUITTEMENT_RECU]]
         rejected = [self._reject(a) for a in changed[PlatformStatus.ERREUR]]
@@ -500,8 +504,8 @@ class Services:
         act = self.store.get_act(act_id, siren=siren)
         if act.state is ActState.CANCELLED:
             return act
-        asked = [e for e in self.store.exchanges(act.id) if e.code == "6-1"]
-        if act.state is ActState.CANCELLATION_REQUESTED and asked:
+        asked = self._cancellation_request(act.id)
+        if act.state is ActState.CANCELLATION_REQUESTED and asked is not None:
             return act  # already asked: the poll waits for the ARAnnulation
         now = self.clock()
         if act.state is not ActState.CANCELLATION_REQUESTED:
@@ -527,6 +531,20 @@ class Services:
         self.store.record_exchange(act.id, ExchangeRecord("6-1", day, cancellation, None, reason))
         return self.store.get_act(act.id)
 
+    def _cancellation_request(self, act_id: int) -> ExchangeRecord | None:
+        """The 6-1 this service sent for the act, if any (the last one)."""
+        asked = [e for e in self.store.exchanges(act_id) if e.code == "6-1"]
+        return asked[-1] if asked else None
+
+    def _listed(self, status: PlatformStatus) -> Iterable[ListedTransaction]:
+        """Every transaction in ``status``: all pages when the platform pages its listing."""
+        platform = self._require_platform()
+        list_all = getattr(platform, "iter_transactions", None)
+        listed: Iterable[ListedTransaction] = (
+            list_all(status) if list_all else platform.list_transactions(status)
+        )
+        return listed
+
     def _cancellations(self) -> list[int]:
         """Acts whose cancellation the préfecture acknowledged (the act's status 0)."""
         platform = self._require_platform()
@@ -537,20 +555,14 @@ class Services:
         }
         if not waiting:
             return []
-        list_all = getattr(platform, "iter_transactions", None)
-        listed = (
-            list_all(PlatformStatus.ANNULE)
-            if list_all
-            else platform.list_transactions(PlatformStatus.ANNULE)
-        )
         done = []
-        for transaction in listed:
+        for transaction in self._listed(PlatformStatus.ANNULE):
             act = waiting.get(transaction.id)
             if act is None:
                 continue
-            asked = [e for e in self.store.exchanges(act.id) if e.code == "6-1"]
-            if asked:
-                report = platform.get_status(asked[-1].platform_ref)
+            asked = self._cancellation_request(act.id)
+            if asked is not None:
+                report = platform.get_status(asked.platform_ref)
                 if report.message_xml:
                     self.store.record_message(
                         act.id, "in", "6-2", report.message_xml, at=self.clock()
@@ -690,8 +702,7 @@ class Services:
 
     def stuck(self, longer_than: dt.timedelta) -> list[ActRecord]:
         """Acts the service still works on that have not moved for ``longer_than``."""
-        limit = self.clock() - longer_than
-        return [a for a in self.store.list_acts(states=sorted(UNFINISHED)) if a.state_since < limit]
+        return self.store.acts_needing_work(idle_since=self.clock() - longer_than)
 
     def unfinished(self, *, idle_seconds: float) -> list[ActRecord]:
         return self.store.acts_needing_work(

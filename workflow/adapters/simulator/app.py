@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from workflow.adapters.simulator import documents
-from workflow.adapters.simulator.state import PARIS, Faults
+from workflow.adapters.simulator.state import Faults, paris_day
 from workflow.adapters.simulator.world import Refused, World
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in, xml_out
@@ -276,13 +276,20 @@ def create_app(world: World, *, seed: int | None = None) -> FastAPI:
         if not found:
             return _ko("Fichier introuvable")
         info, data = found[0]
-        acknowledged = _acknowledged(transaction)
-        if tampon == "true" and info.mimetype == "application/pdf" and acknowledged is not None:
+        acknowledged = (
+            _acknowledged(transaction)
+            if tampon == "true" and info.mimetype == "application/pdf"
+            else None
+        )
+        if acknowledged is not None:
             row, ar = acknowledged
             published = dt.date.fromisoformat(date_affichage) if date_affichage else None
-            sent = dt.datetime.fromtimestamp(row["created_at"], dt.UTC).astimezone(PARIS).date()
             data = documents.stamp(
-                data, id_acte=ar.id_acte, sent=sent, received=ar.date_reception, published=published
+                data,
+                id_acte=ar.id_acte,
+                sent=paris_day(row["created_at"]),
+                received=ar.date_reception,
+                published=published,
             )
         return Response(
             data,
@@ -306,7 +313,7 @@ def create_app(world: World, *, seed: int | None = None) -> FastAPI:
             subject=row["subject"],
             nature=row["nature"],
             classification=row["classification"],
-            sent=dt.datetime.fromtimestamp(row["created_at"], dt.UTC).astimezone(PARIS).date(),
+            sent=paris_day(row["created_at"]),
             received=ar.date_reception,
             files=names,
         )

@@ -125,7 +125,7 @@ class SimulatorState:
         return time.time() + float(self._setting("offset", "0"))
 
     def today_paris(self) -> dt.date:
-        return dt.datetime.fromtimestamp(self.now(), PARIS).date()
+        return paris_day(self.now())
 
     def advance_clock(self, seconds: float) -> None:
         self._set("offset", str(float(self._setting("offset", "0")) + seconds))
@@ -158,3 +158,8 @@ class SimulatorState:
                 (act_id, code, self.now() + after_seconds, text),
             )
             return int(cursor.lastrowid or 0)
+
+
+def paris_day(timestamp: float) -> dt.date:
+    """The legal day (Paris time) of a POSIX timestamp."""
+    return dt.datetime.fromtimestamp(timestamp, PARIS).date()

@@ -22,7 +22,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
-from workflow.adapters.simulator.state import PARIS, SimulatorState
+from workflow.adapters.simulator.state import SimulatorState, paris_day
 from workflow.collectivite import Registry
 from workflow.errors import ActesError, InvalidInput
 from workflow.identifiers import (
@@ -349,7 +349,7 @@ class World:
 
     def _answer_act(self, row: sqlite3.Row, at: float) -> None:
         data = _acte_from_json(json.loads(row["act_data"]))
-        day = dt.datetime.fromtimestamp(at, dt.UTC).astimezone(PARIS).date()
+        day = paris_day(at)
         refusal = self.state.refusal_for(row["number"])
         if refusal is not None:
             xml = xml_out.to_xml(

@@ -37,6 +37,7 @@ from workflow.errors import (
 )
 from workflow.intake.metadata import ActMetadata, parse_metadata
 from workflow.intake.service import Intake, IntakeResult, Principal, Upload
+from workflow.store import ActRecord
 from workflow.tokens import authenticate
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,13 @@ def create_api(
 
     app.state.intake = intake
 
+    def own_act(caller: Principal, act_id: int) -> ActRecord:
+        """The act if it belongs to one of the caller's collectivités; else 404, as if absent."""
+        act = intake().services.store.get_act(act_id)
+        if not caller.allows(act.siren):
+            raise NotFound(f"no act {act_id}", field="act", value=act_id)
+        return act
+
     @app.exception_handler(ActesError)
     async def _domain_error(_: Request, error: ActesError) -> JSONResponse:
         return _error_response(error)
@@ -275,9 +283,7 @@ def create_api(
     @app.get("/api/acts/{act_id}", summary="One act: state, IDActe, date of reception, history")
     def get_act(caller: Caller, act_id: int) -> dict[str, Any]:
         store = intake().services.store
-        act = store.get_act(act_id)
-        if not caller.allows(act.siren):
-            raise NotFound(f"no act {act_id}", field="act", value=act_id)
+        act = own_act(caller, act_id)
         events = [
             {
                 "at": e.at.isoformat(),
@@ -295,11 +301,8 @@ def create_api(
         summary="Withdraw an acknowledged act (6-1); it becomes cancelled on the ARAnnulation",
     )
     def cancel_act(caller: Caller, act_id: int, body: CancelIn) -> dict[str, Any]:
-        services = intake().services
-        act = services.store.get_act(act_id)
-        if not caller.allows(act.siren):
-            raise NotFound(f"no act {act_id}", field="act", value=act_id)
-        return services.cancel(act_id, reason=body.reason).as_dict()
+        act = own_act(caller, act_id)
+        return intake().services.cancel(act.id, reason=body.reason, siren=act.siren).as_dict()
 
     @app.get("/api/drafts", summary="The caller's open drafts")
     def list_drafts(caller: Caller) -> dict[str, Any]:
