@@ -302,7 +302,11 @@ def create_api(
     )
     def cancel_act(caller: Caller, act_id: int, body: CancelIn) -> dict[str, Any]:
         act = own_act(caller, act_id)
-        return intake().services.cancel(act.id, reason=body.reason, siren=act.siren).as_dict()
+        return (
+            intake()
+            .services.exchanges.cancel(act.id, reason=body.reason, siren=act.siren)
+            .as_dict()
+        )
 
     @app.get("/api/drafts", summary="The caller's open drafts")
     def list_drafts(caller: Caller) -> dict[str, Any]:
