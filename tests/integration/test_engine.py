@@ -282,7 +282,9 @@ def test_stuck_acts_are_alerted_once(services: Services, pdf_factory: Callable[.
     assert alert.act_id == act_id and alert.kind == "stuck_received"
     assert "bloqué" in digest.text() and "acte(s) bloqué(s)" in digest.subject
     assert (
-        slow.alerts.send_alerts(today=later.date(), notifiers=[inbox], stuck_after=dt.timedelta(hours=1))
+        slow.alerts.send_alerts(
+            today=later.date(), notifiers=[inbox], stuck_after=dt.timedelta(hours=1)
+        )
         == []
     )
 
