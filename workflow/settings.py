@@ -19,6 +19,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("actes-data")
     database_url: str | None = Field(default=None, description="default: SQLite in data_dir")
+    database_password_file: Path | None = Field(
+        default=None, description="the database password, put into database_url when read"
+    )
     broker_url: str | None = Field(
         default=None, description="default: SQLite transport in data_dir"
     )
@@ -38,10 +41,15 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "actes-workflow@localhost"
+    smtp_user: str | None = None
+    smtp_password_file: Path | None = None
     webhook_url: str | None = None
     webhook_secret_file: Path | None = None
     alert_horizons: str = "15,7,2"
     alert_seconds: float = 3600.0
+    nomenclature_max_age_days: int = 365
+    log_format: Literal["json", "console"] = "json"
+    log_level: str = "INFO"
 
     @property
     def horizons(self) -> tuple[int, ...]:
@@ -51,7 +59,11 @@ class Settings(BaseSettings):
 
     @property
     def database(self) -> str:
-        return self.database_url or f"sqlite:///{(self.data_dir / 'actes.sqlite3').resolve()}"
+        if not self.database_url:
+            return f"sqlite:///{(self.data_dir / 'actes.sqlite3').resolve()}"
+        if self.database_password_file is None:
+            return self.database_url
+        return with_password(self.database_url, _first_line(self.database_password_file))
 
     @property
     def broker(self) -> str:
@@ -64,3 +76,15 @@ class Settings(BaseSettings):
     @property
     def outbox(self) -> Path:
         return self.data_dir / "outbox"
+
+
+def _first_line(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    return text.splitlines()[0] if text else ""
+
+
+def with_password(url: str, password: str) -> str:
+    """``url`` with ``password`` set (a secret from a ``*_FILE``, never in the environment)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(password=password).render_as_string(hide_password=False)

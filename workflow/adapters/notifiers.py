@@ -24,8 +24,17 @@ SIGNATURE_HEADER = "X-Actes-Signature"
 class SmtpNotifier:
     channel = "email"
 
-    def __init__(self, host: str, port: int, sender: str, *, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        *,
+        timeout: float = 15.0,
+        login: tuple[str, Secret] | None = None,
+    ) -> None:
         self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
+        self._login = login  # user and password (ACTES_SMTP_USER, ACTES_SMTP_PASSWORD_FILE)
 
     def send(self, digest: Digest) -> None:
         if not digest.recipients:
@@ -37,6 +46,12 @@ class SmtpNotifier:
         message.set_content(digest.text())
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self._login is not None:
+                    smtp.ehlo()
+                    if smtp.has_extn("starttls"):
+                        smtp.starttls()
+                    user, password = self._login
+                    smtp.login(user, password.reveal().decode("utf-8"))
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
             raise TransientError(

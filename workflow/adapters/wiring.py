@@ -55,7 +55,12 @@ def build_platform(settings: Settings) -> HttpPlatform | None:
 def build_notifiers(settings: Settings) -> list[Notifier]:
     notifiers: list[Notifier] = []
     if settings.smtp_host:
-        notifiers.append(SmtpNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender))
+        login = None
+        if settings.smtp_user and settings.smtp_password_file:
+            login = (settings.smtp_user, Secret(read_passphrase_file(settings.smtp_password_file)))
+        notifiers.append(
+            SmtpNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender, login=login)
+        )
     if settings.webhook_url:
         if settings.webhook_secret_file is None:
             raise ConfigurationError(

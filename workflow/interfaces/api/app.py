@@ -25,7 +25,7 @@ from workflow.intake.service import Intake
 from workflow.interfaces.api.deps import Caller
 from workflow.interfaces.api.errors import error_response
 from workflow.interfaces.api.limits import DEFAULT_MAX_BODY, ASGIApp, BodyLimit
-from workflow.interfaces.api.routes import acts, drafts
+from workflow.interfaces.api.routes import acts, drafts, health
 
 __all__ = ["DEFAULT_MAX_BODY", "create_api", "openapi_document"]
 
@@ -36,10 +36,13 @@ def create_api(
     enqueue: Callable[[int], None] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     upload_dir: Path | None = None,
+    readiness: health.Readiness | None = None,
+    metrics: health.Metrics | None = None,
 ) -> ASGIApp:
     """The API app. ``intake_factory`` builds the use cases (once, on first use);
     ``enqueue(act_id)`` hands a new act to the workers (if it fails, the beat sweep re-enqueues
-    the act from the store: nothing is lost)."""
+    the act from the store: nothing is lost). ``readiness`` and ``metrics`` serve ``/ready``
+    and ``/metrics`` (:mod:`.routes.health`)."""
     app = FastAPI(
         title="actes-workflow",
         version="1",
@@ -58,11 +61,14 @@ def create_api(
     app.state.intake = intake
     app.state.enqueue = enqueue
     app.state.upload_dir = upload_dir
+    app.state.readiness = readiness
+    app.state.metrics = metrics
 
     @app.exception_handler(ActesError)
     async def _domain_error(_: Request, error: ActesError) -> JSONResponse:
         return error_response(error)
 
+    app.include_router(health.router)
     app.include_router(acts.router)
     app.include_router(drafts.router)
 

@@ -483,14 +483,18 @@ def serve_command(
     import uvicorn
 
     from workers.app import build_enqueue
+    from workers.health import api_probes
     from workflow.interfaces.api.app import create_api
 
     settings = settings_for(data_dir)
+    readiness, metrics = api_probes(settings)
     app = create_api(
         lambda: build_intake(settings, actor="api"),
         enqueue=build_enqueue(settings),
         max_body_bytes=max_body_mb * 1024 * 1024,
         upload_dir=_upload_dir(settings.data_dir),
+        readiness=readiness,
+        metrics=metrics,
     )
     tls: dict[str, Any] = (
         {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile else {}

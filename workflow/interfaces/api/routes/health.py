@@ -1,0 +1,52 @@
+"""``/health``, ``/ready`` and ``/metrics``: for the orchestrator and the monitoring, no token.
+
+``/health`` says the process lives (it touches nothing). ``/ready`` runs the readiness checks
+(store migrated and reachable, broker, signing certificate, platform) and answers 200 or 503
+with each check's name and severity only: no message, no host, no path, so an unauthenticated
+caller learns nothing it could use; ``actes doctor`` on the machine says what is wrong and
+how to fix it. ``/metrics`` is the Prometheus exposition (serve it on the internal network
+only: it names the collectivités by SIREN and counts their acts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+
+from workflow.ops.findings import Finding
+
+router = APIRouter(tags=["operations"])
+
+Readiness = Callable[[], list[Finding]]
+Metrics = Callable[[], tuple[bytes, str]]
+
+
+@router.get("/health", summary="The process lives")
+def health() -> dict[str, Any]:
+    return {"status": "ok"}
+
+
+@router.get("/ready", summary="Store, broker, certificate and platform usable")
+def ready(request: Request) -> JSONResponse:
+    readiness: Readiness | None = request.app.state.readiness
+    if readiness is None:
+        return JSONResponse({"ready": False, "checks": {}}, status_code=503)
+    checks: dict[str, str] = {}
+    for finding in readiness():
+        previous = checks.get(finding.check)
+        if previous is None or previous in ("ok", "warning"):
+            checks[finding.check] = finding.severity.value
+    is_ready = all(value in ("ok", "warning") for value in checks.values())
+    return JSONResponse({"ready": is_ready, "checks": checks}, status_code=200 if is_ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+def metrics(request: Request) -> Response:
+    render: Metrics | None = request.app.state.metrics
+    if render is None:
+        return Response("metrics are not configured\n", status_code=404, media_type="text/plain")
+    body, content_type = render()
+    return Response(body, media_type=content_type)
