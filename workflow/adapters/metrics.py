@@ -60,7 +60,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite keeps naive UTC
 
 
-@dataclass
+@dataclass(eq=False)  # registered in a registry: hashed by identity
 class StoreCollector:
     """A ``prometheus_client`` custom collector over the store (and broker, certificate)."""
 
