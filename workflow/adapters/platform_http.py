@@ -18,6 +18,7 @@ from typing import Any
 
 import requests
 
+from workflow.adapters.logs import get_logger
 from workflow.errors import Rejected, TransientError
 from workflow.platform import (
     Attempt,
@@ -43,6 +44,19 @@ _LIVE_STATUSES = (
     PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
     PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
 )
+
+
+_log = get_logger("actes.platform")
+
+
+def _reference(kwargs: dict[str, Any]) -> str | None:
+    """The platform's transaction id a call is about, when it names one (for the logs)."""
+    for source in (kwargs.get("params"), kwargs.get("data")):
+        if isinstance(source, dict):
+            for name in ("transaction", "transaction_id", "id"):
+                if name in source:
+                    return str(source[name])
+    return None
 
 
 def _excerpt(response: requests.Response) -> str:
@@ -106,6 +120,14 @@ class HttpPlatform:
             raise TransientError(f"{path}: request failed ({exc})", field="platform") from exc
         text = _excerpt(response)
         attempt = self._record(path, started, response.status_code, text, None)
+        _log.info(
+            "platform_call",
+            method=method,
+            endpoint=path,
+            http_status=response.status_code,
+            duration_ms=attempt.duration_ms,
+            platform_ref=_reference(kwargs),
+        )
         if response.status_code >= 500:
             raise TransientError(
                 f"{path}: the platform answered HTTP {response.status_code}",
@@ -126,6 +148,10 @@ class HttpPlatform:
     ) -> Attempt:
         attempt = Attempt(path, int((time.monotonic() - started) * 1000), status, excerpt, error)
         self.attempts.append(attempt)
+        if error is not None:
+            _log.warning(
+                "platform_call", endpoint=path, duration_ms=attempt.duration_ms, error=error[:300]
+            )
         return attempt
 
     @staticmethod

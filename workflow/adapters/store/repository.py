@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow.adapters.logs import get_logger
 from workflow.adapters.store.models import (
     ActDocumentRow,
     ActRow,
@@ -48,6 +49,8 @@ from workflow.store import (
     PublicityRecord,
     TokenRecord,
 )
+
+_log = get_logger("actes.store")
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -347,7 +350,19 @@ class SqlStore:
                     reason=reason,
                 )
             )
-        return self.get_act(act_id)
+        record = self.get_act(act_id)
+        _log.info(
+            "state_changed",
+            act_id=act_id,
+            siren=record.siren,
+            platform_ref=record.platform_ref,
+            from_state=current.value,
+            to_state=target.value,
+            transition=event,
+            actor=actor,
+            reason=reason[:500],
+        )
+        return record
 
     def set_error(self, act_id: int, error: str) -> None:
         with self._session() as session:

@@ -13,6 +13,8 @@ its problems; the same key returns the same draft).
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from workflow.adapters import logs
 from workflow.errors import ActesError
 from workflow.intake.service import Intake
 from workflow.interfaces.api.deps import Caller
@@ -28,6 +31,8 @@ from workflow.interfaces.api.limits import DEFAULT_MAX_BODY, ASGIApp, BodyLimit
 from workflow.interfaces.api.routes import acts, drafts, health
 
 __all__ = ["DEFAULT_MAX_BODY", "create_api", "openapi_document"]
+
+_SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def create_api(
@@ -63,6 +68,16 @@ def create_api(
     app.state.upload_dir = upload_dir
     app.state.readiness = readiness
     app.state.metrics = metrics
+
+    @app.middleware("http")
+    async def _request_id(request: Request, call_next: Any) -> Any:
+        """Every log line of a request carries its id (the caller's X-Request-ID, if sane)."""
+        given = request.headers.get("X-Request-ID", "")
+        request_id = given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
+        with logs.bound(request_id=request_id):
+            response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        return response
 
     @app.exception_handler(ActesError)
     async def _domain_error(_: Request, error: ActesError) -> JSONResponse:

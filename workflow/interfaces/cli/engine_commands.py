@@ -38,11 +38,18 @@ def settings_for(data_dir: Path) -> Settings:
 @data_dir_option
 @click.option("--queues", default="packaging,platform,sweeps", show_default=True)
 @click.option("--concurrency", type=int, default=2, show_default=True)
-def worker_command(data_dir: Path, queues: str, concurrency: int) -> None:
+@click.option(
+    "--hostname",
+    default=None,
+    help="The worker's node name (default celery@HOST); `actes ping-workers` asks for it.",
+)
+def worker_command(data_dir: Path, queues: str, concurrency: int, hostname: str | None) -> None:
     """Run a Celery worker (packaging, signing, submission, polling)."""
-    settings_for(data_dir)
+    settings = settings_for(data_dir)
     from workers.app import app_from_environment
+    from workers.logs import install
 
+    install(settings)
     app = app_from_environment()
     app.worker_main(
         [
@@ -51,9 +58,10 @@ def worker_command(data_dir: Path, queues: str, concurrency: int) -> None:
             f"--concurrency={concurrency}",
             "-Q",
             queues,
-            "--loglevel=INFO",
+            f"--loglevel={settings.log_level}",
             "--without-gossip",
             "--without-mingle",
+            *([f"--hostname={hostname}"] if hostname else []),
         ]
     )
 
@@ -64,10 +72,12 @@ def beat_command(data_dir: Path) -> None:
     """Run the periodic sweeps (platform polling, unfinished work)."""
     settings = settings_for(data_dir)
     from workers.app import app_from_environment
+    from workers.logs import install
 
+    install(settings)
     app = app_from_environment()
     schedule = settings.data_dir / "beat-schedule"
-    app.start(["beat", "-s", str(schedule), "--loglevel=INFO"])
+    app.start(["beat", "-s", str(schedule), f"--loglevel={settings.log_level}"])
 
 
 @command("status")

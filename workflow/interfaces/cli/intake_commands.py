@@ -484,9 +484,11 @@ def serve_command(
 
     from workers.app import build_enqueue
     from workers.health import api_probes
+    from workflow.adapters import logs
     from workflow.interfaces.api.app import create_api
 
     settings = settings_for(data_dir)
+    logs.configure(json_lines=settings.log_format == "json", level=settings.log_level)
     readiness, metrics = api_probes(settings)
     app = create_api(
         lambda: build_intake(settings, actor="api"),
@@ -499,7 +501,7 @@ def serve_command(
     tls: dict[str, Any] = (
         {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile else {}
     )
-    uvicorn.run(app, host=host, port=port, log_level="info", **tls)
+    uvicorn.run(app, host=host, port=port, log_config=None, **tls)
 
 
 def _upload_dir(data_dir: Path) -> Path:
