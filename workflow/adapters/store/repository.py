@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
+import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.adapters.logs import get_logger
+from workflow.adapters.store.files import copy_durably, fsync_directory
 from workflow.adapters.store.models import (
     ActDocumentRow,
     ActRow,
@@ -147,6 +148,8 @@ class SqlStore:
                 digest.update(chunk)
                 size += len(chunk)
                 temporary.write(chunk)
+            temporary.flush()
+            os.fsync(temporary.fileno())  # whole on disk before it gets its name
         sha = digest.hexdigest()
         target = self.document_path(sha)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -154,20 +157,15 @@ class SqlStore:
             Path(temporary.name).unlink()
         else:
             Path(temporary.name).replace(target)
+            fsync_directory(target.parent)
         return sha, size
 
     def store_document(self, path: Path, *, field: str = "document") -> tuple[str, int, str]:
         """Copy a document into the content-addressed area (once) and record it."""
         facts = examine(path, field=field)
         target = self.document_path(facts.sha256)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with (
-                tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as temporary,
-                path.open("rb") as source,
-            ):
-                shutil.copyfileobj(source, temporary)
-            Path(temporary.name).replace(target)
+        if not target.exists():  # temp + fsync + rename + fsync: absent or whole, never half
+            copy_durably(path, target)
         with self._session() as session:
             if session.get(DocumentRow, facts.sha256) is None:
                 session.add(

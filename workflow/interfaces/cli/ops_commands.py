@@ -84,3 +84,41 @@ def ping_workers_command(data_dir: Path, destination: tuple[str, ...], timeout: 
     if not answered:
         click.echo("actes: error: no worker answered the ping", err=True)
         sys.exit(EXIT_TRANSIENT)
+
+
+@command("backup")
+@click.argument("destination", type=click.Path(path_type=Path, file_okay=False))
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def backup_command(destination: Path, data_dir: Path, as_json: bool) -> None:
+    """Back the store and its documents up into a new directory (safe while the service runs)."""
+    from workflow.adapters.backup import backup
+
+    settings = settings_for(data_dir)
+    manifest = backup(settings.database, settings.files_dir, settings.outbox, destination)
+    if as_json:
+        emit_json({"backup": str(destination), **manifest.as_dict()})
+        return
+    rows = sum(int(t["rows"]) for t in manifest.tables.values())
+    click.echo(
+        f"backup {destination}: revision {manifest.revision}, {rows} rows in "
+        f"{len(manifest.tables)} tables, {len(manifest.files)} files"
+    )
+
+
+@command("restore")
+@click.argument("source", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@data_dir_option
+def restore_command(source: Path, data_dir: Path) -> None:
+    """Restore a backup into an empty store (ACTES_DATABASE_URL or the data dir), then check
+    every table and file against the backup's manifest."""
+    from workflow.adapters.backup import restore
+
+    settings = settings_for(data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    manifest = restore(source, settings.database, settings.files_dir, settings.outbox)
+    acts = manifest.tables.get("acts", {}).get("rows", 0)
+    click.echo(
+        f"restored {source}: {acts} acts, {len(manifest.files)} files, "
+        f"every table and file checked against the manifest"
+    )
