@@ -21,6 +21,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("collectivites") as batch:
+    # recreating the table (batch mode's default on SQLite) would drop a table the acts
+    # reference: with foreign keys on, SQLite refuses; ALTER TABLE DROP COLUMN (SQLite ≥ 3.35)
+    with op.batch_alter_table("collectivites", recreate="never") as batch:
         batch.drop_column("publicity_mode")
         batch.drop_column("population")
