@@ -15,7 +15,10 @@ from workflow.identifiers import NumberProfile
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ACTES_", extra="forbid", frozen=True)
+    # an empty variable (``ACTES_SMTP_HOST=`` in .env) means "not set", as in docker-compose.yml
+    model_config = SettingsConfigDict(
+        env_prefix="ACTES_", extra="forbid", frozen=True, env_ignore_empty=True
+    )
 
     data_dir: Path = Path("actes-data")
     database_url: str | None = Field(default=None, description="default: SQLite in data_dir")
