@@ -48,6 +48,7 @@ def lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
         return [json.loads(line) for line in stream.getvalue().splitlines()]
 
     yield read
+    logging.captureWarnings(False)
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])
 

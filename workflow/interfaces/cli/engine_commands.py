@@ -53,6 +53,7 @@ def worker_command(data_dir: Path, queues: str, concurrency: int, hostname: str 
     app = app_from_environment()
     app.worker_main(
         [
+            *(["--quiet"] if settings.log_format == "json" else []),  # no banner amid JSON lines
             "worker",
             "--pool=threads",
             f"--concurrency={concurrency}",
@@ -77,7 +78,8 @@ def beat_command(data_dir: Path) -> None:
     install(settings)
     app = app_from_environment()
     schedule = settings.data_dir / "beat-schedule"
-    app.start(["beat", "-s", str(schedule), f"--loglevel={settings.log_level}"])
+    quiet = ["--quiet"] if settings.log_format == "json" else []
+    app.start([*quiet, "beat", "-s", str(schedule), f"--loglevel={settings.log_level}"])
 
 
 @command("status")
