@@ -24,7 +24,7 @@ def probe_broker(app: Celery) -> Finding:
     where = safe_url(str(app.conf.broker_url))
     try:
         with app.connection_for_read() as connection:
-            connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT)
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_TIMEOUT)
     except Exception as exc:  # noqa: BLE001 - Kombu raises per transport; any failure = unreachable
         return Finding(
             "broker.reachable",

@@ -371,3 +371,17 @@ def test_doctor_exit_codes(healthy: dict[str, Any], pki: DevPki, tmp_path: Path)
     )
     assert expired.returncode == 2, expired.stdout
     assert "FAIL certificate.expiry" in expired.stdout
+
+
+def test_ping_workers_needs_a_broker_with_broadcast(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ACTES_DATA_DIR": str(tmp_path)}
+    embedded = _cli(env, "ping-workers", "--timeout", "1")
+    assert embedded.returncode == 2
+    assert "no broadcast" in embedded.stderr
+    nobody = _cli(
+        {**env, "ACTES_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0"},
+        "ping-workers",
+        "--timeout",
+        "1",
+    )
+    assert nobody.returncode == 3, nobody.stderr

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from workflow.errors import ConfigurationError
 from workflow.interfaces.cli.app import EXIT_TRANSIENT, command, emit_json
 from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for
 from workflow.ops.findings import Severity, exit_code, summary
@@ -73,12 +74,22 @@ def migrate_command(data_dir: Path) -> None:
 def ping_workers_command(data_dir: Path, destination: tuple[str, ...], timeout: float) -> None:
     """Celery's inspect ping: exit 0 when a worker answered (the workers' healthcheck), 3 if not."""
     from workers.app import create_celery
-    from workers.health import ping_workers
+    from workers.health import ping_workers, probe_broker
 
     settings = settings_for(data_dir)
-    answered = ping_workers(
-        create_celery(settings.broker), destination=list(destination) or None, timeout=timeout
-    )
+    if settings.broker.startswith("sqla"):
+        raise ConfigurationError(
+            "the embedded SQLite broker carries no broadcast: workers cannot be pinged through "
+            "it (watch the worker process instead, or use Redis)",
+            field="broker_url",
+            rule="inspect ping needs a broker with broadcast (Redis)",
+        )
+    app = create_celery(settings.broker)
+    reachable = probe_broker(app)
+    if not reachable.ok:
+        click.echo(f"actes: error: {reachable.message}", err=True)
+        sys.exit(EXIT_TRANSIENT)
+    answered = ping_workers(app, destination=list(destination) or None, timeout=timeout)
     for name in answered:
         click.echo(f"{name}: pong")
     if not answered:
