@@ -85,6 +85,8 @@ def scrape(collector: StoreCollector) -> dict[tuple[str, tuple[tuple[str, str], 
 
 
 def collector_at(store: SqlStore, now: dt.datetime, **kwargs: object) -> StoreCollector:
+    """A collector at a fixed time; deadlines counted at each scrape unless told otherwise."""
+    kwargs.setdefault("deadlines_every", None)
     return StoreCollector(store.engine, store.files_dir, now=lambda: now, **kwargs)  # type: ignore[arg-type]
 
 
@@ -165,6 +167,25 @@ def test_deadlines_due_within_2_7_15_days(store: SqlStore, new_act: Callable[...
         assert count == len(services.law.deadlines(today=now.date(), within_days=horizon))
     assert counts[15] >= 1  # the préfet's déféré runs out on 2022-12-19
     assert counts[2] <= counts[7] <= counts[15]
+
+
+def test_deadlines_are_counted_in_the_background(
+    store: SqlStore, new_act: Callable[..., int]
+) -> None:
+    new_act(
+        *UP_TO,
+        ActState.ACKNOWLEDGED,
+        id_acte="028-212801344-20221013-M0-DE",
+        date_reception=dt.date(2022, 10, 18),
+    )
+    now = dt.datetime(2022, 12, 10, 9, tzinfo=dt.UTC)
+    collector = collector_at(store, now, deadlines_every=dt.timedelta(minutes=10))
+    key = ("actes_deadlines_due", (("within_days", "15"),))
+    assert key not in scrape(collector)  # the first scrape starts the count, never waits
+    assert collector.refreshed.wait(60)
+    counted = scrape(collector)
+    assert counted[key] >= 1
+    assert counted[("actes_deadlines_counted_timestamp_seconds", ())] == now.timestamp()
 
 
 def test_certificate_days_and_broker(store: SqlStore) -> None:

@@ -10,6 +10,7 @@ read through the callables given (``queue_depths`` lives on the Celery side).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -70,7 +71,14 @@ class StoreCollector:
     queue_depths: Callable[[], dict[str, int]] | None = None
     certificate_days: Callable[[dt.datetime], float | None] | None = None
     now: Callable[[], dt.datetime] = _utc_now
+    #: recount the deadlines in the background this often; ``None``: at each scrape
+    deadlines_every: dt.timedelta | None = dt.timedelta(hours=1)
+    refreshed: threading.Event = field(default_factory=threading.Event)
     _departements: dict[str, Departement] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _deadline_counts: dict[int, int] | None = None
+    _deadlines_at: dt.datetime | None = None
+    _refreshing: bool = False
 
     def describe(self) -> list[Metric]:
         return []  # computed at scrape time: nothing to check at registration
@@ -83,7 +91,7 @@ class StoreCollector:
             yield self._ar_overdue(connection, now)
             yield self._ar_histogram(connection)
             yield self._platform_calls(connection)
-        yield self._deadlines(now)
+        yield from self._deadlines(now)
         yield from self._queues()
         yield from self._certificate(now)
 
@@ -188,20 +196,59 @@ class StoreCollector:
             family.add_metric([endpoint.rsplit("/", 1)[-1], result], count)
         return family
 
-    def _deadlines(self, now: dt.datetime) -> Metric:
+    def _deadlines(self, now: dt.datetime) -> Iterator[Metric]:
+        """Counted in the background at most every ``deadlines_every`` (each acknowledged act
+        is assessed: seconds for thousands of acts, too slow for a scrape); the scrape shows
+        the last count and when it was made."""
+        counts: dict[int, int] | None
+        at: dt.datetime | None
+        if self.deadlines_every is None:
+            counts, at = self.count_deadlines(now), now
+        else:
+            with self._lock:
+                counts, at = self._deadline_counts, self._deadlines_at
+                stale = at is None or now - at >= self.deadlines_every
+                if stale and not self._refreshing:
+                    self._refreshing = True
+                    threading.Thread(target=self._refresh, args=(now,), daemon=True).start()
+            if counts is None or at is None:
+                return
         family = GaugeMetricFamily(
             "actes_deadlines_due",
             "Open legal deadlines falling within the horizon (days)",
             labels=["within_days"],
         )
+        for horizon, count in counts.items():
+            family.add_metric([str(horizon)], count)
+        yield family
+        stamp = GaugeMetricFamily(
+            "actes_deadlines_counted_timestamp_seconds", "When actes_deadlines_due was counted"
+        )
+        stamp.add_metric([], at.timestamp())
+        yield stamp
+
+    def _refresh(self, now: dt.datetime) -> None:
+        try:
+            counts = self.count_deadlines(now)
+            with self._lock:
+                self._deadline_counts, self._deadlines_at = counts, now
+        finally:
+            with self._lock:
+                self._refreshing = False
+            self.refreshed.set()
+
+    def count_deadlines(self, now: dt.datetime) -> dict[int, int]:
         services = Services(store=SqlStore(self.engine, self.files_dir), outbox=self.files_dir)
         today = now.astimezone(PARIS).date()
         found = services.law.deadlines(today=today, within_days=max(DEADLINE_HORIZONS))
-        for horizon in DEADLINE_HORIZONS:
-            limit = today + dt.timedelta(days=horizon)
-            count = sum(1 for _, d in found if d.due is not None and d.due <= limit)
-            family.add_metric([str(horizon)], count)
-        return family
+        return {
+            horizon: sum(
+                1
+                for _, d in found
+                if d.due is not None and d.due <= today + dt.timedelta(days=horizon)
+            )
+            for horizon in DEADLINE_HORIZONS
+        }
 
     def _queues(self) -> Iterator[Metric]:
         if self.queue_depths is None:
