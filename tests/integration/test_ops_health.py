@@ -270,6 +270,8 @@ def _misconfigure(name: str, healthy: dict[str, Any], pki: DevPki, tmp: Path) ->
         broken["platform_ca"] = pki.signer_cert
     elif name == "platform.tls_files":
         broken["platform_key"] = tmp / "absent.key"
+    elif name == "store.reachable (SQLite in a missing directory)":
+        broken["database_url"] = f"sqlite:///{tmp / 'absent' / 'actes.sqlite3'}"
     elif name == "alerts.smtp":
         broken.update(smtp_host="127.0.0.1", smtp_port=free_port())
     elif name == "alerts.webhook_key (no key file)":
@@ -293,6 +295,7 @@ DOCTOR_FAULTS = {
         Severity.INVALID,
     ),
     "platform.tls_files": ("platform.tls_files", Severity.INVALID),
+    "store.reachable (SQLite in a missing directory)": ("store.reachable", Severity.INVALID),
     "alerts.smtp": ("alerts.smtp", Severity.TRANSIENT),
     "alerts.webhook_key (no key file)": ("alerts.webhook_key", Severity.INVALID),
     "alerts.webhook_key (empty)": ("alerts.webhook_key", Severity.INVALID),

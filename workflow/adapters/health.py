@@ -78,6 +78,17 @@ def probe_store(url: str) -> list[Finding]:
             current = MigrationContext.configure(connection).get_current_revision()
     except SQLAlchemyError as exc:
         cause = type(getattr(exc, "orig", None) or exc).__name__
+        if url.startswith("sqlite"):  # a file that cannot be opened: no server to wait for
+            return [
+                Finding(
+                    "store.reachable",
+                    Severity.INVALID,
+                    f"cannot open the store {where} ({cause})",
+                    "check that the data directory (ACTES_DATA_DIR or --data-dir) exists and "
+                    "the service may write there, then run `actes migrate`",
+                    where,
+                )
+            ]
         return [
             Finding(
                 "store.reachable",
