@@ -11,6 +11,7 @@ from workflow.legal.calendar import (
     is_working_day,
     last_day,
     library_holiday,
+    next_library_working_day,
     next_working_day,
 )
 from workflow.legal.values import (
@@ -172,10 +173,11 @@ def _czabaj(facts: LegalFacts, notified: dt.date) -> Deadline:
     ]
     closed = _closed_day(year_end, facts.departement)
     if closed:
+        what, later = closed
         notes.append(
-            f"the one-year date falls on a {closed}; LEGAL.md does not say whether it moves to the "
-            f"next working day ({fr_date(next_working_day(year_end, facts.departement))}) as a délai "
-            f"franc would (R28): not settled, file by {fr_date(year_end)}"
+            f"the one-year date falls on a {what}; LEGAL.md does not say whether it moves to the "
+            f"next working day ({fr_date(later)}) as a délai franc would (R28): not settled, "
+            f"file by {fr_date(year_end)}"
         )
     return Deadline(
         DeadlineKind.CZABAJ,
@@ -191,11 +193,14 @@ def _czabaj(facts: LegalFacts, notified: dt.date) -> Deadline:
     )
 
 
-def _closed_day(day: dt.date, departement: Departement) -> str | None:
-    """What makes ``day`` a non-working day (R29, or the holidays library), if anything."""
-    if day.weekday() >= 5:
-        return "Saturday" if day.weekday() == 5 else "Sunday"
+def _closed_day(day: dt.date, departement: Departement) -> tuple[str, dt.date] | None:
+    """What makes ``day`` a non-working day (R29, or only the holidays library), and the next
+    working day by that calendar; None on a working day."""
     if not is_working_day(day, departement):
-        return "public holiday"
+        what = {5: "Saturday", 6: "Sunday"}.get(day.weekday(), "public holiday")
+        return what, next_working_day(day, departement)
     other = library_holiday(day, departement)
-    return f"day the holidays library counts as a holiday ({other}), not R29" if other else None
+    if other is None:
+        return None
+    what = f"day the holidays library counts as a holiday ({other}), not R29"
+    return what, next_library_working_day(day, departement)
