@@ -18,8 +18,8 @@ from workflow.adapters.store.repository import SqlStore
 from workflow.alerts import Digest
 from workflow.collectivite import Collectivite
 from workflow.lifecycle import ActState
-from workflow.services import Services
 from workflow.store import ExchangeRecord, NewAct
+from workflow.usecases import Services
 
 DREUX = Collectivite.from_mapping(
     {"name": "Ville de Dreux", "siren": "212801344", "departement": "028", "emails": ["g@d.fr"]}
@@ -73,7 +73,7 @@ def services(tmp_path: Path, pdf_factory: Callable[..., Path], clock: _Clock) ->
         id_acte="028-212801344-20221013-DEL2022_148-DE",
         date_reception=RECEIVED,
     )
-    services.record_publicity(act.id, "electronic", RECEIVED, "https://ville-dreux.fr/actes")
+    services.law.record_publicity(act.id, "electronic", RECEIVED, "https://ville-dreux.fr/actes")
     yield services
     store.close()
 
@@ -81,7 +81,7 @@ def services(tmp_path: Path, pdf_factory: Callable[..., Path], clock: _Clock) ->
 def _statuses(services: Services) -> dict[str, tuple[str, int | None]]:
     return {
         d.kind.value: (d.status.value, d.days_left)
-        for d in services.assess(1).deadlines  # the clock's day
+        for d in services.law.assess(1).deadlines  # the clock's day
     }
 
 
@@ -95,8 +95,8 @@ def test_statuses_follow_the_clock(services: Services, clock: _Clock) -> None:
         "prefet_defere": ("passed", None),
         "third_party_appeal": ("passed", None),
     }
-    assert services.assess(1).today == dt.date(2026, 11, 29)
-    assert services.deadlines(today=dt.date(2026, 11, 29), within_days=3660) == []
+    assert services.law.assess(1).today == dt.date(2026, 11, 29)
+    assert services.law.deadlines(today=dt.date(2026, 11, 29), within_days=3660) == []
     # 23:30 UTC on 18 Dec is already 19 Dec in Paris: the legal calendar's day
     clock.now = dt.datetime(2022, 12, 18, 23, 30, tzinfo=dt.UTC)
     assert _statuses(services)["prefet_defere"] == ("open", 0)
@@ -106,12 +106,12 @@ def test_an_ended_deadline_is_neither_listed_nor_alerted(services: Services) -> 
     services.store.record_exchange(
         1, ExchangeRecord("5-1", dt.date(2022, 11, 2), "ref-5-1", None, "déféré")
     )
-    defere = next(d for d in services.assess(1).deadlines if d.kind.value == "prefet_defere")
+    defere = next(d for d in services.law.assess(1).deadlines if d.kind.value == "prefet_defere")
     assert defere.status_text == "clos par le déféré du 02/11/2022"
-    due = services.deadlines(today=dt.date(2022, 12, 10), within_days=15)
+    due = services.law.deadlines(today=dt.date(2022, 12, 10), within_days=15)
     assert [d.kind.value for _, d in due] == ["third_party_appeal"]
     collected = _Collected()
-    services.send_alerts(today=dt.date(2022, 12, 10), notifiers=[collected])
+    services.alerts.send_alerts(today=dt.date(2022, 12, 10), notifiers=[collected])
     assert [a.kind for d in collected.digests for a in d.alerts] == ["third_party_appeal"]
 
 

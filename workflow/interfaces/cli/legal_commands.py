@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
@@ -17,9 +16,9 @@ from workflow.interfaces.cli.engine_commands import data_dir_option, settings_fo
 from workflow.interfaces.cli.values import parse_date
 from workflow.legal.deadlines import ALIASES, LegalAssessment, LegalFacts, Residence, assess
 from workflow.legal.publicity import expected_publicity
-from workflow.services import PUBLICITY_MODES, Services
-
-PARIS = ZoneInfo("Europe/Paris")  # the legal calendar's day
+from workflow.usecases import Services
+from workflow.usecases.context import PARIS
+from workflow.usecases.law import PUBLICITY_MODES
 
 _RESIDENCE_HELP = (
     "Where the appellant lives, relative to the court of the act's territory (CJA R421-7, "
@@ -157,7 +156,7 @@ def _services(data_dir: Path) -> Services:
 @data_dir_option
 def publish_command(act: int, day: str, mode: str, url: str | None, data_dir: Path) -> None:
     """Record how and when an act was made public (publication, posting, notification)."""
-    _services(data_dir).record_publicity(act, mode, parse_date(day, field="date"), url)
+    _services(data_dir).law.record_publicity(act, mode, parse_date(day, field="date"), url)
     click.echo(f"act {act}: {mode} on {day} recorded")
 
 
@@ -170,9 +169,9 @@ def explain_command(act: int, data_dir: Path, today: str | None, as_json: bool) 
     """Every date of an act and why: executory state and each deadline with its rule and
     its status today."""
     services = _services(data_dir)
-    record = services.get_act(act)
-    result = services.assess(act, today=parse_date(today, field="today") if today else None)
-    advice = services.publicity_advice(act)
+    record = services.store.get_act(act)
+    result = services.law.assess(act, today=parse_date(today, field="today") if today else None)
+    advice = services.law.publicity_advice(act)
     publicity = {
         "expected": list(advice.expected),
         "rule": advice.rule,
@@ -211,7 +210,7 @@ def deadlines_command(siren: str | None, within: str, data_dir: Path, as_json: b
             rule="Nd",
             value=within,
         )
-    found = _services(data_dir).deadlines(
+    found = _services(data_dir).law.deadlines(
         today=_today(None), within_days=int(within.rstrip("d")), siren=siren
     )
     if as_json:
@@ -256,7 +255,7 @@ def alerts_command(data_dir: Path, today: str | None, as_json: bool) -> None:
             rule="a channel",
         )
     day = _today(today)
-    digests = _services(data_dir).send_alerts(
+    digests = _services(data_dir).alerts.send_alerts(
         today=day,
         notifiers=notifiers,
         horizons=settings.horizons,
@@ -280,7 +279,7 @@ def ical_command(siren: str, out: Path | None, data_dir: Path) -> None:
     """The collectivité's open deadlines as an iCalendar (.ics) feed."""
     services = _services(data_dir)
     collectivite = services.store.get_collectivite(siren)
-    items = services.deadlines(today=_today(None), within_days=3660, siren=siren)
+    items = services.law.deadlines(today=_today(None), within_days=3660, siren=siren)
     data = deadlines_calendar(collectivite.name, items, now=dt.datetime.now(dt.UTC))
     if out:
         out.write_bytes(data)
@@ -327,7 +326,7 @@ def answer_command(
         raise InvalidInput(
             "give one --typologie per --annexe", field="typologie", rule="one per annexe"
         )
-    exchange = _services(data_dir).answer(
+    exchange = _services(data_dir).exchanges.answer(
         act,
         code,
         refuse=refuse,
