@@ -371,3 +371,14 @@ def test_r29_calendar_against_the_library() -> None:
     assert last_day(D(2024, 1, 28), 2, dept("057")).library_last_day is None
     assert is_holiday(D(2006, 6, 5), None)  # Whit Monday stays a fête légale (§C)
     assert library_holiday(D(2006, 6, 5), None) is None
+
+
+def test_the_status_text_comes_from_the_catalogs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACTES_LOCALE", "en")
+    referred = _by_kind(_dreux(defere=D(2022, 11, 2)), today=D(2022, 12, 7))
+    assert referred[DeadlineKind.PREFET_DEFERE].status_text == "ended by the déféré of 02/11/2022"
+    assert referred[DeadlineKind.THIRD_PARTY_APPEAL].status_text == "open, D-12"
+    monkeypatch.delenv("ACTES_LOCALE")
+    assert _by_kind(_dreux(), today=D(2023, 1, 2))[DeadlineKind.PREFET_DEFERE].status_text == (
+        "échu le 19/12/2022"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from workflow.i18n import _
 from workflow.identifiers import ActNature, Departement
 from workflow.legal.calendar import (
     add_months,
@@ -133,7 +134,7 @@ def _urbanism_gracieux(facts: LegalFacts, start: dt.date, event: str) -> Deadlin
         status=Status.ENDED if filed else Status.OPEN,
         ambiguous=True,
         note="whether the 1 month is franc, and whether it also binds the préfet's observations, is not settled (§F8)",
-        because=f"le recours gracieux du {fr_date(facts.gracieux)}"
+        because=_("the recours gracieux of {day}", day=fr_date(facts.gracieux))
         if facts.gracieux and filed
         else None,
     )
@@ -166,7 +167,10 @@ def _czabaj(facts: LegalFacts, notified: dt.date) -> Deadline:
                 f"it runs again (a new year from the rejection of {fr_date(rejection)}{how} would end "
                 f"{fr_date(add_months(rejection, 12))}): not settled, no date is given"
             ),
-            because=f"interrompu par le recours gracieux du {fr_date(facts.gracieux)}, reprise non fixée",
+            because=_(
+                "interrupted by the recours gracieux of {day}, restart not set",
+                day=fr_date(facts.gracieux),
+            ),
         )
     notes = [
         "judge-made limit, not franc; interrupted by a recours administratif or a legal-aid request"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from workflow.i18n import _
 from workflow.identifiers import ActNature
 from workflow.legal.appeals import URBANISM_REFORM, third_party
 from workflow.legal.calendar import add_months, last_day
@@ -145,7 +146,7 @@ def _received_by(facts: LegalFacts, due: dt.date) -> dict[str, Any]:
     if facts.reception is not None and facts.reception <= due:
         return {
             "status": Status.ENDED,
-            "because": f"la réception en préfecture le {fr_date(facts.reception)}",
+            "because": _("receipt by the préfecture on {day}", day=fr_date(facts.reception)),
         }
     return {}
 
@@ -181,7 +182,7 @@ def _prefet(facts: LegalFacts) -> Deadline | None:
                 status=Status.SUSPENDED,
                 ambiguous=True,
                 note="only a request for documents really missing and necessary restarts the delay (R17)",
-                because=f"en attente des pièces demandées le {fr_date(facts.dpc)}",
+                because=_("waiting for the documents requested on {day}", day=fr_date(facts.dpc)),
             )
         current = last_day(facts.dpc_answer, 2, dept)
         start_event, start, rule = "documents received (or refusal)", facts.dpc_answer, "R17"
@@ -224,7 +225,7 @@ def _prefet(facts: LegalFacts) -> Deadline | None:
             source,
             f"ended: the préfet referred the act to the court on {fr_date(facts.defere)} (5-1)",
             status=Status.ENDED,
-            because=f"le déféré du {fr_date(facts.defere)}",
+            because=_("the déféré of {day}", day=fr_date(facts.defere)),
         )
     return Deadline(
         DeadlineKind.PREFET_DEFERE,

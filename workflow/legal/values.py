@@ -8,6 +8,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from workflow.i18n import _
 from workflow.identifiers import ActNature, Departement
 from workflow.legal.calendar import Computed
 
@@ -100,7 +101,7 @@ class Deadline:
     status: Status = Status.OPEN
     ambiguous: bool = False
     note: str | None = None
-    #: what ended or suspends it, in French for the clerk ("le déféré du 01/02/2024")
+    #: what ended or suspends it, for the clerk (catalog text: « le déféré du 01/02/2024 »)
     because: str | None = None
     #: days from the day of the assessment to the last day (open and dated deadlines only)
     days_left: int | None = None
@@ -115,16 +116,19 @@ class Deadline:
 
     @property
     def status_text(self) -> str:
-        """The status in the clerk's words: « ouvert, J-12 », « échu », « clos par … »."""
+        """The status in the clerk's words (message catalogs, French by default: « ouvert,
+        J-12 », « échu le … », « clos par … », « suspendu : … »)."""
         if self.status is Status.ENDED:
-            return f"clos par {self.because}" if self.because else "clos"
+            return _("ended by {what}", what=self.because) if self.because else _("ended")
         if self.status is Status.SUSPENDED:
-            return f"suspendu : {self.because}" if self.because else "suspendu"
+            return _("suspended: {why}", why=self.because) if self.because else _("suspended")
         if self.status is Status.PASSED:
-            return f"échu le {fr_date(self.due)}" if self.due else "échu"
+            return _("passed on {day}", day=fr_date(self.due)) if self.due else _("passed")
         if self.due is None:
-            return "ouvert, date non fixée"
-        return "ouvert" if self.days_left is None else f"ouvert, J-{self.days_left}"
+            return _("open, date not set")
+        if self.days_left is None:
+            return _("open")
+        return _("open, D-{days}", days=self.days_left)
 
     def as_dict(self) -> dict[str, Any]:
         return {
