@@ -115,27 +115,32 @@ def test_an_ended_deadline_is_neither_listed_nor_alerted(services: Services) -> 
     assert [a.kind for d in collected.digests for a in d.alerts] == ["third_party_appeal"]
 
 
-def test_actes_explain_shows_the_status(services: Services, tmp_path: Path) -> None:
+def test_actes_explain_and_deadlines_show_the_status(services: Services, tmp_path: Path) -> None:
     services.store.record_exchange(
         1, ExchangeRecord("5-1", dt.date(2022, 11, 2), "ref-5-1", None, "déféré")
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("ACTES_")}
 
-    def explain(*args: str) -> str:
+    def actes(command: str, *args: str) -> str:
         run = subprocess.run(
-            [sys.executable, "-m", "workflow.interfaces.cli.main", "explain", "1",
-             "--data-dir", str(tmp_path), "--today", "2022-12-07", *args],
+            [sys.executable, "-m", "workflow.interfaces.cli.main", command, *args,
+             "--data-dir", str(tmp_path), "--today", "2022-12-07"],
             capture_output=True, text=True, check=False, timeout=60, env=env,
         )  # fmt: skip
         assert run.returncode == 0, run.stderr
         return run.stdout
 
-    data = json.loads(explain("--json"))
+    data = json.loads(actes("explain", "1", "--json"))
     assert data["today"] == "2022-12-07"
     found = {d["kind"]: (d["status"], d["days_left"], d["status_text"]) for d in data["deadlines"]}
     assert found == {
         "prefet_defere": ("ended", None, "clos par le déféré du 02/11/2022"),
         "third_party_appeal": ("open", 12, "ouvert, J-12"),
     }
-    text = explain()
+    text = actes("explain", "1")
     assert "clos par le déféré du 02/11/2022" in text and "ouvert, J-12" in text
+    listed = json.loads(actes("deadlines", "--within", "400d", "--json"))["deadlines"]
+    assert [(d["kind"], d["status_text"]) for d in listed] == [
+        ("third_party_appeal", "ouvert, J-12")
+    ]
+    assert "ouvert, J-12" in actes("deadlines", "--within", "30d")

@@ -200,8 +200,11 @@ def explain_command(act: int, data_dir: Path, today: str | None, as_json: bool) 
 @click.option("--collectivite", "siren", help="Only this collectivité (SIREN).")
 @click.option("--within", default="30d", show_default=True, help="Horizon, e.g. 30d.")
 @data_dir_option
+@click.option("--today", help="Count from this day (YYYY-MM-DD); default today in Paris.")
 @click.option("--json", "as_json", is_flag=True)
-def deadlines_command(siren: str | None, within: str, data_dir: Path, as_json: bool) -> None:
+def deadlines_command(
+    siren: str | None, within: str, data_dir: Path, today: str | None, as_json: bool
+) -> None:
     """Open deadlines of transmitted acts due within the horizon, soonest first."""
     if not within.rstrip("d").isdigit():
         raise InvalidInput(
@@ -211,7 +214,7 @@ def deadlines_command(siren: str | None, within: str, data_dir: Path, as_json: b
             value=within,
         )
     found = _services(data_dir).law.deadlines(
-        today=_today(None), within_days=int(within.rstrip("d")), siren=siren
+        today=_today(today), within_days=int(within.rstrip("d")), siren=siren
     )
     if as_json:
         emit_json(
@@ -225,7 +228,8 @@ def deadlines_command(siren: str | None, within: str, data_dir: Path, as_json: b
         return
     for act, d in found:
         click.echo(
-            f"{d.due} {d.kind.value:<20} act {act.id} {act.id_acte or act.numero}: {d.explanation}"
+            f"{d.due} {d.kind.value:<20} {d.status_text:<14} act {act.id} {act.id_acte or act.numero}: "
+            f"{d.explanation}"
         )
 
 
