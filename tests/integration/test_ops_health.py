@@ -279,6 +279,11 @@ def _misconfigure(name: str, healthy: dict[str, Any], pki: DevPki, tmp: Path) ->
     elif name == "alerts.webhook_key (empty)":
         (tmp / "empty.key").write_text("")
         broken.update(webhook_url=healthy["platform_url"], webhook_secret_file=tmp / "empty.key")
+    elif name == "alerts.webhook_key (unreadable)":
+        broken.update(webhook_url=healthy["platform_url"], webhook_secret_file=tmp / "absent.key")
+    elif name == "certificate.expiry (not yet valid)":
+        p12 = write_p12(tmp / "future.p12", pki, days=(2, 400))
+        broken.update(signer_pkcs12=p12, signer_passphrase_file=p12.with_suffix(".pass"))
     elif name == "alerts.webhook":
         (tmp / "k").write_text("k\n")
         broken.update(webhook_url=f"http://127.0.0.1:{free_port()}/", webhook_secret_file=tmp / "k")
@@ -299,6 +304,8 @@ DOCTOR_FAULTS = {
     "alerts.smtp": ("alerts.smtp", Severity.TRANSIENT),
     "alerts.webhook_key (no key file)": ("alerts.webhook_key", Severity.INVALID),
     "alerts.webhook_key (empty)": ("alerts.webhook_key", Severity.INVALID),
+    "alerts.webhook_key (unreadable)": ("alerts.webhook_key", Severity.INVALID),
+    "certificate.expiry (not yet valid)": ("certificate.expiry", Severity.INVALID),
     "alerts.webhook": ("alerts.webhook", Severity.TRANSIENT),
 }
 
