@@ -235,3 +235,29 @@ def test_metrics_endpoint(store: SqlStore, new_act: Callable[..., int]) -> None:
 
 def _no_intake() -> Services:
     raise AssertionError("the metrics never build the use cases")
+
+
+def test_the_example_alerting_rules_use_exported_metrics(store: SqlStore) -> None:
+    import re
+
+    import yaml
+
+    from ..conftest import REPO
+
+    body, _ = render(
+        collector_at(store, MONDAY, queue_depths=dict, certificate_days=lambda _: 20.0)
+    )
+    families = list(text_string_to_metric_families(body.decode()))
+    exported = {f.name for f in families} | {
+        f"{f.name}_total" for f in families if f.type == "counter"
+    }
+    rules = yaml.safe_load((REPO / "deploy" / "alerts.yml").read_text())["groups"][0]["rules"]
+    alerts = {rule["alert"] for rule in rules}
+    assert {
+        "ActesAccuseDeReceptionLate",
+        "ActesCertificateExpiringSoon",
+        "ActesQueueGrowing",
+    } <= alerts
+    for rule in rules:
+        for name in re.findall(r"\bactes_\w+", rule["expr"]):
+            assert name in exported, f"{rule['alert']} uses {name}, which nothing exports"
