@@ -115,6 +115,8 @@ def test_dockerfile_is_slim_pinned_and_unprivileged() -> None:
     assert re.search(r"^USER (?!root|0)", final_stage, re.MULTILINE)
     assert "pip uninstall -y pip setuptools wheel" in final_stage
     assert not re.search(r"apt-get install|build-essential|gcc", final_stage)
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert {"secrets/", ".env", ".venv", "actes-data/"} <= set(ignored)  # never in the context
 
 
 def _docker_compose() -> list[str] | None:
