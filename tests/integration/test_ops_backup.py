@@ -122,8 +122,11 @@ def test_round_trip_finds_every_act_event_and_document(
 ) -> None:
     source = Place(tmp_path / "source", database_url)
     ids = fill(source, pdf_factory)
+    (source.files / "ab").mkdir()
+    (source.files / "ab" / ".tmp-half").write_bytes(b"a document being written")
     manifest = backup(source.url, source.files, source.outbox, tmp_path / "backup")
     assert manifest.tables["acts"]["rows"] == 3
+    assert not any(".tmp-" in name for name in manifest.files)  # not part of the snapshot
     target_url = (
         request.getfixturevalue("other_postgres")
         if database_url.startswith("postgresql")

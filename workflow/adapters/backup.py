@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import shutil
 import sqlite3
@@ -30,7 +31,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, inspect, select, tex
 from sqlalchemy.sql.sqltypes import DateTime
 
 from workflow.adapters.store.engine import MIGRATIONS, make_engine, upgrade_to_head
-from workflow.adapters.store.files import copy_durably, fsync_directory
+from workflow.adapters.store.files import copy_durably, fsync_directory, write_durably
 from workflow.adapters.store.models import Base, PackageRow
 from workflow.errors import Conflict, InvalidInput, SecurityError
 
@@ -80,19 +81,18 @@ def backup(database_url: str, files_dir: Path, outbox: Path, destination: Path) 
             tables = table_digests(connection)
     finally:
         engine.dispose()
-    files = {
-        **_copy_tree(files_dir, partial / "files", skip=frozenset({"incoming"})),
-        **_copy_tree(outbox, partial / "outbox"),
-    }
     manifest = Manifest(
         revision=revision,
         created_at=dt.datetime.now(dt.UTC).isoformat(),
         tables=tables,
-        files={f"files/{k}" if not k.startswith("outbox/") else k: v for k, v in files.items()},
+        files={
+            **_copy_tree(files_dir, partial / "files", "files", skip="incoming"),
+            **_copy_tree(outbox, partial / "outbox", "outbox"),
+        },
         outbox=str(outbox.resolve()),
     )
-    (partial / "manifest.json").write_text(json.dumps(manifest.as_dict(), indent=1, sort_keys=True))
-    fsync_directory(partial)
+    text = json.dumps(manifest.as_dict(), indent=1, sort_keys=True).encode()
+    write_durably(io.BytesIO(text), partial / "manifest.json")
     partial.rename(destination)
     fsync_directory(destination.parent)
     return manifest
@@ -123,18 +123,20 @@ def _snapshot(database_url: str, target: Path) -> None:
         destination.dispose()
 
 
-def _copy_tree(
-    source: Path, target: Path, *, skip: frozenset[str] | set[str] = frozenset()
-) -> dict[str, str]:
+def _copy_tree(source: Path, target: Path, prefix: str, *, skip: str = "") -> dict[str, str]:
+    """Copy the files under ``source``; their SHA-256 by ``prefix/relative path``. Files being
+    written now (temporary names) or moved away meanwhile are not part of the snapshot."""
     hashes: dict[str, str] = {}
     if not source.is_dir():
         return hashes
-    prefix = "outbox/" if target.name == "outbox" else ""
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
-        if not path.is_file() or relative.parts[0] in skip:
+        if not path.is_file() or relative.parts[0] == skip or path.name.startswith(".tmp-"):
             continue
-        hashes[prefix + relative.as_posix()] = copy_durably(path, target / relative)
+        try:
+            hashes[f"{prefix}/{relative.as_posix()}"] = copy_durably(path, target / relative)
+        except FileNotFoundError:
+            continue  # renamed or removed since listed: written after the snapshot
     return hashes
 
 
