@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     alert_horizons: str = "15,7,2"
     alert_seconds: float = 3600.0
     nomenclature_max_age_days: int = 365
+    metrics_token_file: Path | None = None  # /metrics asks for this bearer token when set
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
 

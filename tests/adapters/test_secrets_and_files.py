@@ -120,3 +120,16 @@ def test_a_document_is_whole_or_absent(tmp_path: Path) -> None:
     sha, size = write_durably(io.BytesIO(b"whole"), target)
     assert target.read_bytes() == b"whole"
     assert (sha, size) == (hashlib.sha256(b"whole").hexdigest(), 5)
+
+
+def test_an_empty_metrics_token_is_refused(tmp_path: Path) -> None:
+    from workflow.errors import ConfigurationError
+    from workflow.interfaces.cli.serve_commands import _metrics_token
+
+    (tmp_path / "token").write_text("")
+    with pytest.raises(ConfigurationError, match="empty"):
+        _metrics_token(tmp_path / "token")
+    (tmp_path / "token").write_text("s3cret\n")
+    token = _metrics_token(tmp_path / "token")
+    assert token is not None and token.reveal() == b"s3cret"
+    assert _metrics_token(None) is None

@@ -22,6 +22,7 @@ from workflow.collectivite import Collectivite
 from workflow.interfaces.api.app import create_api
 from workflow.lifecycle import ActState
 from workflow.platform import Attempt
+from workflow.signing import Secret
 from workflow.store import NewAct
 from workflow.usecases import Services
 
@@ -231,6 +232,20 @@ def test_metrics_endpoint(store: SqlStore, new_act: Callable[..., int]) -> None:
     assert answer.status_code == 200
     assert answer.headers["Content-Type"].startswith("text/plain")
     assert 'actes_acts{siren="212801344",state="received"} 1.0' in answer.text
+
+
+def test_metrics_behind_a_token(store: SqlStore) -> None:
+    collector = collector_at(store, MONDAY)
+    app = create_api(
+        _no_intake, metrics=lambda: render(collector), metrics_token=Secret("m3trics-token")
+    )
+    with Server(app) as server:
+        url = f"{server.url}/metrics"
+        assert requests.get(url, timeout=30).status_code == 401
+        wrong = {"Authorization": "Bearer nope"}
+        assert requests.get(url, headers=wrong, timeout=30).status_code == 401
+        right = {"Authorization": "Bearer m3trics-token"}
+        assert requests.get(url, headers=right, timeout=30).status_code == 200
 
 
 def _no_intake() -> Services:

@@ -29,6 +29,7 @@ from workflow.interfaces.api.deps import Caller
 from workflow.interfaces.api.errors import error_response
 from workflow.interfaces.api.limits import DEFAULT_MAX_BODY, ASGIApp, BodyLimit
 from workflow.interfaces.api.routes import acts, drafts, health
+from workflow.signing import Secret
 
 __all__ = ["DEFAULT_MAX_BODY", "create_api", "openapi_document"]
 
@@ -43,11 +44,12 @@ def create_api(
     upload_dir: Path | None = None,
     readiness: health.Readiness | None = None,
     metrics: health.Metrics | None = None,
+    metrics_token: Secret | None = None,
 ) -> ASGIApp:
     """The API app. ``intake_factory`` builds the use cases (once, on first use);
     ``enqueue(act_id)`` hands a new act to the workers (if it fails, the beat sweep re-enqueues
     the act from the store: nothing is lost). ``readiness`` and ``metrics`` serve ``/ready``
-    and ``/metrics`` (:mod:`.routes.health`)."""
+    and ``/metrics`` (:mod:`.routes.health`), the latter behind ``metrics_token`` if given."""
     app = FastAPI(
         title="actes-workflow",
         version="1",
@@ -68,6 +70,7 @@ def create_api(
     app.state.upload_dir = upload_dir
     app.state.readiness = readiness
     app.state.metrics = metrics
+    app.state.metrics_token = metrics_token
 
     @app.middleware("http")
     async def _request_id(request: Request, call_next: Any) -> Any:

@@ -7,10 +7,13 @@ from typing import Any
 
 import click
 
+from workflow.adapters.pki import read_passphrase_file
 from workflow.adapters.wiring import build_intake
+from workflow.errors import ConfigurationError
 from workflow.intake.service import Intake
 from workflow.interfaces.cli.app import command, emit_json
 from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for
+from workflow.signing import Secret
 
 
 @command("serve")
@@ -52,11 +55,25 @@ def serve_command(
         upload_dir=_upload_dir(settings.data_dir),
         readiness=readiness,
         metrics=metrics,
+        metrics_token=_metrics_token(settings.metrics_token_file),
     )
     tls: dict[str, Any] = (
         {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile else {}
     )
     uvicorn.run(app, host=host, port=port, log_config=None, **tls)
+
+
+def _metrics_token(path: Path | None) -> Secret | None:
+    if path is None:
+        return None
+    token = read_passphrase_file(path)
+    if not token:
+        raise ConfigurationError(
+            f"{path.name} is empty: /metrics would accept an empty token",
+            field="metrics_token_file",
+            rule="a non-empty token on the first line",
+        )
+    return Secret(token)
 
 
 def _upload_dir(data_dir: Path) -> Path:

@@ -4,12 +4,14 @@
 (store migrated and reachable, broker, signing certificate, platform) and answers 200 or 503
 with each check's name and severity only: no message, no host, no path, so an unauthenticated
 caller learns nothing it could use; ``actes doctor`` on the machine says what is wrong and
-how to fix it. ``/metrics`` is the Prometheus exposition (serve it on the internal network
-only: it names the collectivités by SIREN and counts their acts).
+how to fix it. ``/metrics`` is the Prometheus exposition: it names the collectivités by SIREN
+and counts their acts, so it asks for a bearer token when one is configured
+(``ACTES_METRICS_TOKEN_FILE``); without one, serve it on the internal network only.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +19,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from workflow.ops.findings import Finding
+from workflow.signing import Secret
 
 router = APIRouter(tags=["operations"])
 
@@ -48,5 +51,15 @@ def metrics(request: Request) -> Response:
     render: Metrics | None = request.app.state.metrics
     if render is None:
         return Response("metrics are not configured\n", status_code=404, media_type="text/plain")
+    token: Secret | None = request.app.state.metrics_token
+    if token is not None:
+        given = request.headers.get("Authorization", "").encode("utf-8")
+        if not hmac.compare_digest(given, b"Bearer " + token.reveal()):
+            return Response(
+                "a bearer token is required\n",
+                status_code=401,
+                media_type="text/plain",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
     body, content_type = render()
     return Response(body, media_type=content_type)
