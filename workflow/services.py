@@ -22,6 +22,7 @@ from workflow.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    PlatformAccessRefused,
     Rejected,
     TransientError,
 )
@@ -78,7 +79,7 @@ class Services:
     profile: NumberProfile = NumberProfile.S2LOW
     actor: str = "service"
     #: "archive" (actes_transac_submit.php) or "form" (actes_transac_create.php), per platform
-    submit_mode: str = "archive"
+    submit_mode: str = "form"
 
     # ------------------------------------------------------------------ intake
 
@@ -112,10 +113,16 @@ class Services:
                 for a in annexes
             ),
         )
+        allowed, of = self._typologies(act.siren, ActNature[act.nature])
         for _ in range(5):  # the serial is per collectivité per day; retry if another act took it
             serial = self.store.next_serial(act.siren, today)
             options = PackagingOptions(
-                generated_on=today, serial=serial, trigramme=self.trigramme, profile=self.profile
+                generated_on=today,
+                serial=serial,
+                trigramme=self.trigramme,
+                profile=self.profile,
+                allowed_typologies=allowed,
+                typologies_from=of,
             )
             try:
                 package = package_act(
@@ -143,14 +150,31 @@ class Services:
                 self.store.record_message(
                     act.id, "out", "1-1", archive.read(package.message_name), at=now
                 )
+            changes = "; ".join(package.objet_changes)
             return self.store.transition(
                 act.id,
                 ActState.PACKAGED,
                 actor=self.actor,
-                reason=f"archive {package.archive_name}",
+                reason=f"archive {package.archive_name}"
+                + (f" (objet in ISO-8859-1, the platform's charset: {changes})" if changes else ""),
                 at=now,
             )
         raise TransientError("could not reserve an envelope serial", field="serial", act_id=act.id)
+
+    def _typologies(
+        self, siren: str, nature: ActNature
+    ) -> tuple[frozenset[str] | None, dt.date | None]:
+        """The typologies the collectivité's recorded 7-2 allows for ``nature`` (and its
+        date), checked before sending as the platform checks them after its ``OK``; nothing
+        when no 7-2 was recorded or it lists no typology for the nature."""
+        raw = self.store.nomenclature(siren)
+        message = xml_in.parse_message(raw) if raw is not None else None
+        if not isinstance(message, m.RetourClassification):
+            return None, None
+        for entry in message.natures:
+            if entry.code == nature.code and entry.typologies:
+                return frozenset(t.code for t in entry.typologies), message.date_classification
+        return None, None
 
     # ------------------------------------------------------------------ transmission
 
@@ -177,6 +201,9 @@ class Services:
                     result = platform.submit_form(form_from_package(archive, Path(work)))
             else:
                 result = platform.submit_archive(archive)
+        except PlatformAccessRefused as error:
+            self._flush_attempts(act.id)
+            return self.fail(act.id, error.one_line())  # a person must fix the access
         except Rejected as error:
             self.store.set_error(act.id, error.message)
             return self.store.transition(
@@ -385,26 +412,19 @@ class Services:
         return act.id
 
     def _reject(self, act: ActRecord) -> int:
+        """Status −1: the AnomalieActe (from the ministry) comes first in the body, then the
+        platform's message; a refusal by the platform's own checks has the message only."""
         report = self._require_platform().get_status(act.platform_ref or "")
         nature, detail = None, report.error_text
         now = self.clock()
         if report.message_xml:
-            self.store.record_message(act.id, "in", "1-3", report.message_xml, at=now)
-        if report.error_text and "<" in report.error_text:
-            text, _, xml = report.error_text.partition("<")
             try:
-                anomaly = xml_in.parse_message(
-                    ("<" + xml).encode("iso-8859-1"), source="AnomalieActe"
-                )
+                anomaly = xml_in.parse_message(report.message_xml, source="AnomalieActe")
             except InvalidInput:
                 anomaly = None
+            self.store.record_message(act.id, "in", "1-3", report.message_xml, at=now)
             if isinstance(anomaly, m.AnomalieActe):
-                self.store.record_message(
-                    act.id, "in", "1-3", ("<" + xml).encode("iso-8859-1"), at=now
-                )
-                nature, detail = anomaly.nature, anomaly.detail
-            else:
-                detail = text.strip()
+                nature, detail = anomaly.nature, anomaly.detail or detail
         self.store.transition(
             act.id,
             ActState.REJECTED,
@@ -609,18 +629,25 @@ class Services:
         exchange = max(received, key=lambda e: e.day)
         if exchange.answered_on is not None:
             return exchange
-        if not refuse and document is None:
+        if document is None:
             raise InvalidInput(
-                "an answer carries a document (or refuse)",
+                "an answer carries a document, a refusal included (the letter that explains "
+                "it): S²LOW and the message's schema require one",
                 field="document",
-                rule="a PDF, or --refuse",
+                rule="a document in every answer",
             )
         checked = tuple(
             (path, TypologyCode.parse(typology).value) for path, typology in attachments
         )
         platform = self._require_platform()
         try:
-            platform.reply(exchange.platform_ref, 3 if refuse else 4, document, checked)
+            platform.reply(
+                exchange.platform_ref,
+                3 if refuse else 4,
+                document,
+                checked,
+                typology=ActNature[act.nature].default_typology.value,
+            )
         finally:
             self._flush_attempts(act.id)
         day = self.clock().astimezone(PARIS).date()
@@ -768,6 +795,7 @@ def form_from_package(archive: Path, work: Path) -> FormSubmission:
         document_signature=signature,
         annexe_signatures=tuple(sig for _, _, sig in annexes),
         document_papier=bool(data.document_papier),
+        siren=message_name.split("-")[1],
     )
 
 

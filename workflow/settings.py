@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     platform_ca: Path | None = None
     platform_cert: Path | None = None
     platform_key: Path | None = None
-    platform_mode: Literal["archive", "form"] = "archive"
+    platform_mode: Literal["archive", "form"] = "form"  # archive: pre-6.0 S²LOW only
     signer_pkcs12: Path | None = None
     signer_passphrase_file: Path | None = None
     trigramme: str = "SLO"

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request, Response
 
 from workflow.adapters.simulator.routes import (
     classification,
+    connection,
     control,
     documents,
     listings,
@@ -31,7 +32,7 @@ def create_app(world: World, *, seed: int | None = None) -> FastAPI:
     async def inject(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if request.url.path.startswith("/control"):
+        if request.url.path.startswith("/control") or request.url.path == "/":
             return await call_next(request)
         early = await faults.before()
         if early is not None:
@@ -47,6 +48,7 @@ def create_app(world: World, *, seed: int | None = None) -> FastAPI:
             transport.abort()
         return Response(status_code=499)
 
+    app.include_router(connection.router(world))
     app.include_router(transactions.router(world, faults))
     app.include_router(listings.router(world))
     app.include_router(documents.router(world))

@@ -1,7 +1,9 @@
-"""What the simulated préfecture does once the platform has an act: move it 1 → 2 → 3 → 4,
-answer with an ARActe (or an AnomalieActe for acts configured to be refused), acknowledge a
-cancellation (6-1 → ARAnnulation), and deliver scheduled letters (2-1, 3-1, 4-1, 5-1) with
-their own archive. Progress is computed lazily, on each request, from the simulator's clock.
+"""What happens once the platform has an act: S²LOW's worker validates it (1 → 2, or −1),
+the préfecture moves it on 2 → 3 → 4 and
+answers with an ARActe (or an AnomalieActe for acts configured to be refused), acknowledges a
+cancellation (6-1 → ARAnnulation), and delivers scheduled letters (2-1, 3-1, 4-1, 5-1) with
+their own archive; acts leave 4 for archiving (19) after ``Delays.archiving``. Progress is
+computed lazily, on each request, from the simulator's clock.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from workflow.adapters.simulator.state import SimulatorState, paris_day
+from workflow.adapters.simulator.validation import Invalid, classification_of, validate
 from workflow.identifiers import ActNature, Classification, IDActe
 from workflow.protocol import messages as m
 from workflow.protocol import xml_out
@@ -36,11 +39,19 @@ class Prefecture:
         """Move every act whose delay has passed; deliver letters that are due."""
         now = self.state.now()
         delays = self.state.delays
+        posted = self.state.query(
+            "SELECT id, siren, status_at, message_archive FROM transactions"
+            " WHERE type = 1 AND status = 1 AND status_at + ? <= ?",
+            delays.posted,
+            now,
+        )
+        for row in posted:
+            self._validate(row, row["status_at"] + delays.posted)
         with self.state.transaction() as db:
             db.execute(
-                "UPDATE transactions SET status = 2, status_at = status_at + ? "
-                "WHERE type = 1 AND status = 1 AND status_at + ? <= ?",
-                (delays.posted, delays.posted, now),
+                "UPDATE transactions SET status = 19, status_at = status_at + ?, message_xml = NULL"
+                " WHERE type = 1 AND status = 4 AND status_at + ? <= ?",
+                (delays.archiving, delays.archiving, now),
             )
             db.execute(
                 "UPDATE transactions SET status = 3, status_at = status_at + ? "
@@ -58,6 +69,21 @@ class Prefecture:
                 self._answer_cancellation(row)
         for letter in self.state.query("SELECT * FROM letters WHERE done = 0 AND due <= ?", now):
             self._deliver_letter(letter)
+
+    def _validate(self, row: sqlite3.Row, at: float) -> None:
+        """S²LOW's worker after ``OK``: 1 → 2, or 1 → −1 ``Enveloppe invalide : …``."""
+        error: str | None = None
+        try:
+            validate(bytes(row["message_archive"]), classification_of(self.state, row["siren"]))
+        except Invalid as invalid:
+            error = f"Enveloppe invalide : {invalid}"
+        status = -1 if error else 2
+        with self.state.transaction() as db:
+            db.execute(
+                "UPDATE transactions SET status = ?, status_at = ?, error = ?"
+                " WHERE id = ? AND status = 1",
+                (status, at, error, row["id"]),
+            )
 
     def _answer_act(self, row: sqlite3.Row, at: float) -> None:
         data = _acte_from_json(json.loads(row["act_data"]))
@@ -80,9 +106,9 @@ class Prefecture:
             status, error = 4, None
         with self.state.transaction() as db:
             db.execute(
-                "UPDATE transactions SET status = ?, status_at = ?, message_xml = ?, error = ?, id_acte = ?"
-                " WHERE id = ? AND status = 3",
-                (status, at, xml, error, id_acte, row["id"]),
+                "UPDATE transactions SET status = ?, status_at = ?, message_xml = ?, error = ?,"
+                " id_acte = ?, ar_xml = ? WHERE id = ? AND status = 3",
+                (status, at, xml, error, id_acte, xml if status == 4 else None, row["id"]),
             )
 
     def _answer_cancellation(self, row: sqlite3.Row) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from workflow.adapters.simulator.state import Delays
 from workflow.collectivite import load_registry
 from workflow.errors import InvalidInput
 from workflow.interfaces.cli.app import command, emit_json
-from workflow.platform import PlatformConfig
+from workflow.platform import PlatformConfig, SubmitMode
+from workflow.services import form_from_package
 
 
 @command("simulator")
@@ -52,6 +54,11 @@ from workflow.platform import PlatformConfig
     help="Seconds spent in each of statuses 1, 2 and 3.",
 )
 @click.option("--trigramme", default="SLO", show_default=True)
+@click.option(
+    "--archive-submission",
+    is_flag=True,
+    help="Play a pre-6.0 S²LOW that still takes archives (actes_transac_submit.php).",
+)
 def simulator_command(
     host: str,
     port: int,
@@ -61,6 +68,7 @@ def simulator_command(
     registry: Path | None,
     delay: float,
     trigramme: str,
+    archive_submission: bool,
 ) -> None:
     """Play the tiers de télétransmission and the préfecture (S²LOW's API) on this machine."""
     if (tls_dir is None) == (not plain_http):
@@ -77,6 +85,7 @@ def simulator_command(
         delays=Delays(delay, delay, delay),
         trigramme=trigramme,
         registry=load_registry(registry) if registry else None,
+        archive_submission=archive_submission,
     )
     scheme = "https" if tls_dir else "http"
     click.echo(f"simulator listening on {scheme}://{host}:{port} (state {state_file})", err=True)
@@ -113,12 +122,30 @@ def platform_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 @command("send")
 @click.argument("archive", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in SubmitMode]),
+    default=SubmitMode.FORM.value,
+    show_default=True,
+    help="form: the package posted field by field (S²LOW ≥ 6.0); archive: pre-6.0 platforms.",
+)
 @platform_options
 def send_command(
-    archive: Path, url: str, ca: Path | None, cert: Path | None, key: Path | None, as_json: bool
+    archive: Path,
+    mode: str,
+    url: str,
+    ca: Path | None,
+    cert: Path | None,
+    key: Path | None,
+    as_json: bool,
 ) -> None:
     """Submit a packaged archive to the platform; print the transaction id."""
-    result = _platform(url, ca, cert, key).submit_archive(archive)
+    platform = _platform(url, ca, cert, key)
+    if SubmitMode(mode) is SubmitMode.ARCHIVE:
+        result = platform.submit_archive(archive)
+    else:
+        with tempfile.TemporaryDirectory() as work:
+            result = platform.submit_form(form_from_package(archive, Path(work)))
     if as_json:
         emit_json(
             {

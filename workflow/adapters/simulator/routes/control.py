@@ -1,5 +1,6 @@
 """The control API the tests and the demo drive the simulator with (not part of S²LOW):
-refusals, préfecture letters, faults, the clock, a summary of the state."""
+refusals, préfecture letters, faults, the clock, the accounts (certificate, login, rights,
+RGS), a collectivité's 7-2, a summary of the state."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import dataclasses
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
+from workflow.adapters.simulator import accounts
 from workflow.adapters.simulator.state import Faults
+from workflow.adapters.simulator.validation import Invalid, set_classification
 from workflow.adapters.simulator.world import World
 
 
@@ -54,6 +57,22 @@ def router(world: World) -> APIRouter:
         state.advance_clock(float((await request.json()).get("seconds", 0)))
         world.advance()
         return JSONResponse({"now": state.now()})
+
+    @routes.post("/accounts")
+    async def control_accounts(request: Request) -> Response:
+        """Replace the accounts: ``[{"login", "password", "certificate" (SHA-256 or "*"),
+        "siren", "rights" ("CS,TT"), "rgs"}]``."""
+        accounts.replace_all(world.state, list(await request.json()))
+        return JSONResponse({"result": "ok"})
+
+    @routes.post("/classification/{siren}")
+    async def control_classification(siren: str, request: Request) -> Response:
+        """Give a collectivité its own 7-2 (raw XML body): typologies per nature."""
+        try:
+            message = set_classification(world.state, siren, await request.body())
+        except Invalid as exc:
+            return JSONResponse({"error": str(exc)}, status_code=422)
+        return JSONResponse({"date": message.date_classification.isoformat()})
 
     @routes.get("/state")
     async def control_state() -> Response:

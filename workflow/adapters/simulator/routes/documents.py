@@ -1,16 +1,26 @@
 """Documents: a transaction's files, downloads (the act stamped with its AR), the bordereau,
-and a préfecture message's archive."""
+and a préfecture message's archive. As in S²LOW, a download that cannot be served is a
+redirect to the home page, never a ``KO`` (PROTOCOL.md §6.6); with the ``stamp_fails`` fault
+the act comes back unstamped, silently, as S²LOW sends it when stamping fails."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from workflow.adapters.simulator import documents
-from workflow.adapters.simulator.routes.common import ACTES, ko, text
+from workflow.adapters.simulator.accounts import Account
+from workflow.adapters.simulator.routes.common import (
+    ACTES,
+    Guard,
+    home_redirect,
+    ko,
+    text,
+    visible,
+)
 from workflow.adapters.simulator.state import paris_day
 from workflow.adapters.simulator.world import World
 from workflow.protocol import messages as m
@@ -20,18 +30,22 @@ from workflow.protocol import xml_in
 def router(world: World) -> APIRouter:
     routes = APIRouter()
     state = world.state
+    guard = Guard(state)
 
-    def acknowledged(transaction: int) -> tuple[sqlite3.Row, m.ARActe] | None:
+    def acknowledged(transaction: int, account: Account) -> tuple[sqlite3.Row, m.ARActe] | None:
         rows = state.query("SELECT * FROM transactions WHERE id = ? AND type = 1", transaction)
-        if not rows or rows[0]["status"] not in (4, 0) or not rows[0]["message_xml"]:
+        if not rows or not rows[0]["ar_xml"] or not visible(rows[0], account):
             return None
-        ar = xml_in.parse_message(bytes(rows[0]["message_xml"]))
+        ar = xml_in.parse_message(bytes(rows[0]["ar_xml"]))
         return (rows[0], ar) if isinstance(ar, m.ARActe) else None
 
     @routes.get(f"{ACTES}/actes_transac_get_document.php")
-    async def get_document(id: int) -> Response:
+    async def get_document(request: Request, id: int = 0) -> Response:
+        account = guard(request)
+        if not isinstance(account, Account):
+            return account
         rows = state.query("SELECT * FROM transactions WHERE id = ?", id)
-        if not rows:
+        if not rows or not visible(rows[0], account):
             return ko("Numéro de transaction invalide.")
         row = rows[0]
         if row["type"] == 1:
@@ -42,9 +56,12 @@ def router(world: World) -> APIRouter:
         return Response(bytes(row["message_archive"] or b""), media_type="application/x-gzip")
 
     @routes.get(f"{ACTES}/actes_transac_get_files_list.php")
-    async def files_list(transaction: int = 0) -> Response:
+    async def files_list(request: Request, transaction: int = 0) -> Response:
+        account = guard(request)
+        if not isinstance(account, Account):
+            return account
         rows = state.query("SELECT * FROM transactions WHERE id = ?", transaction)
-        if not rows:
+        if not rows or not visible(rows[0], account):
             return ko("Numéro de transaction invalide.")
         if rows[0]["type"] == 1 and rows[0]["status"] in (1, 2, 3):
             return ko("Pas d'acquittement recu")
@@ -53,12 +70,15 @@ def router(world: World) -> APIRouter:
 
     @routes.get(f"{ACTES}/actes_download_file.php")
     async def download(
-        file: int = 0, env: int = 0, tampon: str = "", date_affichage: str = ""
+        request: Request, file: int = 0, env: int = 0, tampon: str = "", date_affichage: str = ""
     ) -> Response:
+        account = guard(request)
+        if not isinstance(account, Account):
+            return account
         if env:
-            rows = state.query("SELECT message_archive FROM transactions WHERE id = ?", env)
-            if not rows or not rows[0]["message_archive"]:
-                return ko("Fichier introuvable")
+            rows = state.query("SELECT * FROM transactions WHERE id = ?", env)
+            if not rows or not rows[0]["message_archive"] or not visible(rows[0], account):
+                return home_redirect("Fichier introuvable")
             return Response(bytes(rows[0]["message_archive"]), media_type="application/x-gzip")
         transaction, _index = divmod(file, documents.FILE_ID_FACTOR)
         rows = state.query("SELECT * FROM transactions WHERE id = ?", transaction)
@@ -66,17 +86,19 @@ def router(world: World) -> APIRouter:
             (f, data)
             for f, data in (
                 documents.files_of(transaction, bytes(rows[0]["message_archive"] or b""))
-                if rows
+                if rows and visible(rows[0], account)
                 else []
             )
             if f.id == file
         ]
         if not found:
-            return ko("Fichier introuvable")
+            return home_redirect("Fichier introuvable")
         info, data = found[0]
         stamped = (
-            acknowledged(transaction)
-            if tampon == "true" and info.mimetype == "application/pdf"
+            acknowledged(transaction, account)
+            if tampon == "true"
+            and info.mimetype == "application/pdf"
+            and not state.faults().stamp_fails
             else None
         )
         if stamped is not None:
@@ -96,10 +118,13 @@ def router(world: World) -> APIRouter:
         )
 
     @routes.get(f"{ACTES}/actes_create_pdf.php")
-    async def bordereau(trans_id: int = 0) -> Response:
-        found = acknowledged(trans_id)
+    async def bordereau(request: Request, trans_id: int = 0) -> Response:
+        account = guard(request)
+        if not isinstance(account, Account):
+            return account
+        found = acknowledged(trans_id, account)
         if found is None:
-            return ko("Pas d'acquittement recu")
+            return home_redirect("Pas d'acquittement recu")
         row, ar = found
         names = [
             f.name
