@@ -17,7 +17,7 @@ from workflow.collectivite import load_registry
 from workflow.errors import InvalidInput
 from workflow.interfaces.cli.app import command, emit_json
 from workflow.platform import PlatformConfig, SubmitMode
-from workflow.services import form_from_package
+from workflow.usecases.transmission import form_from_package
 
 
 @command("simulator")
