@@ -36,31 +36,31 @@ class Prefecture:
         self.state = state
 
     def advance(self) -> None:
-        """Move every act whose delay has passed; deliver letters that are due."""
+        """Move every act whose delay has passed; deliver letters that are due. Each query
+        reads the ``(status, status_at)`` index: the cost follows what is due, not the history."""
         now = self.state.now()
         delays = self.state.delays
         posted = self.state.query(
             "SELECT id, siren, status_at, message_archive FROM transactions"
-            " WHERE type = 1 AND status = 1 AND status_at + ? <= ?",
-            delays.posted,
-            now,
+            " WHERE status = 1 AND status_at <= ? AND type = 1",
+            now - delays.posted,
         )
         for row in posted:
             self._validate(row, row["status_at"] + delays.posted)
         with self.state.transaction() as db:
             db.execute(
                 "UPDATE transactions SET status = 19, status_at = status_at + ?, message_xml = NULL"
-                " WHERE type = 1 AND status = 4 AND status_at + ? <= ?",
-                (delays.archiving, delays.archiving, now),
+                " WHERE status = 4 AND status_at <= ? AND type = 1",
+                (delays.archiving, now - delays.archiving),
             )
             db.execute(
                 "UPDATE transactions SET status = 3, status_at = status_at + ? "
-                "WHERE type = 1 AND status = 2 AND status_at + ? <= ?",
-                (delays.waiting, delays.waiting, now),
+                "WHERE status = 2 AND status_at <= ? AND type = 1",
+                (delays.waiting, now - delays.waiting),
             )
             due = db.execute(
-                "SELECT * FROM transactions WHERE type IN (1, 6) AND status = 3 AND status_at + ? <= ?",
-                (delays.transmitted, now),
+                "SELECT * FROM transactions WHERE status = 3 AND status_at <= ? AND type IN (1, 6)",
+                (now - delays.transmitted,),
             ).fetchall()
         for row in due:
             if row["type"] == 1:
