@@ -149,6 +149,7 @@ class ConnectionInfo:
     authority_id: str
     authority_name: str
     siren: str | None
+    department: str = ""
     raw: dict[str, object] = field(default_factory=dict)
 
 

@@ -13,21 +13,26 @@ them (:mod:`workflow.adapters.s2low_wire`); replies are ISO-8859-1. Every call y
 from __future__ import annotations
 
 import datetime as dt
-import html
-import json
 import re
 import time
-import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import requests
 
+from workflow.adapters.platform_replies import (
+    ACCESS_CAUSE,
+    binary,
+    check_status,
+    confirm_outcome,
+    excerpt,
+    ok_lines,
+    read_json,
+)
 from workflow.adapters.s2low_wire import (
     GZIP_MAGIC,
     PDF_MAGIC,
     FilePart,
-    looks_like_html,
     multipart,
     split_status_body,
 )
@@ -46,7 +51,6 @@ from workflow.platform import (
     SubmitResult,
 )
 
-EXCERPT_LIMIT = 2048
 _ACTES = "/modules/actes"
 #: where the platform would send a browser after ``post_confirm``: never followed, only read
 CONFIRM_RETURN = "https://actes-workflow.invalid/confirm?error=%%ERROR%%&message=%%MESSAGE%%"
@@ -60,21 +64,6 @@ _LIVE_STATUSES = (
     PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
     PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
 )
-_ACCESS_CAUSE = (
-    "the platform answered with its web interface instead of its API: most likely the client "
-    "certificate is not an account's (ACTES_PLATFORM_CERT), the login/password is missing or "
-    "wrong (needed when several accounts share the certificate), or the account lacks the "
-    "right (CS to send and answer, TT to confirm, cancel or ask the classification)"
-)
-
-
-def _excerpt(response: requests.Response) -> str:
-    """A bounded, printable excerpt for the audit trail (a downloaded archive is summarised)."""
-    head = response.content[:EXCERPT_LIMIT]
-    if b"\x00" in head or response.content[:2] == GZIP_MAGIC:
-        kind = response.headers.get("Content-Type", "binary")
-        return f"<{len(response.content)} bytes of {kind}>"
-    return head.decode("iso-8859-1", errors="replace")
 
 
 class HttpPlatform:
@@ -146,48 +135,10 @@ class HttpPlatform:
         except requests.RequestException as exc:
             self._record(path, started, None, "", f"request error: {exc}")
             raise TransientError(f"{path}: request failed ({exc})", field="platform") from exc
-        text = _excerpt(response)
+        text = excerpt(response)
         attempt = self._record(path, started, response.status_code, text, None)
-        self._check_status(response, path, text, download=download)
+        check_status(response, path, text, download=download)
         return response, attempt
-
-    @staticmethod
-    def _check_status(response: requests.Response, path: str, text: str, *, download: bool) -> None:
-        status = response.status_code
-        if status >= 500:
-            raise TransientError(
-                f"{path}: the platform answered HTTP {status}",
-                field="platform",
-                rule="HTTP 5xx is retried",
-                value=status,
-            )
-        if status >= 400:
-            raise Rejected(
-                f"{path}: HTTP {status}: {text.strip()[:500]}", field="platform", value=status
-            )
-        location = response.headers.get("Location", "")
-        if 300 <= status < 400 and download:
-            raise Rejected(
-                f"{path}: the platform redirected to {location!r} instead of sending the file "
-                "(no such file, not available yet, or not this account's)",
-                field="platform",
-                rule="a download is the file itself (S²LOW answers errors with a redirect)",
-                value=location,
-            )
-        if 300 <= status < 400:
-            raise PlatformAccessRefused(
-                f"{path}: HTTP {status} to {location!r}: {_ACCESS_CAUSE}",
-                field="platform",
-                rule="an API reply, not a redirect",
-                value=location,
-            )
-        if looks_like_html(response.content):
-            raise PlatformAccessRefused(
-                f"{path}: an HTML page: {_ACCESS_CAUSE}",
-                field="platform",
-                rule="an API reply, not an HTML page",
-                value=text[:120],
-            )
 
     def _record(
         self, path: str, started: float, status: int | None, excerpt: str, error: str | None
@@ -195,43 +146,6 @@ class HttpPlatform:
         attempt = Attempt(path, int((time.monotonic() - started) * 1000), status, excerpt, error)
         self.attempts.append(attempt)
         return attempt
-
-    @staticmethod
-    def _ok_lines(response: requests.Response, path: str) -> list[str]:
-        """``OK\\n…`` → the following lines; ``KO\\n<msg>`` → Rejected with the message
-        (HTML-unescaped: S²LOW escapes its KO messages)."""
-        text = response.content.decode("iso-8859-1")
-        lines = text.replace("\r\n", "\n").split("\n")
-        head = lines[0].strip()
-        if head.startswith("KO"):
-            message = "\n".join(lines[1:]).strip() or head[2:].strip(" :")
-            raise Rejected(html.unescape(message), field="platform", rule=f"{path} answered KO")
-        if not head.startswith("OK"):
-            raise TransientError(
-                f"{path}: unexpected reply {text[:200]!r}", field="platform", rule="OK/KO reply"
-            )
-        return lines[1:]
-
-    def _json(self, response: requests.Response, path: str) -> Any:
-        try:
-            return json.loads(response.content.decode("utf-8"))
-        except ValueError as exc:
-            raise TransientError(f"{path}: the reply is not JSON", field="platform") from exc
-
-    def _binary(self, response: requests.Response, path: str, magic: bytes, kind: str) -> bytes:
-        """A download: ``KO`` → Rejected; anything but ``kind`` → Rejected, never stored."""
-        if response.content.startswith(b"KO"):
-            self._ok_lines(response, path)
-        if not response.content.startswith(magic):
-            raise Rejected(
-                f"{path}: the platform sent {len(response.content)} bytes that are not a {kind}",
-                field="platform",
-                rule=f"a {kind} starts with {magic!r}",
-                value=response.content[:40],
-            )
-        return response.content
-
-    # ------------------------------------------------------------------ endpoints
 
     def test_connection(self) -> bool:
         response, _ = self._call("GET", "/api/test-connexion.php")
@@ -241,7 +155,7 @@ class HttpPlatform:
         """The account and collectivité the platform sees behind this certificate (and login)."""
         path = "/api/info-connexion.php"
         response, _ = self._call("GET", path)
-        data = self._json(response, path)
+        data = read_json(response, path)
         user = data.get("user_info") or {}
         authority = data.get("authority_info") or {}
         siren = authority.get("siren") or user.get("siren")
@@ -251,6 +165,7 @@ class HttpPlatform:
             authority_id=str(authority.get("id", user.get("authority_id", ""))),
             authority_name=str(authority.get("name", "")),
             siren=str(siren) if siren else None,
+            department=str(authority.get("department") or ""),
             raw=data,
         )
 
@@ -262,7 +177,7 @@ class HttpPlatform:
             [FilePart("enveloppe", archive.name, archive.read_bytes(), "application/x-gzip")],
         )
         response, attempt = self._call("POST", path, form=body)
-        lines = [line for line in self._ok_lines(response, path) if line.strip()]
+        lines = [line for line in ok_lines(response, path) if line.strip()]
         # OK\n<n>\n<id1>… : one act per archive here
         return SubmitResult(lines[-1].strip(), attempt)
 
@@ -294,7 +209,7 @@ class HttpPlatform:
                 for s in signatures[: len(form.annexes)]
             ]
         response, attempt = self._call("POST", path, form=multipart(fields, files))
-        lines = self._ok_lines(response, path)
+        lines = ok_lines(response, path)
         return SubmitResult(lines[0].strip(), attempt)
 
     def get_status(self, transaction_id: str, *, by_id_acte: bool = False) -> StatusReport:
@@ -303,7 +218,7 @@ class HttpPlatform:
         path = f"{_ACTES}/actes_transac_get_status.php"
         key = "unique_id" if by_id_acte else "transaction"
         response, attempt = self._call("GET", path, params={key: transaction_id})
-        lines = self._ok_lines(response, path)
+        lines = ok_lines(response, path)
         try:
             status = PlatformStatus(int(lines[0].strip()))
         except (ValueError, IndexError) as exc:
@@ -319,7 +234,7 @@ class HttpPlatform:
         path = f"{_ACTES}/actes_transac_get_ARActe.php"
         response, _ = self._call("GET", path, params={"id": transaction_id})
         if response.content.startswith(b"KO"):
-            self._ok_lines(response, path)
+            ok_lines(response, path)
         if b"ARActe" not in response.content[:2048]:
             raise Rejected(
                 f"{path}: no ARActe for transaction {transaction_id}",
@@ -347,16 +262,16 @@ class HttpPlatform:
             self._record(path, started, None, "", f"request error: {exc}")
             raise TransientError(f"{path}: request failed ({exc})", field="platform") from exc
         location = response.headers.get("Location", "").strip()
-        self._record(path, started, response.status_code, location or _excerpt(response), None)
+        self._record(path, started, response.status_code, location or excerpt(response), None)
         if response.status_code >= 500:
             raise TransientError(f"{path}: HTTP {response.status_code}", field="platform")
         if not location.startswith(CONFIRM_RETURN.split("?")[0]):
             raise PlatformAccessRefused(
-                f"{path}: no return to {CONFIRM_RETURN.split('?')[0]}: {_ACCESS_CAUSE}",
+                f"{path}: no return to {CONFIRM_RETURN.split('?')[0]}: {ACCESS_CAUSE}",
                 field="platform",
                 value=location or response.status_code,
             )
-        error, message = _confirm_outcome(location)
+        error, message = confirm_outcome(location)
         if error:
             raise Rejected(message or "confirmation refused", field="platform", rule=path)
 
@@ -378,7 +293,7 @@ class HttpPlatform:
             if window.max_date is not None:
                 params["max_date"] = window.max_date.isoformat()
         response, _ = self._call("GET", path, params=params)
-        data = self._json(response, path)
+        data = read_json(response, path)
         return [
             ListedTransaction(
                 str(t["id"]),
@@ -426,25 +341,25 @@ class HttpPlatform:
                 d.get("unique_id"),
                 int(d.get("last_status_id", 0)),
             )
-            for d in self._json(response, path)
+            for d in read_json(response, path)
         ]
 
     def mark_document_read(self, transaction_id: str) -> None:
         path = f"{_ACTES}/api/document_prefecture_mark_as_read.php"
         response, _ = self._call("GET", path, params={"transaction_id": transaction_id})
-        if self._json(response, path).get("result") != "ok":
+        if read_json(response, path).get("result") != "ok":
             raise Rejected(f"{path}: not marked as read", field="platform")
 
     def download_message_archive(self, transaction_id: str) -> bytes:
         path = f"{_ACTES}/actes_transac_get_document.php"
         response, _ = self._call("GET", path, params={"id": transaction_id}, download=True)
-        return self._binary(response, path, GZIP_MAGIC, "gzip archive")
+        return binary(response, path, GZIP_MAGIC, "gzip archive")
 
     def cancel(self, transaction_id: str) -> str:
         path = f"{_ACTES}/actes_transac_cancel.php"
         body = multipart([("api", "1"), ("id", transaction_id)], [])
         response, _ = self._call("POST", path, form=body)
-        return self._ok_lines(response, path)[0].strip()
+        return ok_lines(response, path)[0].strip()
 
     def reply(
         self,
@@ -481,25 +396,25 @@ class HttpPlatform:
         return match.group(1)
 
     def _ok_lines_head(self, response: requests.Response, path: str) -> str:
-        self._ok_lines(response, path)  # KO → Rejected with the platform's words
+        ok_lines(response, path)  # KO → Rejected with the platform's words
         return response.content.decode("iso-8859-1").splitlines()[0]
 
     def request_classification(self) -> str:
         """Ask the préfecture for its current classification (7-1); it arrives as a 7-2."""
         path = f"{_ACTES}/actes_classification_request.php"
         response, _ = self._call("POST", path, form=multipart([("api", "1")], []))
-        return self._ok_lines(response, path)[0].strip()
+        return ok_lines(response, path)[0].strip()
 
     def files(self, transaction_id: str) -> list[PlatformFile]:
         path = f"{_ACTES}/actes_transac_get_files_list.php"
         response, _ = self._call("GET", path, params={"transaction": transaction_id})
         if response.content.startswith(b"KO"):
-            self._ok_lines(response, path)
+            ok_lines(response, path)
         return [
             PlatformFile(
                 str(f["id"]), f["name"], f["mimetype"], int(f["size"]), f.get("code_pj") or None
             )
-            for f in self._json(response, path)
+            for f in read_json(response, path)
         ]
 
     def download_file(
@@ -520,29 +435,20 @@ class HttpPlatform:
                 params["date_affichage"] = published_on.isoformat()
         response, _ = self._call("GET", path, params=params, download=True)
         if stamp:
-            return self._binary(response, path, PDF_MAGIC, "PDF")
+            return binary(response, path, PDF_MAGIC, "PDF")
         if response.content.startswith(b"KO"):
-            self._ok_lines(response, path)
+            ok_lines(response, path)
         return response.content
 
     def bordereau(self, transaction_id: str) -> bytes:
         """The bordereau d'acquittement (PDF) of an acknowledged act."""
         path = f"{_ACTES}/actes_create_pdf.php"
         response, _ = self._call("GET", path, params={"trans_id": transaction_id}, download=True)
-        return self._binary(response, path, PDF_MAGIC, "PDF")
+        return binary(response, path, PDF_MAGIC, "PDF")
 
     def fetch_classification(self) -> bytes:
         path = f"{_ACTES}/actes_classification_fetch.php"
         response, _ = self._call("GET", path)
         if response.content.startswith(b"KO"):
-            self._ok_lines(response, path)
+            ok_lines(response, path)
         return response.content
-
-
-def _confirm_outcome(location: str) -> tuple[bool, str]:
-    """``%%ERROR%%`` and ``%%MESSAGE%%`` as S²LOW filled them in ``url_return`` (the message is
-    put in raw, not URL-encoded, so it is read as the rest of the URL)."""
-    query = location.split("?", 1)[1] if "?" in location else ""
-    error = re.search(r"(?:^|&)error=([01])", query)
-    message = query.split("message=", 1)[1] if "message=" in query else ""
-    return bool(error and error.group(1) == "1"), urllib.parse.unquote(message).strip()

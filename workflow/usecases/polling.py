@@ -268,7 +268,6 @@ class Polling:
         )
         return act.id
 
-
     def _cancellations(self) -> list[int]:
         """Acts whose cancellation the préfecture acknowledged (the act's status 0)."""
         ctx = self.ctx

@@ -15,7 +15,8 @@ from workflow.adapters.simulator.server import SimulatorOptions, build_config
 from workflow.adapters.simulator.state import Delays
 from workflow.collectivite import load_registry
 from workflow.errors import InvalidInput
-from workflow.interfaces.cli.app import command, emit_json
+from workflow.interfaces.cli.app import cli, command, emit_json
+from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for
 from workflow.platform import PlatformConfig, SubmitMode
 from workflow.usecases.transmission import form_from_package
 
@@ -195,4 +196,57 @@ def platform_status_command(
         click.echo(
             f"{report.transaction_id}: {int(report.status)} {report.status.name}"
             + (f" — {report.error_text}" if report.error_text else "")
+        )
+
+
+@cli.group("platform")
+def platform_group() -> None:
+    """The platform account: check the certificate, post an act parked in 17."""
+
+
+@platform_group.command("confirm")
+@click.argument("act", type=int)
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def platform_confirm_command(act: int, data_dir: Path, as_json: bool) -> None:
+    """Post an act the platform holds in 17 « En attente d'être postée » (17 → 1); needs the
+    account's TT right and an RGS certificate."""
+    from workflow.adapters.wiring import build_services
+
+    record = build_services(settings_for(data_dir), actor="cli").platform_access.confirm(act)
+    if as_json:
+        emit_json(record.as_dict())
+        return
+    click.echo(f"act {record.id} ({record.numero}) posted on the platform (17 → 1)")
+
+
+@platform_group.command("check")
+@click.option("--siren", help="The collectivité the certificate should be (default: the only one).")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def platform_check_command(siren: str | None, data_dir: Path, as_json: bool) -> None:
+    """Call test-connexion and info-connexion: which account and collectivité the configured
+    certificate opens, and whether it is the collectivité's. Exit 4 when it is not."""
+    from workflow.adapters.wiring import build_services
+    from workflow.errors import SecurityError
+
+    services = build_services(settings_for(data_dir), actor="cli")
+    if siren is None:
+        known = services.store.list_collectivites()
+        siren = known[0].siren.value if len(known) == 1 else None
+    result = services.platform_access.check(siren)
+    if as_json:
+        emit_json(result)
+    else:
+        click.echo(f"test-connexion: {'OK' if result['test_connexion'] else 'KO'}")
+        click.echo(f"account: {result['login']} — {result['authority']} ({result['department']})")
+        if "matches" in result:
+            verdict = "is" if result["matches"] else "is NOT"
+            click.echo(f"the certificate {verdict} the one of {result['collectivite']}")
+    if result.get("matches") is False:
+        raise SecurityError(
+            f"the platform certificate opens {result['authority']!r}, not "
+            f"{result['collectivite']!r}",
+            field="platform_cert",
+            rule="the certificate of the collectivité",
         )
