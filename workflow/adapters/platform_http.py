@@ -72,6 +72,9 @@ class HttpPlatform:
     def __init__(self, config: PlatformConfig, session: requests.Session | None = None) -> None:
         self.config = config
         self._session = session or requests.Session()
+        # redirects are answers, never followed: and a Location S²LOW fills raw may not even
+        # be UTF-8, which requests would fail to decode while looking for the next hop
+        setattr(self._session, "get_redirect_target", lambda response: None)  # noqa: B010
         # given on every request: a session-level value loses to REQUESTS_CA_BUNDLE (requests#3829)
         self._verify: str | bool = str(config.ca_file) if config.ca_file else True
         if config.client_cert:
@@ -261,7 +264,8 @@ class HttpPlatform:
         except requests.RequestException as exc:
             self._record(path, started, None, "", f"request error: {exc}")
             raise TransientError(f"{path}: request failed ({exc})", field="platform") from exc
-        location = response.headers.get("Location", "").strip()
+        raw_location = response.headers.get("Location", "").strip()
+        location = raw_location.encode("latin-1", "replace").decode("utf-8", "replace")
         self._record(path, started, response.status_code, location or excerpt(response), None)
         if response.status_code >= 500:
             raise TransientError(f"{path}: HTTP {response.status_code}", field="platform")

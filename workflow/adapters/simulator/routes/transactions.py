@@ -114,7 +114,9 @@ def router(world: World, faults: FaultInjector) -> APIRouter:
         def back(error: int, message: str) -> Response:
             # S²LOW fills the placeholders raw (no URL encoding) in "Location:  <url>"
             target = url_return.replace("%%ERROR%%", str(error)).replace("%%MESSAGE%%", message)
-            return Response(status_code=302, headers={"Location": target})
+            # PHP sends the header's bytes as they are: UTF-8 (Starlette writes latin-1)
+            raw = target.encode("utf-8").decode("latin-1")
+            return Response(status_code=302, headers={"Location": raw})
 
         account = guard.account(request, right="TT", rgs=True)
         if isinstance(account, str):
