@@ -22,6 +22,7 @@ import requests
 
 from workflow.adapters.platform_replies import (
     ACCESS_CAUSE,
+    ACCESS_MESSAGES,
     binary,
     check_status,
     confirm_outcome,
@@ -276,6 +277,8 @@ class HttpPlatform:
                 value=location or response.status_code,
             )
         error, message = confirm_outcome(location)
+        if error and any(known in message for known in ACCESS_MESSAGES):
+            raise PlatformAccessRefused(f"{path}: {message}: {ACCESS_CAUSE}", field="platform")
         if error:
             raise Rejected(message or "confirmation refused", field="platform", rule=path)
 

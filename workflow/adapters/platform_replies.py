@@ -94,6 +94,9 @@ def ok_lines(response: requests.Response, path: str) -> list[str]:
 
 
 def read_json(response: requests.Response, path: str) -> Any:
+    """JSON; an authentication or rights failure is S²LOW's ``KO`` text instead."""
+    if response.content.startswith(b"KO"):
+        ok_lines(response, path)
     try:
         return json.loads(response.content.decode("utf-8"))
     except ValueError as exc:

@@ -31,7 +31,11 @@ def router(world: World) -> APIRouter:
         if isinstance(account, str):
             return text(f"KO\n{account}")
         known = world.registry.collectivites if world.registry else ()
-        found = [c for c in known if c.siren.value == account.siren or len(known) == 1]
+        found = [
+            c
+            for c in known
+            if c.siren.value == account.siren or (not account.siren and len(known) == 1)
+        ]
         collectivite = found[0] if found else None
         return JSONResponse(
             {
