@@ -27,4 +27,4 @@ def test_a_login_needs_its_password_file(tmp_path: Path) -> None:
     secret = tmp_path / "password"
     secret.write_text("s3cret\n")
     platform = build_platform(settings.model_copy(update={"platform_password_file": secret}))
-    assert platform is not None and platform._session.auth == ("agent", "s3cret")  # noqa: SLF001
+    assert platform is not None and platform._session.auth == ("agent", "s3cret")

@@ -19,7 +19,7 @@ def test_fields_and_file_names_go_in_iso_8859_1_with_replacements() -> None:
     assert latin1("☃")[0] == "?"  # unknown outside Latin-1: replaced, never sent as UTF-8
     body, content_type = multipart(
         [("subject", "Délibération – n°3")],
-        [FilePart("acte_attachments[]", "annexe é\".pdf", b"%PDF-"), FilePart("x", "", b"")],
+        [FilePart("acte_attachments[]", 'annexe é".pdf', b"%PDF-"), FilePart("x", "", b"")],
     )
     assert content_type.startswith("multipart/form-data; boundary=")
     assert "Délibération - n°3".encode("iso-8859-1") in body
