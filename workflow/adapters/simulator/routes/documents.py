@@ -28,6 +28,7 @@ from workflow.protocol import xml_in
 
 
 def router(world: World) -> APIRouter:
+    # long by nature: the factory holds this resource's routes, each a short closure
     routes = APIRouter()
     state = world.state
     guard = Guard(state)

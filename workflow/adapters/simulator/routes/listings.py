@@ -26,6 +26,7 @@ def _midnight(day: str) -> float | None:
 
 
 def router(world: World) -> APIRouter:
+    # long by nature: the factory holds this resource's routes, each a short closure
     routes = APIRouter()
     state = world.state
     guard = Guard(state)

@@ -23,6 +23,7 @@ from workflow.adapters.simulator.world import Refused, World
 
 
 def router(world: World, faults: FaultInjector) -> APIRouter:
+    # long by nature: the factory holds this resource's routes, each a short closure
     routes = APIRouter()
     state = world.state
     guard = Guard(state)
