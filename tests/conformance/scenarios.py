@@ -41,6 +41,22 @@ def _anomaly_xml() -> bytes:
 
 
 ANOMALY = _anomaly_xml()
+AR = xml_out.to_xml(
+    m.ARActe(
+        "028-212801344-20260105-AK1-DE",
+        dt.date(2026, 1, 6),
+        m.ActeData(
+            dt.date(2026, 1, 5),
+            "AK1",
+            ActNature.DE,
+            Classification.parse("8.1"),
+            "Délibération",
+            dt.date(2019, 3, 1),
+            m.SignedFile("99_DE-028-212801344-20260105-AK1-DE-1-1_1.pdf"),
+        ),
+        None,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,12 @@ def _status_anomaly(report: Any) -> None:
     assert int(report.status) == -1
     assert report.message_xml is not None and b"AnomalieActe" in report.message_xml
     assert report.error_text == "Anomalie signalee par le MI : 042 - Classification inconnue"
+
+
+def _status_acknowledged(report: Any) -> None:
+    assert int(report.status) == 4 and report.error_text is None
+    assert report.message_xml is not None and b"<actes:ARActe" in report.message_xml
+    assert "Délibération".encode("iso-8859-1") in report.message_xml
 
 
 def _status_refused(report: Any) -> None:
@@ -161,6 +183,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         call=lambda p: p.get_status("7"),
         expect=_status_anomaly,
+    ),
+    Scenario(
+        "status 4 with the ARActe",
+        "get_status on 4: the ARActe XML after OK and the status, nothing else",
+        "GET",
+        f"{ACTES}/actes_transac_get_status.php",
+        params={"api": "1", "transaction": "{id}"},
+        prepare="acknowledged",
+        reply=Reply(
+            200,
+            rb"(?s)OK\n4\n<\?xml version=.1\.0. encoding=.ISO-8859-1.\?>.*</actes:ARActe>\n?",
+            example=b"OK\n4\n" + AR,
+        ),
+        call=lambda p: p.get_status("7"),
+        expect=_status_acknowledged,
     ),
     Scenario(
         "status -1 by the platform's own checks",

@@ -420,3 +420,85 @@ def test_archive_mode_is_refused_by_a_current_platform(world: World, tmp_path: P
     archive.write_bytes(b"\x1f\x8b")
     with pytest.raises(Rejected, match="déprécié"):
         world.platform.submit_archive(archive)
+
+
+def test_cli_platform_check_and_confirm(
+    pki: DevPki, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    """`actes platform check` says whose the certificate is (exit 4 when not ours);
+    `actes platform confirm ACT` posts an act parked in 17."""
+    import os
+    import subprocess
+    import sys
+
+    from workflow.adapters.wiring import build_services
+    from workflow.settings import Settings
+
+    port = free_port()
+    options = SimulatorOptions(
+        port=port,
+        state_file=tmp_path / "sim.sqlite3",
+        tls_dir=pki.directory,
+        delays=Delays(1, 1, 1),
+        registry=Registry((DREUX,)),
+    )
+    data = tmp_path / "data"
+    env = {
+        **os.environ,
+        "ACTES_DATA_DIR": str(data),
+        "ACTES_PLATFORM_URL": f"https://127.0.0.1:{port}",
+        "ACTES_PLATFORM_CA": str(pki.ca_cert),
+        "ACTES_PLATFORM_CERT": str(pki.client_cert),
+        "ACTES_PLATFORM_KEY": str(pki.client_key),
+    }
+    env.pop("ACTES_DATABASE_URL", None)
+
+    def actes(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "workflow.interfaces.cli.main", *args, "--data-dir", str(data)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=120,
+        )
+
+    with BackgroundSimulator(options):
+        settings = Settings(
+            data_dir=data,
+            platform_url=env["ACTES_PLATFORM_URL"],
+            platform_ca=pki.ca_cert,
+            platform_cert=pki.client_cert,
+            platform_key=pki.client_key,
+        )
+        services = build_services(settings, actor="test")
+        services.store.add_collectivite(DREUX)
+        checked = actes("platform", "check", "--json")
+        assert checked.returncode == 0, checked.stderr
+        assert json.loads(checked.stdout)["matches"] is True
+        world = World(
+            settings.platform_url or "",
+            SimulatorState(options.state_file),
+            pki,
+            services,
+            services.platform,
+        )  # type: ignore[arg-type]
+        mine = _fingerprint(pki)
+        world.control(
+            "/control/accounts",
+            [{"login": "cs", "certificate": mine, "siren": "212801344", "rights": "CS"}],
+        )
+        act = _send(world, pdf_factory(), "CLI17")
+        world.control(
+            "/control/accounts",
+            [{"login": "tt", "certificate": mine, "siren": "212801344", "rights": "CS,TT"}],
+        )
+        confirmed = actes("platform", "confirm", str(act.id))
+        assert confirmed.returncode == 0, confirmed.stderr
+        assert "17 → 1" in confirmed.stdout
+        world.control(
+            "/control/accounts", [{"login": "x", "certificate": mine, "siren": "000000018"}]
+        )
+        other = actes("platform", "check")
+        assert other.returncode == 4 and "is NOT" in other.stdout
+        services.close()
