@@ -489,6 +489,9 @@ def test_cli_platform_check_and_confirm(
             [{"login": "cs", "certificate": mine, "siren": "212801344", "rights": "CS"}],
         )
         act = _send(world, pdf_factory(), "CLI17")
+        services.polling.poll()
+        listed = actes("status")
+        assert "status 17" in listed.stdout and "actes platform confirm" in listed.stdout
         world.control(
             "/control/accounts",
             [{"login": "tt", "certificate": mine, "siren": "212801344", "rights": "CS,TT"}],
