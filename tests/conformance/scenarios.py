@@ -244,6 +244,18 @@ SCENARIOS: tuple[Scenario, ...] = (
         expect=lambda outcome: None if outcome == "42" else pytest_fail(outcome),
     ),
     Scenario(
+        "an answer, api in the POST body only",
+        "the reply endpoint answers 'OK\\n<id>' when api comes in the POST body",
+        "POST",
+        f"{ACTES}/actes_transac_reponse_create.php",
+        fields=[("api", b"1"), ("id", b"{letter}"), ("type_envoie", b"4"), ("type_acte", b"99_AU")],
+        files=[("acte_pdf_file", "reponse.pdf", b"%PDF-1.4\n%%EOF\n")],
+        prepare="letter",
+        reply=Reply(200, rb"OK\n\d+", example=b"OK\n43"),
+        call=lambda p: p.reply("9", 4, p.test_pdf),
+        expect=lambda outcome: None if outcome == "43" else pytest_fail(outcome),
+    ),
+    Scenario(
         "KO messages are HTML-escaped",
         "replies are ISO-8859-1 and KO messages escaped (&#039;)",
         "POST",

@@ -394,17 +394,16 @@ class HttpPlatform:
             for p, _ in attachments
         ]
         response, _ = self._call("POST", path, form=multipart(fields, files))
-        head = self._ok_lines_head(response, path)
+        rest = ok_lines(response, path)  # KO → Rejected with the platform's words
+        head = response.content.decode("iso-8859-1").splitlines()[0]
         match = re.search(r"id g\S*n\S*r\S*\s*:\s*(\S+)", head)
-        if match is None:
-            raise TransientError(
-                f"{path}: unexpected reply {head!r}", field="platform", rule="OK : id généré : <id>"
-            )
-        return match.group(1)
-
-    def _ok_lines_head(self, response: requests.Response, path: str) -> str:
-        ok_lines(response, path)  # KO → Rejected with the platform's words
-        return response.content.decode("iso-8859-1").splitlines()[0]
+        if match is not None:  # api in the query string: "OK : id généré : <id>"
+            return match.group(1)
+        if head.strip() == "OK" and rest and rest[0].strip().isdigit():
+            return rest[0].strip()  # api read from the POST body: "OK\n<id>"
+        raise TransientError(
+            f"{path}: unexpected reply {head!r}", field="platform", rule="OK : id généré : <id>"
+        )
 
     def request_classification(self) -> str:
         """Ask the préfecture for its current classification (7-1); it arrives as a 7-2."""
