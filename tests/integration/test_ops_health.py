@@ -25,7 +25,7 @@ from workflow.adapters.pki import DevPki, create_dev_pki, make_certificate
 from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
-from workflow.collectivite import Collectivite
+from workflow.collectivite import Collectivite, Registry
 from workflow.interfaces.api.app import create_api
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.ops.findings import Finding, Severity, exit_code
@@ -35,6 +35,9 @@ from .test_api import Server
 
 DREUX = Collectivite.from_mapping(
     {"name": "Ville de Dreux", "siren": "212801344", "departement": "028", "emails": ["a@x.fr"]}
+)
+DOLE = Collectivite.from_mapping(  # a fictitious, Luhn-valid SIREN
+    {"name": "Ville de Dole", "siren": "000000018", "departement": "039", "emails": ["a@y.fr"]}
 )
 
 
@@ -47,7 +50,9 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
 def platform_url(pki: DevPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     state = tmp_path_factory.mktemp("sim") / "sim.sqlite3"
-    options = SimulatorOptions(port=port, state_file=state, tls_dir=pki.directory)
+    options = SimulatorOptions(
+        port=port, state_file=state, tls_dir=pki.directory, registry=Registry((DREUX,))
+    )
     with BackgroundSimulator(options):
         yield f"https://127.0.0.1:{port}"
 
@@ -225,6 +230,7 @@ def test_doctor_finds_nothing_wrong_with_a_healthy_instance(
         "certificate.expiry",
         "certificate.key_usage",
         "platform.reachable",
+        "platform.identity",
         "clock.sync",
         "nomenclature.fresh",
         "alerts.smtp",
@@ -343,6 +349,30 @@ def test_doctor_warns_of_a_missing_or_stale_nomenclature(healthy: dict[str, Any]
     stale = run_doctor(settings)
     assert severity(stale, "nomenclature.fresh") is Severity.WARNING
     assert "60 days ago" in next(f.message for f in stale if f.check == "nomenclature.fresh")
+
+
+def test_doctor_checks_the_account_is_the_collectivites(healthy: dict[str, Any]) -> None:
+    settings = Settings(**healthy)
+    helper = _store(settings)  # Dreux: the account the simulator's certificate opens
+    helper.store.add_collectivite(DOLE)
+    findings = run_doctor(settings)
+    identity = {f.subject: f for f in findings if f.check == "platform.identity"}
+    assert identity["212801344"].severity is Severity.OK
+    assert identity[DOLE.siren.value].severity is Severity.WARNING
+    assert "Ville de Dreux" in identity[DOLE.siren.value].message
+    helper.store.close()
+
+
+def test_doctor_refuses_a_certificate_of_no_collectivite_here(
+    healthy: dict[str, Any], tmp_path: Path
+) -> None:
+    settings = Settings(**healthy)
+    store = SqlStore(make_engine(settings.database), settings.files_dir)
+    store.add_collectivite(DOLE)
+    findings = run_doctor(settings)
+    store.close()
+    assert severity(findings, "platform.identity") is Severity.INVALID
+    assert exit_code(findings) == 2
 
 
 def test_doctor_warns_when_no_alert_channel_is_configured(healthy: dict[str, Any]) -> None:

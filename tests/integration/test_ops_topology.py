@@ -135,7 +135,14 @@ def test_docker_compose_config_accepts_the_file(tmp_path: Path) -> None:
         pytest.skip("no docker compose client on this machine")
     secrets = tmp_path / "secrets"
     secrets.mkdir()
-    for name in ("db_password", "signer.p12", "signer_passphrase", "smtp_password", "webhook_key"):
+    for name in (
+        "db_password",
+        "signer.p12",
+        "signer_passphrase",
+        "smtp_password",
+        "webhook_key",
+        "platform_password",
+    ):
         (secrets / name).write_text("x")
     result = subprocess.run(
         [
@@ -165,6 +172,11 @@ class Topology:
 
     def __init__(self, tmp: Path, postgres_url: str, redis_url: str) -> None:
         self.data = tmp / "data"
+        self.registry = tmp / "collectivites.toml"  # mounted at /etc/actes in the containers
+        self.registry.write_text(
+            '[[collectivite]]\nname = "Ville de Dreux"\nsiren = "212801344"\n'
+            'departement = "028"\nemails = ["actes@ville-dreux.fr"]\n'
+        )
         self.secrets = tmp / "secrets"
         self.secrets.mkdir()
         self.api_port, self.platform_port = free_port(), free_port()
@@ -175,6 +187,7 @@ class Topology:
             "signer_passphrase": self.passphrase,
             "smtp_password": "smtp-S3cret-pw",
             "webhook_key": "hook-S3cret-key",
+            "platform_password": "",
         }
         for name, value in self.secret_values.items():
             (self.secrets / name).write_text(value + "\n")
@@ -200,6 +213,7 @@ class Topology:
 
     def _place(self, value: str) -> str:
         value = value.replace("/var/lib/actes", str(self.data))
+        value = value.replace("/etc/actes/collectivites.toml", str(self.registry))
         return re.sub(r"/run/secrets/(\w+)", lambda m: str(self.secrets / m.group(1)), value)
 
     def _argv(self, command: list[str], variables: dict[str, str]) -> list[str]:
@@ -248,11 +262,7 @@ def test_the_compose_topology_runs_an_act_from_real_processes(
     logs.mkdir()
     migrated = _run(top.commands["migrate"], top.env, logs / "migrate.log")
     assert migrated.returncode == 0, migrated.stderr
-    registry = tmp_path / "collectivites.toml"
-    registry.write_text(
-        '[[collectivite]]\nname = "Ville de Dreux"\nsiren = "212801344"\n'
-        'departement = "028"\nemails = ["actes@ville-dreux.fr"]\n'
-    )
+    registry = top._place("/etc/actes/collectivites.toml")
     assert (
         _run(
             actes_argv("collectivites", "import", str(registry)), top.env, logs / "cli.log"
@@ -320,7 +330,8 @@ def test_the_compose_topology_runs_an_act_from_real_processes(
 
 def _check_logs(logs: Path, top: Topology, token: str, act_id: int) -> None:
     """Every log of the run: JSON lines with the act's context, and no secret, no document."""
-    forbidden = [token, *top.secret_values.values(), "%PDF", "-----BEGIN", "PRIVATE KEY"]
+    secrets = [value for value in top.secret_values.values() if value]
+    forbidden = [token, *secrets, "%PDF", "-----BEGIN", "PRIVATE KEY"]
     lines: list[dict[str, Any]] = []
     for path in sorted(logs.glob("*.log")):
         text = path.read_text(errors="replace")

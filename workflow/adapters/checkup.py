@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
+
+from sqlalchemy import Engine
 
 from workflow.adapters.health import (
     probe_alert_channels,
@@ -12,10 +15,15 @@ from workflow.adapters.health import (
     probe_platform,
     probe_signer,
     probe_store,
+    safe_url,
 )
 from workflow.adapters.store.engine import make_engine
-from workflow.ops.findings import Finding, Severity
+from workflow.adapters.store.repository import SqlStore
+from workflow.adapters.wiring import build_platform
+from workflow.errors import ActesError
+from workflow.ops.findings import Finding, Severity, ok
 from workflow.settings import Settings
+from workflow.usecases import Services
 
 BrokerProbe = Callable[[], Finding]
 
@@ -52,7 +60,63 @@ def doctor(
             found.extend(
                 probe_nomenclatures(engine, now(), max_age_days=settings.nomenclature_max_age_days)
             )
+            if all(f.ok for f in found if f.check.startswith("platform.")):
+                found.extend(probe_identity(settings, engine))
         finally:
             engine.dispose()
     found.extend(probe_alert_channels(settings))
     return found
+
+
+# --------------------------------------------------------------------------- the account
+
+
+def probe_identity(settings: Settings, engine: Engine) -> list[Finding]:
+    """``info-connexion``: the account the platform certificate opens is the collectivité's
+    (PROTOCOL.md §6.6, "Authentication"), for each collectivité of the store."""
+    platform = build_platform(settings)
+    if platform is None:
+        return []
+    where = safe_url(settings.platform_url or "")
+    store = SqlStore(engine, settings.files_dir)
+    services = Services(store=store, outbox=settings.outbox, platform=platform)
+    found: list[Finding] = []
+    try:
+        for collectivite in store.list_collectivites():
+            siren = collectivite.siren.value
+            result = services.platform_access.check(siren)
+            if result.get("matches"):
+                found.append(
+                    ok("platform.identity", f"the account is {result['authority']}", subject=siren)
+                )
+            else:
+                found.append(_not_this_account(siren, collectivite.name, result, where))
+    except ActesError as error:
+        return [
+            Finding(
+                "platform.identity",
+                Severity.TRANSIENT if error.code == "transient" else Severity.INVALID,
+                f"info-connexion failed: {error.one_line()}",
+                "check the platform account and its certificate (actes platform check)",
+                where,
+            )
+        ]
+    finally:
+        platform.close()
+    if found and all(f.severity is not Severity.OK for f in found):
+        found = [replace(f, severity=Severity.INVALID) for f in found]
+    return found
+
+
+def _not_this_account(siren: str, name: str, result: dict[str, object], where: str) -> Finding:
+    return Finding(
+        "platform.identity",
+        Severity.WARNING,
+        f"the platform certificate opens the account of "
+        f"{result.get('authority') or 'an unnamed collectivité'} "
+        f"({result.get('department') or '?'}), not {name}: its acts would be refused or "
+        "filed under that collectivité",
+        "use the certificate (ACTES_PLATFORM_CERT/KEY, and login if shared) the platform "
+        f"registered for {name}, or remove {siren} from this instance",
+        siren,
+    )
