@@ -274,6 +274,8 @@ def _misconfigure(name: str, healthy: dict[str, Any], pki: DevPki, tmp: Path) ->
         broken["platform_key"] = None
     elif name == "platform.reachable (server not vouched for by our CA)":
         broken["platform_ca"] = pki.signer_cert
+    elif name == "platform.tls_files (login without its password file)":
+        broken.update(platform_login="actes", platform_password_file=tmp / "absent")
     elif name == "platform.tls_files":
         broken["platform_key"] = tmp / "absent.key"
     elif name == "store.reachable (SQLite in a missing directory)":
@@ -306,6 +308,10 @@ DOCTOR_FAULTS = {
         Severity.INVALID,
     ),
     "platform.tls_files": ("platform.tls_files", Severity.INVALID),
+    "platform.tls_files (login without its password file)": (
+        "platform.tls_files",
+        Severity.INVALID,
+    ),
     "store.reachable (SQLite in a missing directory)": ("store.reachable", Severity.INVALID),
     "alerts.smtp": ("alerts.smtp", Severity.TRANSIENT),
     "alerts.webhook_key (no key file)": ("alerts.webhook_key", Severity.INVALID),

@@ -260,9 +260,11 @@ def probe_platform(
     try:
         response = requests.get(
             settings.platform_url.rstrip("/") + "/api/test-connexion.php",
+            params={"api": "1"},
             timeout=PROBE_TIMEOUT,
             verify=str(settings.platform_ca) if settings.platform_ca else True,
             cert=cert,
+            auth=_basic_auth(settings),
         )
     except (requests.exceptions.SSLError, OSError) as exc:
         # a server certificate our CA does not vouch for is a configuration error
@@ -288,14 +290,23 @@ def probe_platform(
     return found
 
 
+def _basic_auth(settings: Settings) -> tuple[str, str] | None:
+    """HTTP Basic, when accounts share the certificate (its file was checked readable)."""
+    if settings.platform_login and settings.platform_password_file:
+        return settings.platform_login, read_passphrase_file(settings.platform_password_file)
+    return None
+
+
 def _platform_tls_problems(settings: Settings, where: str) -> list[Finding]:
     """The TLS files exist, and a client certificate is set: S²LOW identifies the account by
     it and refuses a connection without one (PROTOCOL.md §6.6, "Authentication")."""
     found = []
+    password = settings.platform_password_file if settings.platform_login else None
     for name, path in (
         ("ACTES_PLATFORM_CA", settings.platform_ca),
         ("ACTES_PLATFORM_CERT", settings.platform_cert),
         ("ACTES_PLATFORM_KEY", settings.platform_key),
+        ("ACTES_PLATFORM_PASSWORD_FILE", password),
     ):
         if path is not None and not path.is_file():
             found.append(
