@@ -21,7 +21,7 @@ from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOpt
 from workflow.adapters.software_signer import load_signer
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
-from workflow.collectivite import Collectivite
+from workflow.collectivite import Collectivite, Registry
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
 from workflow.platform import PlatformConfig
@@ -87,8 +87,11 @@ def test_one_json_line_per_state_change_and_platform_call(
     upgrade_to_head(engine)
     store = SqlStore(engine, tmp_path / "files")
     store.add_collectivite(DREUX)
-    options = SimulatorOptions(
-        port=port, state_file=tmp_path / "sim.sqlite3", tls_dir=pki.directory
+    options = SimulatorOptions(  # the platform knows the account's collectivité (form mode)
+        port=port,
+        state_file=tmp_path / "sim.sqlite3",
+        tls_dir=pki.directory,
+        registry=Registry((DREUX,)),
     )
     config = PlatformConfig(
         f"https://127.0.0.1:{port}",
@@ -122,7 +125,7 @@ def test_one_json_line_per_state_change_and_platform_call(
             services.submission.package(act.id)
             record = services.transmission.transmit(act.id)
     store.close()
-    assert record.state is ActState.SUBMITTED
+    assert record.state is ActState.SUBMITTED, record.last_error or record.anomaly_detail
     found = lines()
     changes = [line for line in found if line["event"] == "state_changed"]
     assert [(c["from_state"], c["to_state"]) for c in changes] == [
@@ -134,7 +137,7 @@ def test_one_json_line_per_state_change_and_platform_call(
     assert all(c["task_id"] == "t-1" and c["level"] == "info" for c in changes)
     assert changes[-1]["platform_ref"] == record.platform_ref
     calls = [line for line in found if line["event"] == "platform_call"]
-    assert any(c["endpoint"].endswith("actes_transac_submit.php") for c in calls)
+    assert any(c["endpoint"].endswith("actes_transac_create.php") for c in calls)
     assert all("timestamp" in line for line in found)
     text = json.dumps(found)
     for secret in (passphrase, "secrète", "%PDF", "BEGIN"):
