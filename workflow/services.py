@@ -139,10 +139,7 @@ class Services:
                 )
             except AlreadyExists:
                 continue
-            with ReceivedArchive.open(package.archive.path) as archive:
-                self.store.record_message(
-                    act.id, "out", "1-1", archive.read(package.message_name), at=now
-                )
+            self.store.record_message(act.id, "out", "1-1", package.message_xml, at=now)
             return self.store.transition(
                 act.id,
                 ActState.PACKAGED,
