@@ -7,7 +7,7 @@ attempt is recorded there; the broker only carries "work on act N now".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -167,6 +167,18 @@ class Store(Protocol):
     def list_acts(
         self, *, siren: str | None = None, states: Sequence[ActState] | None = None
     ) -> list[ActRecord]: ...
+
+    def page_acts(
+        self,
+        *,
+        sirens: Collection[str] | None = None,
+        states: Collection[ActState] | None = None,
+        before: int | None = None,
+        limit: int = 50,
+    ) -> list[ActRecord]:
+        """Newest first: at most ``limit`` acts with an id below ``before``, of these
+        collectivités (``None``: all) and states (``None``: all)."""
+        ...
 
     def transition(
         self,

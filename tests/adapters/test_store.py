@@ -162,3 +162,37 @@ def test_messages_attempts_and_sweep_queries(
     assert [a.id for a in store.acts_needing_work(idle_since=NOW)] == [act.id]
     assert store.acts_needing_work(idle_since=NOW - dt.timedelta(seconds=1)) == []
     assert store.next_serial("212801344", dt.date(2026, 11, 23)) == 1
+
+
+def test_a_page_of_acts_is_filtered_scoped_and_cut_in_sql_without_n_plus_one(
+    store: SqlStore, pdf_factory: Callable[..., Path]
+) -> None:
+    from sqlalchemy import event
+
+    pdf = pdf_factory()
+    for i in range(7):
+        siren = "212801344" if i % 2 == 0 else "214502494"
+        act, _ = store.create_act(_new(pdf, f"k{i}", f"N{i}", siren), at=NOW, actor="test")
+        if i in (2, 4):
+            store.transition(act.id, ActState.PACKAGED, actor="t", reason="r", at=NOW)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        first = store.page_acts(sirens={"212801344"}, limit=3)
+        listed = store.list_acts()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert [a.numero for a in first] == ["N6", "N4", "N2"]  # newest first, one collectivité
+    assert all(len(a.documents) == 1 for a in first)
+    assert len(statements) <= 2 * 3 + 1  # acts, documents, refs: per call, not per act
+    assert len(listed) == 7 and [a.id for a in listed] == sorted(a.id for a in listed)
+    rest = store.page_acts(sirens={"212801344"}, before=first[-1].id, limit=3)
+    assert [a.numero for a in rest] == ["N0"]
+    packaged = store.page_acts(states={ActState.PACKAGED}, limit=10)
+    assert [a.numero for a in packaged] == ["N4", "N2"]
+    assert store.page_acts(sirens=frozenset(), limit=10) == []  # a token that sees none
+    assert len(store.page_acts(limit=50)) == 7

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -48,6 +49,9 @@ class ActRow(Base):
     __table_args__ = (
         UniqueConstraint("siren", "idempotency_key", name="uq_acts_idempotency"),
         UniqueConstraint("siren", "numero", name="uq_acts_numero"),
+        # the listing's pages, newest first, per collectivité or per state (page_acts)
+        Index("ix_acts_siren_id", "siren", "id"),
+        Index("ix_acts_state_id", "state", "id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     siren: Mapped[str] = mapped_column(ForeignKey("collectivites.siren"), index=True)

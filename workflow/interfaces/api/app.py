@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, File, Form, Header, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
@@ -37,6 +37,7 @@ from workflow.errors import (
 )
 from workflow.intake.metadata import ActMetadata, parse_metadata
 from workflow.intake.service import Intake, IntakeResult, Principal, Upload
+from workflow.interfaces.api.listing import MAX_PAGE, acts_page
 from workflow.store import ActRecord
 from workflow.tokens import authenticate
 
@@ -271,14 +272,16 @@ def create_api(
             ]
             return _answer(intake().submit(caller, uploads, parsed, idempotency_key))
 
-    @app.get("/api/acts", summary="The caller's acts")
-    def list_acts(caller: Caller, state: str | None = None) -> dict[str, Any]:
-        acts = [
-            a.as_dict()
-            for a in intake().services.store.list_acts()
-            if caller.allows(a.siren) and (state is None or a.state.value == state)
-        ]
-        return {"acts": acts}
+    @app.get("/api/acts", summary="The caller's acts, newest first, a page at a time")
+    def list_acts(
+        caller: Caller,
+        state: str | None = None,
+        siren: str | None = None,
+        cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    ) -> dict[str, Any]:
+        store = intake().services.store
+        return acts_page(store, caller, state=state, siren=siren, cursor=cursor, limit=limit)
 
     @app.get("/api/acts/{act_id}", summary="One act: state, IDActe, date of reception, history")
     def get_act(caller: Caller, act_id: int) -> dict[str, Any]:
