@@ -51,6 +51,7 @@ class ActRow(Base):
         UniqueConstraint("siren", "numero", name="uq_acts_numero"),
         # the listing's pages, newest first, per collectivité or per state (page_acts)
         Index("ix_acts_siren_id", "siren", "id"),
+        Index("ix_acts_siren_state_id", "siren", "state", "id"),
         Index("ix_acts_state_id", "state", "id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

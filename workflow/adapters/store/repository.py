@@ -195,8 +195,9 @@ class ActsStore(StoreBase):
     ) -> list[ActRecord]:
         """Newest first, at most ``limit`` acts with an id below ``before`` (the cursor: the
         last id of the previous page), of the ``sirens`` given (``None``: every collectivité)
-        and in the ``states`` given. Filtered, ordered and cut in SQL (indexes
-        ``ix_acts_siren_id`` and ``ix_acts_state_id``): a page costs the same at any size."""
+        and in the ``states`` given. Filtered, ordered and cut in SQL (indexes on
+        ``(siren, id)``, ``(siren, state, id)``, ``(state, id)``): a page costs the same at
+        any size."""
         if (sirens is not None and not sirens) or (states is not None and not states):
             return []
         query = select(ActRow).order_by(ActRow.id.desc()).limit(limit)
