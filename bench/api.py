@@ -45,8 +45,8 @@ from workflow.collectivite import Collectivite
 from workflow.intake.service import Intake
 from workflow.interfaces.api.app import create_api
 from workflow.interfaces.cli.supervisor import free_port
-from workflow.services import Services
 from workflow.tokens import issue_token
+from workflow.usecases import Services
 
 COLLECTIVITES = 50
 BUDGET_MS = 50.0

@@ -17,6 +17,9 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.engine_commands",
     "workflow.interfaces.cli.legal_commands",
     "workflow.interfaces.cli.intake_commands",
+    "workflow.interfaces.cli.admin_commands",
+    "workflow.interfaces.cli.serve_commands",
+    "workflow.interfaces.cli.nomenclature_commands",
 ]
 
 _CLI = "workflow.interfaces.cli."
@@ -42,7 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Withdraw an acknowledged act (6-1); the next poll records the ARAnnulation (6-2).",
     ),
     "collectivites": (
-        _CLI + "intake_commands",
+        _CLI + "admin_commands",
         "The collectivités the service sends for.",
     ),
     "deadlines": (
@@ -90,11 +93,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Executory date and every deadline, each with its rule, source and explanation.",
     ),
     "nomenclature": (
-        _CLI + "intake_commands",
+        _CLI + "nomenclature_commands",
         "A collectivité's classification (7-2), which classification suggestions use.",
     ),
     "openapi": (
-        _CLI + "intake_commands",
+        _CLI + "serve_commands",
         "Print the REST API's OpenAPI description (JSON).",
     ),
     "package": (
@@ -118,7 +121,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Submit a packaged archive to the platform; print the transaction id.",
     ),
     "serve": (
-        _CLI + "intake_commands",
+        _CLI + "serve_commands",
         "Serve the REST API (POST /api/acts …; description at /api/openapi.json).",
     ),
     "simulator": (
@@ -134,7 +137,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Submit FILE.pdf (and annexes): read, check, record; send if nothing needs a person.",
     ),
     "token": (
-        _CLI + "intake_commands",
+        _CLI + "admin_commands",
         "API tokens for the deliberation software (one per caller, for its collectivités).",
     ),
     "verify": (
