@@ -24,6 +24,8 @@ import argparse
 import datetime as dt
 import json
 import os
+import signal
+import sys
 import tempfile
 import threading
 import time
@@ -82,6 +84,8 @@ SIRENS = ["212801344", *(_siren(n) for n in range(1, COLLECTIVITES))]
 
 @contextmanager
 def _schema(base_url: str) -> Iterator[str]:
+    """A schema of its own for the run, dropped after it (on SIGTERM too)."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base_url)
     with admin.begin() as connection:

@@ -180,6 +180,31 @@ class Store(Protocol):
         collectivités (``None``: all) and states (``None``: all)."""
         ...
 
+    def get_acts(self, ids: Collection[int]) -> list[ActRecord]: ...
+
+    def stale_deadline_acts(
+        self, *, after: int = 0, limit: int = 500
+    ) -> list[tuple[ActRecord, int]]:
+        """Acts (ids above ``after``, in order) whose legal facts changed since their deadline
+        rows were computed, with the version of those facts."""
+        ...
+
+    def replace_deadlines(
+        self, act_id: int, deadlines: Sequence[tuple[str, dt.date]], *, version: int
+    ) -> bool:
+        """The act's deadline rows (kind, due) from the facts of ``version``; False (nothing
+        kept) when the facts changed meanwhile."""
+        ...
+
+    def acts_due_between(
+        self,
+        first: dt.date,
+        last: dt.date,
+        *,
+        states: Collection[ActState],
+        siren: str | None = None,
+    ) -> list[int]: ...
+
     def transition(
         self,
         act_id: int,

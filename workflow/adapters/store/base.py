@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Engine, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow.adapters.store.models import ActRow
 from workflow.errors import AlreadyExists, TransientError
 
 
@@ -49,3 +50,12 @@ class StoreBase:
             raise
         finally:
             session.close()
+
+
+def facts_changed(session: Session, where: ColumnElement[bool]) -> None:
+    """The legal facts of these acts changed: their deadline rows must be computed again."""
+    session.execute(
+        update(ActRow)
+        .where(where)
+        .values(deadlines_stale=True, facts_version=ActRow.facts_version + 1)
+    )

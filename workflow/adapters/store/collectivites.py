@@ -7,8 +7,13 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from workflow.adapters.store.base import StoreBase, utc
-from workflow.adapters.store.models import ApiTokenRow, CollectiviteRow, NomenclatureRow
+from workflow.adapters.store.base import StoreBase, facts_changed, utc
+from workflow.adapters.store.models import (
+    ActRow,
+    ApiTokenRow,
+    CollectiviteRow,
+    NomenclatureRow,
+)
 from workflow.collectivite import Collectivite
 from workflow.errors import NotFound
 from workflow.store import TokenRecord
@@ -20,6 +25,9 @@ class CollectivitesStore(StoreBase):
             row = session.get(CollectiviteRow, collectivite.siren.value) or CollectiviteRow(
                 siren=collectivite.siren.value
             )
+            if row.departement not in (None, collectivite.departement.value):
+                # the département decides the holidays the deadlines skip
+                facts_changed(session, ActRow.siren == row.siren)
             row.name = collectivite.name
             row.departement = collectivite.departement.value
             row.arrondissement = collectivite.arrondissement.value

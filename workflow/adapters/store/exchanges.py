@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from workflow.adapters.store.base import StoreBase
+from workflow.adapters.store.base import StoreBase, facts_changed
 from workflow.adapters.store.models import (
     ActRow,
     AttemptRow,
@@ -162,6 +162,7 @@ class ExchangesStore(StoreBase):
                     recorded_at=at,
                 )
             )
+            facts_changed(session, ActRow.id == act_id)
 
     def publicities(self, act_id: int) -> list[PublicityRecord]:
         with self._session() as session:
@@ -190,6 +191,7 @@ class ExchangesStore(StoreBase):
                     detail=exchange.detail,
                 )
             )
+            facts_changed(session, ActRow.id == act_id)
             return True
 
     def exchanges(self, act_id: int) -> list[ExchangeRecord]:
@@ -215,3 +217,4 @@ class ExchangesStore(StoreBase):
                     f"act {act_id} has no {code} message to answer", field="code", value=code
                 )
             row.answered_on = answered_on
+            facts_changed(session, ActRow.id == act_id)

@@ -1,7 +1,8 @@
 """The store adapter: records in, frozen records out; SQLAlchemy errors translated here.
 
 :class:`SqlStore` is made of one part per thing it stores: the acts and their documents
-(here), the platform side and the exchanges (:mod:`.exchanges`), alerts (:mod:`.alerts`),
+(here), the platform side and the exchanges (:mod:`.exchanges`), when deadlines fall due
+(:mod:`.deadlines`), alerts (:mod:`.alerts`),
 drafts (:mod:`.drafts`), collectivités and API tokens (:mod:`.collectivites`).
 """
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from workflow.adapters.store.alerts import AlertsStore
 from workflow.adapters.store.base import StoreBase, utc
 from workflow.adapters.store.collectivites import CollectivitesStore
+from workflow.adapters.store.deadlines import DeadlinesStore
 from workflow.adapters.store.drafts import DraftsStore
 from workflow.adapters.store.exchanges import ExchangesStore
 from workflow.adapters.store.models import (
@@ -210,6 +212,29 @@ class ActsStore(StoreBase):
         with self._session() as session:
             return self._records(session, session.scalars(query))
 
+    def get_acts(self, ids: Collection[int]) -> list[ActRecord]:
+        """The acts of ``ids`` that exist, by id."""
+        with self._session() as session:
+            rows = session.scalars(select(ActRow).where(ActRow.id.in_(sorted(ids))))
+            return sorted(self._records(session, rows), key=lambda a: a.id)
+
+    def stale_deadline_acts(
+        self, *, after: int = 0, limit: int = 500
+    ) -> list[tuple[ActRecord, int]]:
+        """Acts (ids above ``after``, in order) whose legal facts changed since their deadline
+        rows were computed, each with the version of its facts (for :meth:`replace_deadlines`)."""
+        with self._session() as session:
+            rows = list(
+                session.scalars(
+                    select(ActRow)
+                    .where(ActRow.deadlines_stale.is_(True), ActRow.id > after)
+                    .order_by(ActRow.id)
+                    .limit(limit)
+                )
+            )
+            versions = [row.facts_version for row in rows]
+            return list(zip(self._records(session, rows), versions, strict=True))
+
     def _record(self, session: Session, row: ActRow) -> ActRecord:
         return self._records(session, [row])[0]
 
@@ -250,7 +275,15 @@ class ActsStore(StoreBase):
             result = session.execute(
                 update(ActRow)
                 .where(ActRow.id == act_id, ActRow.version == row.version)
-                .values(state=target.value, state_since=at, version=row.version + 1, **fields)
+                .values(
+                    state=target.value,
+                    state_since=at,
+                    version=row.version + 1,
+                    # the state and the facts it brings (date of reception…) move the deadlines
+                    deadlines_stale=True,
+                    facts_version=row.facts_version + 1,
+                    **fields,
+                )
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict(
@@ -343,5 +376,7 @@ def _batch_records(session: Session, rows: list[ActRow]) -> list[ActRecord]:
     ]
 
 
-class SqlStore(ActsStore, ExchangesStore, AlertsStore, DraftsStore, CollectivitesStore):
+class SqlStore(
+    ActsStore, ExchangesStore, DeadlinesStore, AlertsStore, DraftsStore, CollectivitesStore
+):
     """The store on SQLAlchemy (PostgreSQL, or SQLite for the embedded default)."""
