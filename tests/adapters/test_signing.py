@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from workflow.adapters.cms_verify import verify_detached
 from workflow.adapters.pki import DevPki, create_dev_pki, make_certificate, read_passphrase_file
 from workflow.adapters.software_signer import SoftwareSigner, load_signer
+from workflow.errors import InvalidInput
 from workflow.signing import (
     CertificateExpired,
     CertificateNotYetValid,
@@ -388,7 +389,7 @@ def test_signing_hashes_by_chunks_and_a_known_digest_gives_the_same_check(
         assert _openssl(document, signature.der, pki, tmp_path).returncode == 0
     tampered = verify_detached(io.BytesIO(document + b"x"), known.der, trust_store=_ca(pki))
     assert tampered.error_code == "digest_mismatch"
-    with pytest.raises(ValueError, match="32 bytes"):
+    with pytest.raises(InvalidInput, match="32 bytes"):
         signer.sign_digest(b"\x00" * 20)
 
 

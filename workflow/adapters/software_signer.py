@@ -5,7 +5,8 @@ content-type, signing-time and message-digest, the signer certificate (and its c
 included. The document is hashed by chunks (constant memory, whatever its size) — or not at
 all when the caller already holds its SHA-256 (:meth:`SoftwareSigner.sign_digest`, used by
 packaging, which hashes each document once); the key (``cryptography``, OpenSSL underneath)
-signs the DER of the signed attributes, and ``asn1crypto`` assembles the structure.
+signs the DER of the signed attributes, and the structure is written as DER around them (its
+constant parts encoded once, by ``asn1crypto``).
 Verification lives elsewhere (:mod:`workflow.adapters.cms_verify`) and shares none of this
 code (STYLE.md #11).
 
@@ -29,6 +30,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from workflow.errors import InvalidInput
 from workflow.signing import (
     CertificateExpired,
     CertificateInfo,
@@ -123,7 +125,12 @@ class SoftwareSigner:
     def sign_digest(self, sha256: bytes) -> DetachedSignature:
         """Sign a document known by its SHA-256 (32 bytes): a detached CMS ``SignedData``."""
         if len(sha256) != 32:
-            raise ValueError("a SHA-256 digest is 32 bytes")
+            raise InvalidInput(
+                f"a SHA-256 digest is 32 bytes, not {len(sha256)}",
+                field="sha256",
+                rule="32 bytes",
+                value=len(sha256),
+            )
         # The certificate may have expired since loading (a long-running worker).
         now = self._clock()
         check_validity(self.certificate, now)
