@@ -86,3 +86,16 @@ def test_a_lazy_command_runs_from_its_module() -> None:
     result = CliRunner().invoke(cli, ["id", "parse", "028-212801344-20221018-DEL2022_148-DE"])
     assert result.exit_code == 0, result.output
     assert "212801344" in result.output
+
+
+def test_extract_loads_no_store_queue_or_web_framework(tmp_path: Path) -> None:
+    text = tmp_path / "act.txt"
+    text.write_text("Délibération n° DEL2022-148 du 13 octobre 2022\nObjet : Voirie\n")
+    probe = _PROBE.replace('["--help"]', f'["extract", {str(text)!r}]')
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    result = json.loads(ran.stdout)
+    assert result["exit"] == 0 and "DEL2022-148" in result["help"]
+    top_level = {name.split(".")[0] for name in result["modules"]}
+    assert not {"sqlalchemy", "celery", "fastapi", "fpdf", "alembic"} & top_level

@@ -17,6 +17,7 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.engine_commands",
     "workflow.interfaces.cli.legal_commands",
     "workflow.interfaces.cli.intake_commands",
+    "workflow.interfaces.cli.extract_commands",
     "workflow.interfaces.cli.admin_commands",
     "workflow.interfaces.cli.serve_commands",
     "workflow.interfaces.cli.nomenclature_commands",
@@ -73,7 +74,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Every date of an act and why: executory state and each deadline with its rule.",
     ),
     "extract": (
-        _CLI + "intake_commands",
+        _CLI + "extract_commands",
         "Show what FILE (PDF or text) says about the act, without storing anything.",
     ),
     "ical": (
