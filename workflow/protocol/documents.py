@@ -20,7 +20,7 @@ MAX_TOTAL_BYTES = 150 * 1024 * 1024
 
 _CHUNK = 1024 * 1024
 #: bytes of a document deflated at level 1 to tell whether its content still compresses
-_PROBE = 16 * 1024
+_PROBE = 8 * 1024
 
 
 class DocumentKind(enum.Enum):
