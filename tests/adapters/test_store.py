@@ -196,3 +196,53 @@ def test_a_page_of_acts_is_filtered_scoped_and_cut_in_sql_without_n_plus_one(
     assert [a.numero for a in packaged] == ["N4", "N2"]
     assert store.page_acts(sirens=frozenset(), limit=10) == []  # a token that sees none
     assert len(store.page_acts(limit=50)) == 7
+
+
+def test_every_change_of_an_acts_legal_facts_makes_its_deadline_rows_stale(
+    store: SqlStore, pdf_factory: Callable[..., Path]
+) -> None:
+    from workflow.store import ExchangeRecord, PublicityRecord
+
+    act, _ = store.create_act(_new(pdf_factory()), at=NOW, actor="test")
+    other, _ = store.create_act(_new(pdf_factory("b"), "k2", "N2", "214502494"), at=NOW, actor="t")
+    in_eure = {"name": "Dreux", "siren": "212801344", "departement": "027"}
+
+    def stale() -> dict[int, int]:
+        return {a.id: version for a, version in store.stale_deadline_acts()}
+
+    def settle() -> dict[int, int]:
+        versions = stale()
+        for act_id, version in versions.items():
+            assert store.replace_deadlines(act_id, [("prefet_defere", NOW.date())], version=version)
+        assert stale() == {}
+        return versions
+
+    assert set(settle()) == {act.id, other.id}  # a new act has no rows yet
+    changes = [
+        lambda: store.transition(act.id, ActState.PACKAGED, actor="t", reason="r", at=NOW),
+        lambda: store.record_publicity(
+            act.id, PublicityRecord("posting", NOW.date(), None), at=NOW
+        ),
+        lambda: store.record_exchange(
+            act.id, ExchangeRecord("3-1", NOW.date(), "ref-1", None, "pièces")
+        ),
+        lambda: store.answer_exchange(act.id, "3-1", NOW.date()),
+        lambda: store.add_collectivite(
+            Collectivite.from_mapping({**in_eure, "emails": ["a@dreux.fr"]})
+        ),
+    ]
+    last = 0
+    for change in changes:
+        change()
+        versions = settle()
+        assert set(versions) == {act.id}, change  # the other collectivité's act is untouched
+        assert versions[act.id] > last
+        last = versions[act.id]
+    store.add_collectivite(Collectivite.from_mapping({**in_eure, "emails": ["x@dreux.fr"]}))
+    assert stale() == {}  # same département: the deadlines do not move
+    day = NOW.date()
+    assert store.acts_due_between(day, day, states=[ActState.PACKAGED]) == [act.id]
+    assert store.acts_due_between(day, day, states=[ActState.RECEIVED]) == [other.id]
+    assert store.acts_due_between(day, day, states=[ActState.RECEIVED], siren="212801344") == []
+    assert store.acts_due_between(day + dt.timedelta(1), day + dt.timedelta(9), states=[
+        ActState.PACKAGED, ActState.RECEIVED]) == []  # fmt: skip
