@@ -56,9 +56,9 @@ def test_the_command_table_matches_what_the_modules_register() -> None:
     assert not missing, f"add a row to COMMANDS in workflow/interfaces/cli/main.py: {missing}"
     assert sorted(main.COMMANDS) == sorted(registered)
     for name, (module, summary) in main.COMMANDS.items():
-        assert registered[name][0] == module, name
         first_line = main.cli.commands[name].get_short_help_str(limit=1000)
-        assert summary == first_line, name
+        expected = f'"{name}": (_CLI + "{registered[name][0].rsplit(".", 1)[1]}", {first_line!r})'
+        assert (module, summary) == (registered[name][0], first_line), f"COMMANDS: {expected}"
 
 
 GROUP = ActesGroup("t")

@@ -22,7 +22,7 @@ from workflow.packaging.messages import (
     package_cancellation,
     package_classification_request,
 )
-from workflow.packaging.objet import clean_objet, objet_limit
+from workflow.packaging.objet import TRANSLITERATION, clean_objet, objet_limit
 from workflow.packaging.values import (
     ActInput,
     DocumentInput,
@@ -33,6 +33,7 @@ from workflow.packaging.values import (
 
 __all__ = [
     "ANSWER_CODES",
+    "TRANSLITERATION",
     "ActInput",
     "DocumentInput",
     "Package",

@@ -33,7 +33,7 @@ def package_act(
     main_facts = examine(act.document.path, field="document")
     _check_main_kind(main_facts, act.nature, act.classification)
     main_typology = act.document.typology or act.nature.default_typology
-    _check_typology(main_typology, act.nature, options.allowed_typologies, field="typologie")
+    _check_typology(main_typology, act.nature, options, field="typologie")
 
     collectivite = act.collectivite
     stem = MessageStem.for_act(
@@ -100,7 +100,7 @@ def _plan_annexe(
             rule="one typology per annexe",
             value=annexe.path.name,
         )
-    _check_typology(annexe.typology, act.nature, options.allowed_typologies, field="typologie")
+    _check_typology(annexe.typology, act.nature, options, field="typologie")
     name = stem.document_name(code, index + 1, facts.kind.value, annexe.typology)
     return PlannedDocument(facts, name, "annexe", annexe.typology)
 
@@ -126,12 +126,18 @@ def _check_main_kind(
 
 
 def _check_typology(
-    typology: TypologyCode, nature: ActNature, allowed: frozenset[str] | None, *, field: str
+    typology: TypologyCode,
+    nature: ActNature,
+    options: PackagingOptions,
+    *,
+    field: str,
 ) -> None:
+    allowed = options.allowed_typologies
     if allowed is not None and typology.value not in allowed:
+        of = f" of {options.typologies_from}" if options.typologies_from else ""
         raise InvalidInput(
             f"typology {typology} is not allowed for nature {nature.abbrev} by the "
-            "collectivité's classification",
+            f"collectivité's classification (7-2{of}); allowed: {', '.join(sorted(allowed))}",
             field=field,
             rule="typology allowed for the nature (7-2)",
             value=typology.value,

@@ -9,7 +9,7 @@ from workflow.identifiers import NumberProfile
 
 # Characters outside ISO-8859-1 that French office software commonly produces, and their
 # Latin-1 rendering. Anything else outside Latin-1 is refused with its position.
-_TRANSLITERATION = {
+TRANSLITERATION = {
     "\u2018": "'",
     "\u2019": "'",
     "\u201a": "'",
@@ -61,7 +61,7 @@ def clean_objet(raw: str, *, max_length: int) -> tuple[str, tuple[str, ...]]:
         if ord(char) < 256:
             out.append(char)
             continue
-        replacement = _TRANSLITERATION.get(char)
+        replacement = TRANSLITERATION.get(char)
         if replacement is None:
             raise InvalidInput(
                 f"objet character {char!r} (U+{ord(char):04X}, position {position}) is not in "

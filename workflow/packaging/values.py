@@ -53,7 +53,7 @@ class PackagingOptions:
     counter for ``generated_on`` (the store assigns it; 1 for the first of the day).
     ``profile``: S²LOW limits the objet to 499 characters, the ministry XSD to 500.
     ``allowed_typologies``: when the collectivité's classification (7-2) is known, the
-    typology codes it allows for the act's nature.
+    typology codes it allows for the act's nature (``typologies_from``: that 7-2's date).
     """
 
     generated_on: dt.date
@@ -62,6 +62,7 @@ class PackagingOptions:
     appli: str = "EACT"
     profile: NumberProfile = NumberProfile.S2LOW
     allowed_typologies: frozenset[str] | None = None
+    typologies_from: dt.date | None = None  # the date of the 7-2 they come from
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from workflow.errors import InvalidInput
 from workflow.identifiers import ActNature
 from workflow.legal.deadlines import Deadline, LegalAssessment, LegalFacts, assess, due_within
 from workflow.legal.publicity import PublicityAdvice, expected_publicity
+from workflow.legal.values import Status
 from workflow.lifecycle import ActState
 from workflow.store import ActRecord, PublicityRecord
 from workflow.usecases.context import Context
@@ -75,13 +76,19 @@ class Law:
             recorded=first.mode if first else None,
         )
 
-    def assess(self, act_id: int, *, siren: str | None = None) -> LegalAssessment:
-        return assess(self.legal_facts(self.ctx.store.get_act(act_id, siren=siren)))
+    def assess(
+        self, act_id: int, *, siren: str | None = None, today: dt.date | None = None
+    ) -> LegalAssessment:
+        """The act's executory state and deadlines, each with its status on ``today`` (by
+        default the clock's day in Paris, the legal calendar's day)."""
+        day = today or self.ctx.paris_today()
+        return assess(self.legal_facts(self.ctx.store.get_act(act_id, siren=siren)), today=day)
 
     def deadlines(
         self, *, today: dt.date, within_days: int, siren: str | None = None
     ) -> list[tuple[ActRecord, Deadline]]:
-        """Open deadlines of transmitted acts falling within the horizon, soonest first.
+        """Deadlines of transmitted acts open on ``today`` and falling within the horizon,
+        soonest first (never a passed, ended or suspended one).
 
         Reads only the acts with a deadline row in the window (after bringing the rows of the
         acts whose facts changed up to date): the cost follows the deadlines, not the history.
@@ -98,7 +105,8 @@ class Law:
 
     def refresh_deadlines(self) -> int:
         """Compute the deadline rows of the acts whose legal facts changed; returns how many
-        acts were brought up to date."""
+        acts were brought up to date. A row is kept for each deadline the facts leave open
+        and dated (whatever the day: the sweep asks for its window)."""
         store, done, after = self.ctx.store, 0, 0
         # one pass in id order: an act whose facts change meanwhile waits for the next sweep
         while batch := store.stale_deadline_acts(after=after):
@@ -108,7 +116,7 @@ class Law:
                     rows = [
                         (d.kind.value, d.due)
                         for d in assess(self.legal_facts(act)).deadlines
-                        if d.status == "open" and d.due is not None
+                        if d.status is Status.OPEN and d.due is not None
                     ]
                 done += store.replace_deadlines(act.id, rows, version=version)
             after = batch[-1][0].id

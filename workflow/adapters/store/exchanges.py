@@ -1,5 +1,6 @@
 """The store: what goes to and comes from the platform — packages, transactions, attempts,
-messages — and what follows the act there: its publicity and the préfecture's exchanges."""
+messages, the polling cursors — and what follows the act there: its publicity and the
+préfecture's exchanges."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from workflow.adapters.store.base import StoreBase, facts_changed
+from workflow.adapters.store.base import StoreBase, facts_changed, utc
 from workflow.adapters.store.models import (
     ActRow,
     AttemptRow,
     ExchangeRow,
     MessageRow,
     PackageRow,
+    PollCursorRow,
     PublicityRow,
     TransactionRow,
 )
@@ -218,3 +220,14 @@ class ExchangesStore(StoreBase):
                 )
             row.answered_on = answered_on
             facts_changed(session, ActRow.id == act_id)
+
+    def poll_cursor(self, name: str) -> dt.datetime | None:
+        with self._session() as session:
+            row = session.get(PollCursorRow, name)
+            return utc(row.at) if row is not None else None
+
+    def set_poll_cursor(self, name: str, at: dt.datetime) -> None:
+        with self._session() as session:
+            row = session.get(PollCursorRow, name) or PollCursorRow(name=name)
+            row.at = at
+            session.add(row)

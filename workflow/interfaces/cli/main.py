@@ -71,7 +71,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "explain": (
         _CLI + "legal_commands",
-        "Every date of an act and why: executory state and each deadline with its rule.",
+        "Every date of an act and why: executory state and each deadline with its rule and its "
+        "status today.",
     ),
     "extract": (
         _CLI + "extract_commands",
@@ -91,7 +92,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "legal": (
         _CLI + "legal_commands",
-        "Executory date and every deadline, each with its rule, source and explanation.",
+        "Executory date and every deadline, each with its rule, source, explanation and status "
+        "today (open with the days left, passed, ended by an event, or suspended).",
     ),
     "nomenclature": (
         _CLI + "nomenclature_commands",
@@ -108,6 +110,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "pki": (
         _CLI + "signing_commands",
         "Development PKI (TEST material, never for production).",
+    ),
+    "platform": (
+        _CLI + "platform_commands",
+        "The platform account: check the certificate, post an act parked in 17.",
     ),
     "platform-status": (
         _CLI + "platform_commands",

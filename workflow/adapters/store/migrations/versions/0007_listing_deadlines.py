@@ -11,7 +11,7 @@ Deadlines: ``deadlines`` holds when each acknowledged act's open deadlines fall 
 already stored starts stale: the first sweep computes their rows once), ``facts_version``
 counts those changes.
 
-Revision ID: 0006
+Revision ID: 0007
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
