@@ -121,8 +121,10 @@ def backup_command(destination: Path, data_dir: Path, as_json: bool) -> None:
 @click.argument("source", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @data_dir_option
 def restore_command(source: Path, data_dir: Path) -> None:
-    """Restore a backup into an empty store (ACTES_DATABASE_URL or the data dir), then check
-    every table and file against the backup's manifest."""
+    """Restore a backup into an empty store, then check every table and file against it.
+
+    The store is ACTES_DATABASE_URL, else the data directory's SQLite file.
+    """
     from workflow.adapters.backup import restore
 
     settings = settings_for(data_dir)
