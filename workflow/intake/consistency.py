@@ -40,7 +40,7 @@ LOOKED_FOR: dict[str, str] = {
 }
 #: looked for in every document; a stamp's fields only once a stamp is seen
 _ALWAYS = ("collectivite", "departement", "siren", "nature", "numero_printed", "objet",
-           "session_date", "vote")  # fmt: skip
+           "session_date", "members_in_office", "present", "proxies", "voters", "vote")  # fmt: skip
 _STAMP = ("id_acte", "transmission_date", "reception_date")
 
 
