@@ -89,7 +89,11 @@ class Candidates:
     items: list[Found] = field(default_factory=list)
 
     def add(self, value: Any, confidence: float, line: Line | None, how: str) -> None:
+        """A reading; one from a line read by OCR is only as sure as the OCR was of it."""
         where = Where(line.page, line.number, line.text) if line else None
+        if line is not None and line.ocr is not None:
+            confidence *= line.ocr
+            how = f"{how} (OCR {line.ocr:.0%})"
         self.items.append(Found(value, confidence, where, how))
 
     def best(self) -> tuple[Found | None, str | None]:

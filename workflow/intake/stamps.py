@@ -29,7 +29,7 @@ from workflow.intake.dates import find_dates
 from workflow.intake.reading import HEADING, INFERRED, LABELLED, Cand, date_at, value_line
 from workflow.intake.text import Line
 
-_D = r"\s*[-‐‑‒–—―_]\s*"
+_D = r"\s*[-‐‑‒–—―]\s*"
 _ID_LOOSE = re.compile(
     r"(?<![\w])(?P<dep>[0-9Oo]{2}[0-9ABOo])" + _D
     + r"(?P<siren>[0-9Oo](?:[0-9Oo ]{3,12})[0-9Oo])" + _D
@@ -83,7 +83,7 @@ def _undo_ocr(match: re.Match[str]) -> tuple[str, tuple[str, ...]]:
     dep, siren, date = zero(match["dep"]), zero(match["siren"]).replace(" ", ""), zero(match["date"])
     num, nat = re.sub(_D, "-", match["num"]), match["nat"].replace(" ", "")
     repairs = []
-    if any(ch in match.group(0) for ch in "‐‑‒–—―_") and "_" not in match["num"]:
+    if any(ch in match.group(0) for ch in "‐‑‒–—―"):
         repairs.append("dashes")
     if " " in match["siren"].strip() or re.search(r"\s", match["nat"]):
         repairs.append("spaces")
@@ -335,9 +335,47 @@ def _labelled_date(
         except ValueError:
             return None
         return value, INFERRED, lines[i], f"{how}, OCR-damaged date {damaged.group(0).strip()!r}"
+    column = _column_value(lines, folded, i)
+    if column is not None:
+        return column[0], HEADING, column[1], f"{how}, value in the column of values under the labels"
     j = value_line(lines, folded, i, label.end())
     if j is not None:
         date = date_at(lines[j].text)
         if date is not None:
             return date.value, LABELLED, lines[j], f"{how}, value on the next line"
     return None
+
+
+def _blank_label(text: str) -> bool:
+    """A line that is only a stamp label, left without its value."""
+    for pattern in DATE_LABELS.values():
+        match = pattern.search(text)
+        if match and not text[: match.start()].strip(" :.-|") and not text[match.end() :].strip(" :.-|"):
+            return True
+    return False
+
+
+def _date_only(line: Line) -> dt.date | None:
+    found = date_at(line.text)
+    return found.value if found is not None and found.end >= len(line.text.rstrip(" .")) else None
+
+
+def _column_value(lines: list[Line], folded: list[str], i: int) -> tuple[dt.date, Line] | None:
+    """Labels stacked without their values, then the values stacked in the same order:
+    « Envoi Préfecture : ⏎ Réception en Préfecture : ⏎ 06/02/2013 ⏎ 07/02/2013 »."""
+    if not _blank_label(folded[i]):
+        return None
+    start = i
+    while start > 0 and _blank_label(folded[start - 1]):
+        start -= 1
+    end = i
+    while end + 1 < len(lines) and _blank_label(folded[end + 1]):
+        end += 1
+    if start == end:
+        return None  # a single label: its value, if any, is on the next line
+    values = lines[end + 1 : end + 1 + (end - start + 1)]
+    dates = [_date_only(line) for line in values]
+    if len(dates) != end - start + 1 or any(d is None for d in dates):
+        return None  # not as many values as labels: no pairing is certain
+    value = dates[i - start]
+    return (value, values[i - start]) if value is not None else None
