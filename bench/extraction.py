@@ -16,8 +16,9 @@ all). Then the time per document. The last line is one JSON object.
     .venv/bin/python bench/extraction.py [CORPUS] [--source text|pdf]
 
 The corpus defaults to ``../shared/fixtures/real-acts/`` beside the repository
-(``$ACTES_SHARED_DIR/fixtures/real-acts/`` when that variable is set). ``--source pdf`` reads each case's PDF (or PNG) as the intake does — text layer, else OCR —
-instead of the given text. Without the corpus folder the script says so and exits 0.
+(``$ACTES_SHARED_DIR/fixtures/real-acts/`` when that variable is set). ``--source pdf``
+reads each case's PDF (or PNG) as the intake does — text layer, else OCR — instead of the
+given text. Without the corpus folder the script says so and exits 0.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ from workflow.intake.dates import fold
 from workflow.intake.extract import Extraction, extract
 from workflow.intake.text import TextDocument, read_document_text
 
-_SHARED = os.environ.get("ACTES_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared"
+_SHARED = (
+    os.environ.get("ACTES_SHARED_DIR") or Path(__file__).resolve().parents[1].parent / "shared"
+)
 DEFAULT = Path(_SHARED) / "fixtures" / "real-acts"
 
 #: expected key → the extraction's field (and, for a vote count, the key in the vote)
@@ -153,9 +156,12 @@ def main() -> None:
             row["found"] += found and printed
             if args.show and outcome in ("wrong", "missed"):
                 field, sub = FIELDS[key]
-                print(f"  {case['case']} {key}: {outcome}: read {_reading(extraction, field, sub)!r},"
-                      f" expected {case['expected'][key]!r}", file=sys.stderr)  # fmt: skip
-    print(f"{'field':<18}{'right':>7}{'flagged':>9}{'missed':>8}{'wrong':>7}{'found':>8}{'printed':>9}")
+                read = _reading(extraction, field, sub)
+                print(f"  {case['case']} {key}: {outcome}: read {read!r}, "
+                      f"expected {case['expected'][key]!r}", file=sys.stderr)  # fmt: skip
+    print(
+        f"{'field':<18}{'right':>7}{'flagged':>9}{'missed':>8}{'wrong':>7}{'found':>8}{'printed':>9}"
+    )
     for key, row in table.items():
         print(f"{key:<18}{row['right']:>7}{row['flagged']:>9}{row['missed']:>8}{row['wrong']:>7}"
               f"{row['found']:>8}{row['printed']:>9}")  # fmt: skip

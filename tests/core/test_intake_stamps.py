@@ -30,9 +30,9 @@ def _sure(extraction: Extraction, name: str) -> bool:
 
 
 def test_a_commune_siren_names_its_departement() -> None:
-    assert commune_departements(Siren.parse("212801344")) == {"028"}
-    assert commune_departements(Siren.parse("212000962")) == {"02A", "02B"}
-    assert commune_departements(Siren.parse("213401722")) == {"034"}
+    assert commune_departements(Siren.parse("212801344")) == frozenset({"028"})
+    assert commune_departements(Siren.parse("212000962")) == frozenset({"02A", "02B"})
+    assert commune_departements(Siren.parse("213401722")) == frozenset({"034"})
     assert commune_departements(Siren.parse("200066389")) is None  # an EPCI: no INSEE code
 
 
@@ -49,7 +49,9 @@ def test_corsican_identifiers_are_read() -> None:
 
 
 def test_corsica_read_as_eure_et_loir_is_repaired_by_the_siren() -> None:
-    extraction = extract("Reçu en préfecture le 17/01/2024\nID : 028-212000962-20240115-2024_12-DE\n")
+    extraction = extract(
+        "Reçu en préfecture le 17/01/2024\nID : 028-212000962-20240115-2024_12-DE\n"
+    )
     assert extraction.value("id_acte") == "02B-212000962-20240115-2024_12-DE"
     assert extraction.value("departement") == "02B"
     assert "028 → 02B" in extraction.fields["id_acte"].how
@@ -81,7 +83,9 @@ def test_a_malformed_identifier_is_flagged_with_a_repair_the_document_supports()
 
 
 def test_the_actes_file_name_in_a_footer() -> None:
-    extraction = extract("Objet : Voirie\nPage 1/2 99_AR-059-215901232-20240301-A2024_15-AR-1-1_1.PDF\n")
+    extraction = extract(
+        "Objet : Voirie\nPage 1/2 99_AR-059-215901232-20240301-A2024_15-AR-1-1_1.PDF\n"
+    )
     assert extraction.value("id_acte") == "059-215901232-20240301-A2024_15-AR"
     assert extraction.value("nature") == "AR"
 
@@ -91,7 +95,8 @@ def test_two_stamps_the_act_and_an_annexed_act() -> None:
         "Envoyé en préfecture le 12/02/2024\nReçu en préfecture le 13/02/2024\n"
         "ID : 030-213001100-20240202-DEL2024_3-DE\n"
         "Délibération n° DEL2024_3\n"
-        + "texte de la délibération\n" * 20
+        + "texte de la délibération\n"
+        * 20
         + "--- annexe : l'arrêté transmis l'an dernier ---\n"
         "Envoyé en préfecture le 03/05/2023\nReçu en préfecture le 04/05/2023\n"
         "ID : 030-213001100-20230502-A2023_9-AR\n"
@@ -115,10 +120,18 @@ def test_two_stamps_the_act_and_an_annexed_act() -> None:
     [
         ("Envoyé en préfecture le 19/06/2023\nReçu en préfecture le 20/06/2023", 19, 20),
         ("Envoi Préfecture : 19/06/2023\nRéception en Préfecture : 20/06/2023", 19, 20),
-        ("Date de télétransmission : 19/06/2023\nDate de réception préfecture : 20/06/2023", 19, 20),
+        (
+            "Date de télétransmission : 19/06/2023\nDate de réception préfecture : 20/06/2023",
+            19,
+            20,
+        ),
         ("Transmis en préfecture le 19 juin 2023\nRéception par le préfet : 20 juin 2023", 19, 20),
-        ("Envoi Préfecture :\n19/06/2023\nDate d'émission de l'accusé de réception :\n"
-         "mardi 20 juin 2023", 19, 20),  # fmt: skip
+        (
+            "Envoi Préfecture :\n19/06/2023\nDate d'émission de l'accusé de réception :\n"
+            "mardi 20 juin 2023",
+            19,
+            20,
+        ),
         ("Envoi Préfecture :\nRéception en Préfecture :\n19/06/2023\n20/06/2023", 19, 20),
     ],
 )
@@ -170,7 +183,9 @@ def test_a_budget_act_without_identifier_is_a_question() -> None:
 
 
 def test_an_arrete_is_a_question_between_ar_and_ai() -> None:
-    extraction = extract("Commune de Flaux\nArrêté n° 502\nportant constatation d'un bien sans maître\n")
+    extraction = extract(
+        "Commune de Flaux\nArrêté n° 502\nportant constatation d'un bien sans maître\n"
+    )
     assert "nature" not in extraction.fields
     assert extraction.choices("nature") == ("AR", "AI")
 
@@ -241,14 +256,18 @@ def test_real_acts_are_never_read_wrong_and_sure(shared_dir: Path) -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-    from extraction import judge  # type: ignore[import-not-found]
+    from extraction import judge
 
     folder = shared_dir / "fixtures" / "real-acts"
     cases = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     wrong = []
     for case in cases:
-        verdicts = judge(extract(read_document_text(folder / f"{case['case']}.txt")), case["expected"])
-        wrong += [f"{case['case']} {key}" for key, (outcome, _) in verdicts.items() if outcome == "wrong"]
+        verdicts = judge(
+            extract(read_document_text(folder / f"{case['case']}.txt")), case["expected"]
+        )
+        wrong += [
+            f"{case['case']} {key}" for key, (outcome, _) in verdicts.items() if outcome == "wrong"
+        ]
     assert wrong == []
 
 
@@ -266,9 +285,20 @@ def test_a_scanned_real_act_is_read_through_ocr(shared_dir: Path, tmp_path: Path
     images = []
     for page in (1, 2):
         out = tmp_path / f"page{page}"
-        subprocess.run(  # noqa: S603
-            ["pdftoppm", "-r", "200", "-f", str(page), "-l", str(page), "-png", "-singlefile",  # noqa: S607
-             str(source), str(out)],  # fmt: skip
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "200",
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-png",
+                "-singlefile",
+                str(source),
+                str(out),
+            ],
             check=True,
         )
         images.append(Image.open(out.with_suffix(".png")).convert("RGB"))
@@ -285,7 +315,9 @@ def test_a_scanned_real_act_is_read_through_ocr(shared_dir: Path, tmp_path: Path
     assert extraction.fields["numero_printed"].confidence < 0.85
 
 
-def test_without_ocr_a_scan_is_refused_in_french(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_without_ocr_a_scan_is_refused_in_french(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from fpdf import FPDF
 
     from workflow.errors import InvalidDocument

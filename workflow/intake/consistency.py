@@ -44,7 +44,9 @@ _ALWAYS = ("collectivite", "departement", "siren", "nature", "numero_printed", "
 _STAMP = ("id_acte", "transmission_date", "reception_date")
 
 
-def distrust(fields: dict[str, Found], review: list[Review], names: tuple[str, ...], why: str) -> None:
+def distrust(
+    fields: dict[str, Found], review: list[Review], names: tuple[str, ...], why: str
+) -> None:
     """Lower each named field below the review threshold and say why."""
     for name in names:
         found = fields.get(name)
@@ -52,7 +54,9 @@ def distrust(fields: dict[str, Found], review: list[Review], names: tuple[str, .
             continue
         if found.confidence >= REVIEW_BELOW:
             fields[name] = Found(found.value, INFERRED, found.where, found.how)
-        review[:] = [r for r in review if not (r.field == name and r.reason.startswith("read with"))]
+        review[:] = [
+            r for r in review if not (r.field == name and r.reason.startswith("read with"))
+        ]
         review.append(Review(name, why))
 
 

@@ -40,7 +40,7 @@ def ocr_missing() -> str | None:
     if shutil.which("pdftoppm") is None:
         return "poppler-utils"
     try:
-        import pytesseract  # noqa: PLC0415 - only a scan pays for it
+        import pytesseract
 
         languages = pytesseract.get_languages(config="")
     except (ImportError, OSError, RuntimeError):
@@ -54,8 +54,19 @@ def ocr_pdf_page(path: Path, page: int, *, field: str = "document") -> list[OcrL
         image = Path(folder) / "page"
         try:
             subprocess.run(  # noqa: S603 - fixed program, arguments are ours
-                ["pdftoppm", "-r", str(DPI), "-f", str(page), "-l", str(page), "-png",  # noqa: S607
-                 "-singlefile", str(path), str(image)],  # fmt: skip
+                [  # noqa: S607 - pdftoppm found on PATH, as Tesseract is
+                    "pdftoppm",
+                    "-r",
+                    str(DPI),
+                    "-f",
+                    str(page),
+                    "-l",
+                    str(page),
+                    "-png",
+                    "-singlefile",
+                    str(path),
+                    str(image),
+                ],
                 check=True,
                 capture_output=True,
                 timeout=PAGE_TIMEOUT,
@@ -72,7 +83,7 @@ def ocr_pdf_page(path: Path, page: int, *, field: str = "document") -> list[OcrL
 
 def ocr_image(path: Path, *, field: str = "document") -> list[OcrLine]:
     """The lines of an image (PNG, JPEG), read by OCR."""
-    import pytesseract  # noqa: PLC0415 - only a scan pays for it
+    import pytesseract
 
     # one thread per page: on a shared machine Tesseract's own threads make it several times slower
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")

@@ -73,7 +73,7 @@ def read_counts(lines: list[Line], folded: list[str], body: int, cand: Cand) -> 
             reading = _count_on(text, pattern)
             where = line
             if reading is None and following is not None:
-                j, nxt = following
+                j = following[0]
                 reading = _count_across(text, folded[j], pattern)
                 where = lines[j]
             if reading is not None:
@@ -88,7 +88,10 @@ def _count_on(text: str, pattern: re.Pattern[str]) -> tuple[int, bool, str] | No
         return None
     if re.search(r"[a-z]{3,}", match["gap"]) and ":" not in match["gap"]:
         return None  # another word between label and number: not this label's count
-    labelled = match.group(0).startswith(("nombre", "membres", "conseillers", "elus", "qui")) or match.start() == 0
+    labelled = (
+        match.group(0).startswith(("nombre", "membres", "conseillers", "elus", "qui"))
+        or match.start() == 0
+    )
     return int(match["n"]), labelled, f"'{match.group(0).strip()}'"
 
 
@@ -102,7 +105,12 @@ def _count_across(text: str, nxt: str, pattern: re.Pattern[str]) -> tuple[int, b
         return None
     joined = f"{text} {nxt}"
     match = pattern.search(joined)
-    if match is None or match["n"] is None or match.start() >= len(text) or match.end() <= len(text) + 1:
+    if (
+        match is None
+        or match["n"] is None
+        or match.start() >= len(text)
+        or match.end() <= len(text) + 1
+    ):
         return None
     if re.search(r"[a-z]{3,}", match["gap"]) and ":" not in match["gap"]:
         return None
@@ -193,7 +201,9 @@ def _vote_counts(lines: list[Line], folded: list[str], i: int, cand: Cand) -> in
     context = " ".join(folded[k] for k in group)
     before = folded[i - 1] if i > 0 else ""
     worded = bool(_VOTE_WORDS.search(context) or re.search(r"vote\s*:?\s*$", before))
-    colons = sum(bool(re.search(rf"\b{w}\s*[:=]", context)) for w in ("pour", "contre", "abstention"))
+    colons = sum(
+        bool(re.search(rf"\b{w}\s*[:=]", context)) for w in ("pour", "contre", "abstention")
+    )
     if not worded and colons < 2:
         return group[-1] + 1  # a count without a vote's words: a poll, a table, a decoy
     rejected = bool(re.search(r"rejet|n'adopte pas|refuse", context))

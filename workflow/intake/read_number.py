@@ -11,9 +11,17 @@ from __future__ import annotations
 import re
 
 from workflow.intake.dates import fold
-from workflow.intake.reading import HEADING, INFERRED, LABELLED, LABEL_LINE, Cand, blocks_after, continuation, join
+from workflow.intake.reading import (
+    HEADING,
+    INFERRED,
+    LABEL_LINE,
+    LABELLED,
+    Cand,
+    blocks_after,
+    continuation,
+    join,
+)
 from workflow.intake.text import Line
-
 
 _NUM = r"([A-Za-z0-9](?:[A-Za-z0-9./_-]{0,28}[A-Za-z0-9])?)"
 _HEADING_NUMBER = re.compile(
@@ -93,10 +101,14 @@ def _nature_from_words(lines: list[Line], folded: list[str], body: int, cand: Ca
                         or BUDGET_WORDS.match(text.strip(" -:.")))), None)  # fmt: skip
     if budget is not None:
         cand(NATURE_QUESTION).add(
-            ("BF", "DE"), INFERRED, lines[budget],
+            ("BF", "DE"),
+            INFERRED,
+            lines[budget],
             "a budget act: sent as BF by some collectivités, as DE by others",
         )
-    if re.search(r"registre des deliberations|deliberation|apres en avoir delibere", " ".join(folded)):
+    if re.search(
+        r"registre des deliberations|deliberation|apres en avoir delibere", " ".join(folded)
+    ):
         index = next((i for i, t in enumerate(folded) if "deliberation" in t), 0)
         cand("nature").add("DE", HEADING, lines[index] if lines else None,
                            "the text is a deliberation")  # fmt: skip

@@ -11,7 +11,6 @@ from workflow.intake.places import departement_by_name, departement_from_postcod
 from workflow.intake.reading import HEADING, INFERRED, LABELLED, Cand, blocks_after
 from workflow.intake.text import Line
 
-
 _KINDS = {
     "ville": "Ville",
     "commune": "Commune",

@@ -25,7 +25,6 @@ INFERRED = 0.6
 REVIEW_BELOW = 0.7
 
 
-
 @dataclass(frozen=True, slots=True)
 class Where:
     page: int
@@ -175,8 +174,6 @@ LABEL_LINE = re.compile(
     r"procurations?|votants?|date|vu|considerant|le conseil|entendu|commission|reference|"
     r"seance|objet)\b"
 )
-
-
 
 
 Cand = Callable[[str], Candidates]

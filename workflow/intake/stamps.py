@@ -77,10 +77,15 @@ class Printed:
 
 def _undo_ocr(match: re.Match[str]) -> tuple[str, tuple[str, ...]]:
     """The identifier with the damage that has one reading undone, and what was undone."""
+
     def zero(text: str) -> str:
         return text.replace("O", "0").replace("o", "0")
 
-    dep, siren, date = zero(match["dep"]), zero(match["siren"]).replace(" ", ""), zero(match["date"])
+    dep, siren, date = (
+        zero(match["dep"]),
+        zero(match["siren"]).replace(" ", ""),
+        zero(match["date"]),
+    )
     num, nat = re.sub(_D, "-", match["num"]), match["nat"].replace(" ", "")
     repairs = []
     if any(ch in match.group(0) for ch in "‐‑‒–—―"):
@@ -100,9 +105,12 @@ def _corsica(normalised: str) -> tuple[str, str | None]:
     except InvalidIdentifier:
         return normalised, None
     shapes = {"8": "B", "4": "A"}
-    if allowed == {"02A", "02B"} and dep[:2] == "02" and dep[2] in shapes:
+    if allowed == frozenset({"02A", "02B"}) and dep[:2] == "02" and dep[2] in shapes:
         fixed = "02" + shapes[dep[2]]
-        return f"{fixed}-{siren}-{rest}", f"{dep} → {fixed} (OCR reads {fixed[2]} as {dep[2]}; SIREN {siren} is a Corsican commune's)"
+        return (
+            f"{fixed}-{siren}-{rest}",
+            f"{dep} → {fixed} (OCR reads {fixed[2]} as {dep[2]}; SIREN {siren} is a Corsican commune's)",
+        )
     return normalised, None
 
 
@@ -258,7 +266,9 @@ def _read_identifier(
     confidence = LABELLED if not host.repairs else HEADING
     if disagreement or same_page:
         confidence = INFERRED
-        stamp["why"] = disagreement or f"another identifier on the same page: {sorted(same_page)[0]}"
+        stamp["why"] = (
+            disagreement or f"another identifier on the same page: {sorted(same_page)[0]}"
+        )
     how = "the printed IDActe" + repaired
     for item in identifiers:
         if item.normalised == host.normalised:
@@ -273,7 +283,10 @@ def _read_identifier(
             cand("departement").add(code, INFERRED, line, "the SIREN's département")
     cand("nature").add(id_acte.nature.name, confidence, line, "nature segment of " + how)
     cand("numero_printed").add(
-        id_acte.numero, INFERRED, line, "number segment of the printed IDActe (may be an internal id)"
+        id_acte.numero,
+        INFERRED,
+        line,
+        "number segment of the printed IDActe (may be an internal id)",
     )
     cand("id_date").add(id_acte.date, confidence, line, "date segment of " + how)
     return stamp
@@ -301,7 +314,9 @@ def _malformed(host: Printed, document_dates: set[dt.date], cand: Cand) -> dict[
     if suggestion is not None:
         value, notes = suggestion
         stamp["suggested"] = value
-        cand("id_acte").add(value, INFERRED, line, f"the malformed {host.printed!r} repaired: {notes}")
+        cand("id_acte").add(
+            value, INFERRED, line, f"the malformed {host.printed!r} repaired: {notes}"
+        )
     return stamp
 
 
@@ -337,7 +352,12 @@ def _labelled_date(
         return value, INFERRED, lines[i], f"{how}, OCR-damaged date {damaged.group(0).strip()!r}"
     column = _column_value(lines, folded, i)
     if column is not None:
-        return column[0], HEADING, column[1], f"{how}, value in the column of values under the labels"
+        return (
+            column[0],
+            HEADING,
+            column[1],
+            f"{how}, value in the column of values under the labels",
+        )
     j = value_line(lines, folded, i, label.end())
     if j is not None:
         date = date_at(lines[j].text)
@@ -350,7 +370,11 @@ def _blank_label(text: str) -> bool:
     """A line that is only a stamp label, left without its value."""
     for pattern in DATE_LABELS.values():
         match = pattern.search(text)
-        if match and not text[: match.start()].strip(" :.-|") and not text[match.end() :].strip(" :.-|"):
+        if (
+            match
+            and not text[: match.start()].strip(" :.-|")
+            and not text[match.end() :].strip(" :.-|")
+        ):
             return True
     return False
 

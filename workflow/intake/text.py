@@ -120,7 +120,9 @@ def _read_pdf(path: Path, *, field: str) -> TextDocument:
                 value=path.name,
             )
         pages = [page.extract_text() or "" for page in reader.pages[:MAX_PAGES]]
-        pictured = {n for n, page in enumerate(reader.pages[:MAX_PAGES], start=1) if _has_image(page)}
+        pictured = {
+            n for n, page in enumerate(reader.pages[:MAX_PAGES], start=1) if _has_image(page)
+        }
     except InvalidDocument:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -140,7 +142,8 @@ def _has_image(page: PageObject) -> bool:
     if xobjects is None:
         return False
     return any(
-        xobject.get_object().get("/Subtype") == "/Image" for xobject in xobjects.get_object().values()
+        xobject.get_object().get("/Subtype") == "/Image"
+        for xobject in xobjects.get_object().values()
     )
 
 
@@ -177,7 +180,9 @@ def _with_ocr(path: Path, pages: list[str], pictured: set[int], *, field: str) -
     for number, page in enumerate(pages, start=1):
         layer: list[tuple[str, float | None]] = [(raw, None) for raw in page.splitlines()]
         if number in scanned[:MAX_OCR_PAGES]:
-            layer += [(line.text, line.confidence) for line in ocr_pdf_page(path, number, field=field)]
+            layer += [
+                (line.text, line.confidence) for line in ocr_pdf_page(path, number, field=field)
+            ]
         read.append(layer)
     document = TextDocument.from_pages(read, source="pdf+ocr")
     if document.letters < MIN_LETTERS:
