@@ -116,6 +116,7 @@ def extract(document: TextDocument | str) -> Extraction:
     body_start = _body_start(folded)
     for reader in _READERS:
         reader(lines, folded, body_start, cand)
+    _identifier_first(candidates.get("nature"))
 
     fields: dict[str, Found] = {}
     review: list[Review] = []
@@ -137,6 +138,15 @@ def extract(document: TextDocument | str) -> Extraction:
     order = {name: i for i, name in enumerate(_FIELD_ORDER)}
     ordered = dict(sorted(fields.items(), key=lambda item: order.get(item[0], 99)))
     return Extraction(ordered, tuple(review), document.pages, len(lines))
+
+
+def _identifier_first(nature: Candidates | None) -> None:
+    """A nature printed in a well-formed identifier is the act's: the words do not compete."""
+    if nature is None:
+        return
+    printed = [f for f in nature.items if "IDActe" in f.how and f.confidence >= REVIEW_BELOW]
+    if printed:
+        nature.items[:] = printed
 
 
 def _settle_nature(

@@ -25,6 +25,8 @@ DPI = 300
 #: seconds allowed to render or read one page
 PAGE_TIMEOUT = 120
 LANGUAGE = "fra"
+#: an image narrower than this (an A4 page at 300 dpi is 2480 px) is enlarged before OCR
+MIN_WIDTH = 2400
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +91,30 @@ def ocr_image(path: Path, *, field: str = "document") -> list[OcrLine]:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
         data: dict[str, list[Any]] = pytesseract.image_to_data(
-            str(path), lang=LANGUAGE, output_type=pytesseract.Output.DICT, timeout=PAGE_TIMEOUT
+            _at_reading_size(path),
+            lang=LANGUAGE,
+            output_type=pytesseract.Output.DICT,
+            timeout=PAGE_TIMEOUT,
         )
     except (pytesseract.TesseractError, RuntimeError, OSError) as exc:
         raise InvalidDocument(
             f"{path.name}: OCR failed ({exc})", field=field, rule="a readable scan", value=path.name
         ) from exc
     return _lines(data)
+
+
+def _at_reading_size(path: Path) -> Any:
+    """The image, enlarged when it is smaller than a page at about 300 dpi (a screenshot or a
+    web image of a page): Tesseract misreads small print below that."""
+    from PIL import Image  # only a scan pays for it
+
+    with Image.open(path) as image:
+        image.load()
+        if image.width >= MIN_WIDTH:
+            return image.copy()
+        factor = min(4.0, MIN_WIDTH / image.width)
+        size = (round(image.width * factor), round(image.height * factor))
+        return image.resize(size, Image.Resampling.LANCZOS)
 
 
 def _lines(data: dict[str, list[Any]]) -> list[OcrLine]:

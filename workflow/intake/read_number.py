@@ -52,7 +52,7 @@ def read_number_and_nature(lines: list[Line], folded: list[str], body: int, cand
         if i >= body:
             break
         match = _HEADING_NUMBER.match(text)
-        if match and i and re.search(r"(?:pris|prenant) part", folded[i - 1]):
+        if match and re.search(r"(?:pris|prenant) part", " ".join(folded[max(0, i - 3) : i])):
             match = None  # « qui ont pris part à la ⏎ délibération : 10 » is a count
         if match and has_digit(match.group(2)):
             start, end = match.span(2)

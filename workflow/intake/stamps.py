@@ -342,7 +342,12 @@ def _labelled_date(
     how = f"'{label.group(0).strip()}'"
     date = date_at(lines[i].text, label.end())
     if date is not None:
-        return date.value, LABELLED, lines[i], how
+        # « il a été publié le 23 janvier, un appel d'offres »: a sentence, not a stamp's label
+        prose = (
+            label.group(0).startswith(("publi", "affich", "mis"))
+            and re.search(r"[a-z]\s*$", folded[i][: label.start()]) is not None
+        )
+        return date.value, INFERRED if prose else LABELLED, lines[i], how
     damaged = _DAMAGED_DATE.match(lines[i].text[label.end() :])
     if damaged:
         try:
