@@ -332,3 +332,53 @@ def test_without_ocr_a_scan_is_refused_in_french(
     with pytest.raises(InvalidDocument, match="la lecture OCR n'est pas installée") as error:
         read_document_text(scan)
     assert "tesseract-ocr" in error.value.message
+
+
+def test_a_budget_act_reaches_the_draft_as_a_question_with_both_choices() -> None:
+    from tests.core.test_intake import _propose
+
+    proposal = _propose(
+        "Ville de Dole\nSéance du 9 mars 2015\nDélibération n° 15.09.03.36\n"
+        "Objet : Budget primitif 2015\nLe Conseil Municipal, après en avoir délibéré, à l'unanimité\n",
+        {"classification": "7.1"},
+    )
+    problem = next(p for p in proposal.problems if p.field == "nature")
+    assert not proposal.ready and problem.value == ["BF", "DE"]
+    assert "choisissez BF ou DE" in problem.message
+    given = _propose("Ville de Dole\nObjet : Budget primitif 2015\n", {"nature": "BF"})
+    assert all(p.field != "nature" for p in given.problems)
+
+
+def test_the_ocr_confidence_is_carried_into_each_field() -> None:
+    from workflow.intake.text import TextDocument
+
+    def document(confidence: float) -> TextDocument:
+        return TextDocument.from_pages(
+            [[("Délibération n° 2024-7", confidence), ("Séance du 9 mars 2024", confidence)]],
+            source="ocr",
+        )
+
+    sure, unsure = extract(document(0.96)), extract(document(0.55))
+    assert sure.value("numero_printed") == unsure.value("numero_printed") == "2024-7"
+    assert sure.confident("numero_printed") and not unsure.confident("numero_printed")
+    assert "OCR 55%" in unsure.fields["numero_printed"].how
+
+
+def test_a_publication_date_in_a_sentence_is_not_the_stamps() -> None:
+    extraction = extract("il a été publié le 23 janvier 2013, un appel d'offres\n")
+    assert not _sure(extraction, "publication_date")
+
+
+def test_a_word_tesseract_was_unsure_of_puts_its_line_under_review() -> None:
+    from workflow.intake.ocr import _lines
+
+    data = {
+        "text": ["Procès", "verbai", "conseil", "Séance", "du", "9", "mars"],
+        "conf": [96, 41, 95, 96, 95, 93, 96],
+        "block_num": [1, 1, 1, 2, 2, 2, 2],
+        "par_num": [1, 1, 1, 1, 1, 1, 1],
+        "line_num": [1, 1, 1, 1, 1, 1, 1],
+    }
+    weak, blank, clean = _lines(data)
+    assert weak.text == "Procès verbai conseil" and weak.confidence < 0.7
+    assert blank.text == "" and clean.confidence > 0.9

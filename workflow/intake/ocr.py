@@ -25,6 +25,10 @@ DPI = 300
 #: seconds allowed to render or read one page
 PAGE_TIMEOUT = 120
 LANGUAGE = "fra"
+#: a word read with less confidence than this (Tesseract's 0–100) ...
+WEAK_WORD = 60
+#: ... caps its line's confidence here, below what a confident field needs
+WEAK_LINE = 0.69
 #: an image narrower than this (an A4 page at 300 dpi is 2480 px) is enlarged before OCR
 MIN_WIDTH = 2400
 
@@ -134,5 +138,7 @@ def _lines(data: dict[str, list[Any]]) -> list[OcrLine]:
             out.append(OcrLine("", 1.0))  # a blank line between paragraphs, as in a text layer
         previous_block = (block, paragraph)
         mean = sum(c for _, c in words) / len(words) / 100
+        if any(c < WEAK_WORD and any(ch.isalnum() for ch in w) for w, c in words):
+            mean = min(mean, WEAK_LINE)  # one word Tesseract was unsure of: the line needs an eye
         out.append(OcrLine(" ".join(w for w, _ in words), round(mean, 3)))
     return out
