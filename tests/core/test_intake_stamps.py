@@ -382,3 +382,13 @@ def test_a_word_tesseract_was_unsure_of_puts_its_line_under_review() -> None:
     weak, blank, clean = _lines(data)
     assert weak.text == "Procès verbai conseil" and weak.confidence < 0.7
     assert blank.text == "" and clean.confidence > 0.9
+
+
+def test_a_count_lost_on_the_first_page_is_not_taken_from_another_items_box() -> None:
+    from workflow.intake.text import TextDocument
+
+    first = "Nombre de membres\nen exercice :\nqui ont pris part à la\ndélibération :\nSéance du 31 mars 2023\n"
+    later = "Nombre de membres\nen exercice : 11\nqui ont pris part à la\ndélibération : 11\n"
+    extraction = extract(TextDocument.from_text("", pages=[first, later]))
+    assert extraction.value("voters") == 11 and not _sure(extraction, "voters")
+    assert not _sure(extraction, "members_in_office")

@@ -62,7 +62,13 @@ def _next_text(lines: list[Line], i: int) -> tuple[int, str] | None:
 
 def read_counts(lines: list[Line], folded: list[str], body: int, cand: Cand) -> None:
     """Each count after its label, on its line or alone at the start of the next one; a
-    label split over two lines (« qui ont pris part à la ⏎ délibération : 10 ») is joined."""
+    label split over two lines (« qui ont pris part à la ⏎ délibération : 10 ») is joined.
+
+    When the first place a count's label is printed gives no readable value (OCR lost it),
+    a value found on a later page may be another decision's (a procès-verbal prints one box
+    per item): it is only offered for review.
+    """
+    blank: dict[str, Line] = {}
     for i, (line, text) in enumerate(zip(lines, folded, strict=True)):
         following = _next_text(lines, i)
         for name, pattern in _PATTERNS.items():
@@ -76,10 +82,28 @@ def read_counts(lines: list[Line], folded: list[str], body: int, cand: Cand) -> 
                 j = following[0]
                 reading = _count_across(text, folded[j], pattern)
                 where = lines[j]
-            if reading is not None:
-                number, labelled, how = reading
+            if reading is None:
+                nxt = folded[following[0]] if following is not None else ""
+                if name not in blank and _labelled_blank(text, nxt, pattern):
+                    blank[name] = line
+                continue
+            number, labelled, how = reading
+            first = blank.get(name)
+            if first is not None and first.page < where.page:
+                how = f"{how}; the first '{first.text}' (page {first.page}) has no readable value"
+                cand(name).add(number, INFERRED, where, how)
+            else:
                 cand(name).add(number, LABELLED if labelled else HEADING, where, how)
     _proxies_by_name(lines, folded, cand)
+
+
+def _labelled_blank(text: str, nxt: str, pattern: re.Pattern[str]) -> bool:
+    """The count's label printed here (perhaps ending on the next line) without a value."""
+    match = pattern.search(text)
+    if match is not None:
+        return match["n"] is None
+    match = pattern.search(f"{text} {nxt}")
+    return match is not None and match.start() < len(text) and match["n"] is None
 
 
 def _count_on(text: str, pattern: re.Pattern[str]) -> tuple[int, bool, str] | None:
