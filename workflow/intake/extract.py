@@ -132,6 +132,7 @@ def extract(document: TextDocument | str) -> Extraction:
     _settle_nature(fields, review, candidates.get(NATURE_QUESTION))
     _act_date(fields, review)
     cross_check(fields, review)
+    _stamp_dates_as_settled(fields)
     looked_for(fields, review)
     for name in _INTERNAL:
         fields.pop(name, None)
@@ -162,6 +163,23 @@ def _settle_nature(
     review[:] = [r for r in review if r.field != "nature"]
     review.append(Review("nature", f"{asked.how}: the document does not say which",
                          tuple(asked.value)))  # fmt: skip
+
+
+def _stamp_dates_as_settled(fields: dict[str, Found]) -> None:
+    """The printed AR carries the stamp's dates only as settled: read with confidence."""
+    stamp = fields.get("printed_ar")
+    if stamp is None or not isinstance(stamp.value, dict):
+        return
+    value = {
+        k: v
+        for k, v in stamp.value.items()
+        if k not in ("transmission", "reception", "publication")
+    }
+    for key in ("transmission", "reception", "publication"):
+        found = fields.get(f"{key}_date")
+        if found is not None and found.confidence >= REVIEW_BELOW:
+            value[key] = found.value
+    fields["printed_ar"] = Found(value, stamp.confidence, stamp.where, stamp.how)
 
 
 def _act_date(fields: dict[str, Found], review: list[Review]) -> None:

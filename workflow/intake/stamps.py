@@ -210,7 +210,6 @@ def read_stamp(lines: list[Line], folded: list[str], body: int, cand: Cand) -> N
             if theirs is not None and theirs < mine:
                 continue  # the date of the annexed act's stamp
             cand(key).add(value, confidence, line, how)
-            stamp.setdefault(key.removesuffix("_date"), value)
     near = any(_STAMP_WORDS.search(folded[n - 1]) for n in anchors) or any(
         key != "publication_date" for key in dates
     )
