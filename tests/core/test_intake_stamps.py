@@ -329,7 +329,7 @@ def test_without_ocr_a_scan_is_refused_in_french(
     pdf.rect(10, 10, 100, 100, style="F")
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(bytes(pdf.output()))
-    with pytest.raises(InvalidDocument, match="la lecture OCR n'est pas installée") as error:
+    with pytest.raises(InvalidDocument, match="l'OCR n'est pas installé") as error:
         read_document_text(scan)
     assert "tesseract-ocr" in error.value.message
 
@@ -344,7 +344,7 @@ def test_a_budget_act_reaches_the_draft_as_a_question_with_both_choices() -> Non
     )
     problem = next(p for p in proposal.problems if p.field == "nature")
     assert not proposal.ready and problem.value == ["BF", "DE"]
-    assert "choisissez BF ou DE" in problem.message
+    assert "choisissez l'un de BF, DE" in problem.message  # French, the service's default
     given = _propose("Ville de Dole\nObjet : Budget primitif 2015\n", {"nature": "BF"})
     assert all(p.field != "nature" for p in given.problems)
 

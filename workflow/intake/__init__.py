@@ -7,5 +7,6 @@ was found and a confidence, through its readers (``read_places``, ``read_number`
 vocabulary of ``reading``; ``classify`` suggests the classification from the objet against a
 nomenclature; ``checks`` holds the consistency rules applied before anything is sent;
 ``proposal`` merges the caller's metadata with the document. All pure but ``text``/``ocr``
-(files, Tesseract): the intake service ties them to the store.
+(files, Tesseract): the intake service, over :mod:`workflow.usecases`, ties them to
+the store.
 """

@@ -18,6 +18,7 @@ from typing import Any
 
 from workflow.collectivite import Collectivite
 from workflow.errors import InvalidInput
+from workflow.i18n import _
 from workflow.identifiers import ActNature, Classification, IDActe, NumberProfile, normalise_number
 from workflow.intake.checks import Problem, check_counts, check_dates, check_vote
 from workflow.intake.classify import Classification as Suggestions
@@ -155,8 +156,11 @@ class _Taker:
             return Problem(
                 name,
                 "a person chooses",
-                f"le document ne permet pas de choisir ({self.review.get(key, '')}) : "
-                f"choisissez {' ou '.join(choices)}",
+                _(
+                    "the document cannot settle it ({why}): choose one of {choices}",
+                    why=self.review.get(key, ""),
+                    choices=", ".join(choices),
+                ),
                 list(choices),
             )
         return Problem(

@@ -19,6 +19,7 @@ from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError
 
 from workflow.errors import InvalidDocument
+from workflow.i18n import _
 from workflow.intake.ocr import ocr_image, ocr_missing, ocr_pdf_page
 from workflow.protocol.documents import DocumentKind, sniff_kind
 
@@ -153,10 +154,12 @@ def _letters(text: str) -> int:
 
 def _no_ocr(name: str, letters: int, pages: int, missing: str, *, field: str) -> InvalidDocument:
     return InvalidDocument(
-        f"{name} has no text layer ({letters} letters on {pages} page(s)). Ce document est un "
-        f"scan et la lecture OCR n'est pas installée sur ce serveur (paquet {missing} "
-        "manquant) : il ne peut pas être lu ; indiquez ses métadonnées (numéro, date, nature, "
-        "objet)",
+        f"{name} has no text layer ({letters} letters on {pages} page(s)). "
+        + _(
+            "It is a scan and OCR is not installed on this server (package {missing} "
+            "missing): it cannot be read; give its metadata (number, date, nature, objet)",
+            missing=missing,
+        ),
         field=field,
         rule="a PDF with a text layer",
         value=name,
