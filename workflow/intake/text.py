@@ -19,7 +19,6 @@ from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError
 
 from workflow.errors import InvalidDocument
-from workflow.i18n import _
 from workflow.intake.ocr import ocr_image, ocr_missing, ocr_pdf_page
 from workflow.protocol.documents import DocumentKind, sniff_kind
 
@@ -153,6 +152,8 @@ def _letters(text: str) -> int:
 
 
 def _no_ocr(name: str, letters: int, pages: int, missing: str, *, field: str) -> InvalidDocument:
+    from workflow.i18n import _  # the catalogs are read only when a clerk is told
+
     return InvalidDocument(
         f"{name} has no text layer ({letters} letters on {pages} page(s)). "
         + _(
