@@ -15,7 +15,12 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 FROM ${PYTHON_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ACTES_DATA_DIR=/var/lib/actes
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index /wheels/*.whl \
+# runtime tools only: Tesseract (French) and poppler-utils read scanned deliberations at intake
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        tesseract-ocr tesseract-ocr-fra poppler-utils \
+    && rm -rf /var/lib/apt/lists/* \
+    && pip install --no-cache-dir --no-index /wheels/*.whl \
     && rm -rf /wheels \
     && pip uninstall -y pip setuptools wheel \
     && groupadd --system --gid 10001 actes \
