@@ -160,4 +160,4 @@ def test_login_is_throttled_and_a_disabled_user_is_out(site: Site) -> None:
             data={"login": "admin.x", "password": "nope", "csrf": token.group(1)},
             timeout=10,
         )
-        assert wrong.status_code == 401 and "Identifiant ou mot de passe incorrect" in wrong.text
+        assert wrong.status_code == 401 and "identifiant ou mot de passe incorrect" in wrong.text
