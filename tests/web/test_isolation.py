@@ -135,7 +135,7 @@ def test_pages_need_a_login_and_forms_their_csrf_token(site: Site) -> None:
     assert page.status_code == 200 and "Tableau de bord" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
     cookie = next(c for c in http.cookies if c.name == "actes_session")
-    assert cookie.has_nonstandard_attr("HttpOnly")
+    assert cookie.has_nonstandard_attr("httponly") and cookie.get_nonstandard_attr("samesite") == "lax"
     forged = http.post(f"{site.url}/deconnexion", data={"csrf": "forged"}, timeout=10)
     assert forged.status_code == 403
     assert http.get(f"{site.url}/", timeout=10, allow_redirects=False).status_code == 200
