@@ -75,6 +75,27 @@ def letter_label(code: str) -> str:
     return labels.get(code, code)
 
 
+def deadline_label(kind: object) -> str:
+    labels = {
+        "transmission": _("Transmission to the préfecture"),
+        "prefet_defere": _("Préfet's déféré"),
+        "third_party_appeal": _("Appeal by third parties"),
+        "gracieux_filing": _("Recours gracieux"),
+        "czabaj_reasonable_time": _("Reasonable time (Czabaj)"),
+    }
+    return labels.get(str(kind), str(kind))
+
+
+def mode_label(mode: str) -> str:
+    labels = {
+        "electronic": _("electronic publication"),
+        "posting": _("posting"),
+        "paper": _("paper publication"),
+        "notification": _("notification to the person concerned"),
+    }
+    return labels.get(mode, mode)
+
+
 def role_label(role: str) -> str:
     return {"agent": _("agent"), "juriste": _("juriste"), "admin": _("administrator")}.get(
         role, role
@@ -96,6 +117,8 @@ def _environment() -> Environment:
         nature_label=nature_label,
         letter_label=letter_label,
         role_label=role_label,
+        deadline_label=deadline_label,
+        mode_label=mode_label,
     )
     return env
 

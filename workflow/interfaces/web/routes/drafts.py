@@ -28,6 +28,7 @@ FIELDS = ("siren", "numero", "date", "nature", "classification", "objet")
 def _labels() -> dict[str, str]:
     return {
         "siren": _("Collectivité (SIREN)"),
+        "collectivite": _("Collectivité"),
         "numero": _("Number"),
         "numero_printed": _("Number as printed"),
         "date": _("Date of the decision"),
