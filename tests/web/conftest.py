@@ -75,9 +75,7 @@ def build_site(services: Services, engine_url: str, tmp_path: Path) -> Iterator[
         lambda: Intake(services),
         enqueue=queued.append,
         upload_dir=tmp_path,
-        web=WebOptions(
-            users_factory=lambda: users, secret_key="k" * 40, secure_cookies=False
-        ),
+        web=WebOptions(users_factory=lambda: users, secret_key="k" * 40, secure_cookies=False),
     )
     with Server(app) as server:
         yield Site(server.url, services, users, app, queued)

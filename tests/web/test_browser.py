@@ -7,7 +7,6 @@ serious or critical violation)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 from collections.abc import Iterator
@@ -48,7 +47,10 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
 def platform_site(pki: DevPki, tmp_path: Path) -> Iterator[Site]:
     port = free_port()
     options = SimulatorOptions(
-        port=port, state_file=tmp_path / "sim.sqlite3", tls_dir=pki.directory, delays=Delays(1, 1, 1)
+        port=port,
+        state_file=tmp_path / "sim.sqlite3",
+        tls_dir=pki.directory,
+        delays=Delays(1, 1, 1),
     )
     url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     engine = make_engine(url)
@@ -136,13 +138,17 @@ def test_a_clerk_follows_answers_publishes_and_completes(
     intake = Intake(services)
     caller = Principal("token:1", frozenset({DREUX.siren.value}))
     pdf = tmp_path / "deliberation.pdf"
-    pdf.write_bytes(text_pdf(DREUX_TEXT.format(n=148, objet="Espace Numérique de Travail des écoles")))
+    pdf.write_bytes(
+        text_pdf(DREUX_TEXT.format(n=148, objet="Espace Numérique de Travail des écoles"))
+    )
     act = intake.submit(caller, [Upload(pdf, "deliberation.pdf")], ActMetadata(), "vote-148").act
     assert act is not None
     services.submission.package(act.id)  # what the workers do with a new act
     services.transmission.transmit(act.id)
 
-    clerk = Clerk(browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR"), site.url)
+    clerk = Clerk(
+        browser.new_page(viewport={"width": 1280, "height": 900}, locale="fr-FR"), site.url
+    )
     page = clerk.page
     # log in
     clerk.go(f"/actes/{act.id}")
@@ -184,9 +190,17 @@ def test_a_clerk_follows_answers_publishes_and_completes(
     assert bordereau.startswith(b"%PDF")
 
     # answer a demande de pièces complémentaires with a PDF
-    control(services, "/control/letter", {"id_acte": act.id_acte, "code": "3-1", "text": "Annexe manquante"})
-    _until(lambda: bool(services.polling.poll() or True) and any(
-        e.code == "3-1" for e in services.store.exchanges(act.id)))
+    control(
+        services,
+        "/control/letter",
+        {"id_acte": act.id_acte, "code": "3-1", "text": "Annexe manquante"},
+    )
+    _until(
+        lambda: (
+            bool(services.polling.poll() or True)
+            and any(e.code == "3-1" for e in services.store.exchanges(act.id))
+        )
+    )
     clerk.go("/")
     assert "Courriers de la préfecture sans réponse" in page.inner_text("main")
     clerk.go(f"/actes/{act.id}")
@@ -203,7 +217,9 @@ def test_a_clerk_follows_answers_publishes_and_completes(
     published = act.date_reception
     page.get_by_label("Date", exact=True).fill(published.isoformat())
     page.get_by_label("Mode").select_option("electronic")
-    page.get_by_label("Adresse (URL), pour une publication électronique").fill("https://dreux.fr/actes/148")
+    page.get_by_label("Adresse (URL), pour une publication électronique").fill(
+        "https://dreux.fr/actes/148"
+    )
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     text = page.inner_text("main")
     assert f"Exécutoire depuis le {published:%d/%m/%Y}" in text
@@ -214,7 +230,9 @@ def test_a_clerk_follows_answers_publishes_and_completes(
 
     # complete a draft and send it
     note = tmp_path / "note.pdf"
-    note.write_bytes(text_pdf("Ville de Dreux\nNote au conseil\nProjet de convention avec l'association"))
+    note.write_bytes(
+        text_pdf("Ville de Dreux\nNote au conseil\nProjet de convention avec l'association")
+    )
     draft = intake.submit(caller, [Upload(note, "convention.pdf")], ActMetadata(), "vote-150").draft
     assert draft.status == "open"
     clerk.go("/brouillons")
@@ -227,7 +245,9 @@ def test_a_clerk_follows_answers_publishes_and_completes(
     page.get_by_label("Classification").fill("1.1")
     page.get_by_label("Objet").fill("Convention avec l'association des écoles")
     page.get_by_role("button", name="Enregistrer et envoyer").click()
-    assert "L’acte est enregistré et va être envoyé à la préfecture." in page.inner_text("main"), page.inner_text("main")
+    assert "L’acte est enregistré et va être envoyé à la préfecture." in page.inner_text("main"), (
+        page.inner_text("main")
+    )
     new_id = int(re.search(r"/actes/(\d+)$", page.url).group(1))  # type: ignore[union-attr]
     assert new_id in site.queued and services.store.get_act(new_id).numero == "DEL2022_150"
     clerk.look("09-acte-envoye")

@@ -49,21 +49,35 @@ def dreux_things(site: Site, tmp_path: Path) -> dict[str, str]:
     pdf.write_bytes(make_pdf("Délibération secrète de Dreux"))
     act, _ = services.submission.submit(
         NewAct(
-            DREUX.siren.value, "k1", "SECRET_1", "SECRET_1", dt.date(2026, 1, 5), "DE", "8.1",
-            dt.date(2019, 3, 1), "Objet confidentiel de Dreux", ((pdf, None),),
+            DREUX.siren.value,
+            "k1",
+            "SECRET_1",
+            "SECRET_1",
+            dt.date(2026, 1, 5),
+            "DE",
+            "8.1",
+            dt.date(2019, 3, 1),
+            "Objet confidentiel de Dreux",
+            ((pdf, None),),
         )
     )
     services.store.record_exchange(
         act.id, ExchangeRecord("3-1", dt.date(2026, 2, 1), "99", None, "Pièces SVP")
     )
     services.store.record_message(act.id, "in", "3-1", b"<lettre/>", at=dt.datetime.now(dt.UTC))
-    draft = Intake(services).submit(
-        Principal("token:dreux", frozenset({DREUX.siren.value})),
-        [Upload(pdf, "brouillon-dreux.pdf")],
-        ActMetadata(siren=DREUX.siren.value),
-    ).draft
+    draft = (
+        Intake(services)
+        .submit(
+            Principal("token:dreux", frozenset({DREUX.siren.value})),
+            [Upload(pdf, "brouillon-dreux.pdf")],
+            ActMetadata(siren=DREUX.siren.value),
+        )
+        .draft
+    )
     site.add_user("agent.dreux", "agent", DREUX.siren.value)
-    token_id, _ = issue_token(services.store, "dreux", [DREUX.siren.value], at=dt.datetime.now(dt.UTC))
+    token_id, _ = issue_token(
+        services.store, "dreux", [DREUX.siren.value], at=dt.datetime.now(dt.UTC)
+    )
     return {
         "act_id": str(act.id),
         "draft_id": str(draft.id),
@@ -99,8 +113,14 @@ def test_every_page_and_download_of_another_collectivite_is_absent(
                 else:
                     answer = http.post(
                         site.url + path,
-                        data={"csrf": http.csrf, "reason": "x", "mode": "posting",  # type: ignore[attr-defined]
-                              "date": "2026-02-02", "name": "x", "siren": DOLE.siren.value},
+                        data={
+                            "csrf": http.csrf,
+                            "reason": "x",
+                            "mode": "posting",  # type: ignore[attr-defined]
+                            "date": "2026-02-02",
+                            "name": "x",
+                            "siren": DOLE.siren.value,
+                        },
                         files={"document": ("r.pdf", make_pdf("x"), "application/pdf")},
                         timeout=10,
                         allow_redirects=False,
@@ -118,7 +138,9 @@ def test_every_page_and_download_of_another_collectivite_is_absent(
     for page in ("/", "/actes", "/actes.csv", "/brouillons", "/echeances", "/administration"):
         for http in sessions.values():
             body = http.get(site.url + page, timeout=10).text
-            assert "SECRET_1" not in body and "confidentiel" not in body and "agent.dreux" not in body
+            assert (
+                "SECRET_1" not in body and "confidentiel" not in body and "agent.dreux" not in body
+            )
             assert not any(link in body for link in links)
     for http in sessions.values():
         found = http.get(site.url + "/actes?q=SECRET_1", timeout=10).text
@@ -129,13 +151,18 @@ def test_every_page_and_download_of_another_collectivite_is_absent(
 def test_pages_need_a_login_and_forms_their_csrf_token(site: Site) -> None:
     site.add_user("agent.dole", "agent", DOLE.siren.value)
     anonymous = requests.get(f"{site.url}/actes", timeout=10, allow_redirects=False)
-    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/connexion?suivant=/actes"
+    assert (
+        anonymous.status_code == 303
+        and anonymous.headers["location"] == "/connexion?suivant=/actes"
+    )
     http = site.session("agent.dole")
     page = http.get(f"{site.url}/", timeout=10)
     assert page.status_code == 200 and "Tableau de bord" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
     cookie = next(c for c in http.cookies if c.name == "actes_session")
-    assert cookie.has_nonstandard_attr("httponly") and cookie.get_nonstandard_attr("samesite") == "lax"
+    assert (
+        cookie.has_nonstandard_attr("httponly") and cookie.get_nonstandard_attr("samesite") == "lax"
+    )
     forged = http.post(f"{site.url}/deconnexion", data={"csrf": "forged"}, timeout=10)
     assert forged.status_code == 403
     assert http.get(f"{site.url}/", timeout=10, allow_redirects=False).status_code == 200
@@ -153,7 +180,9 @@ def test_login_is_throttled_and_a_disabled_user_is_out(site: Site) -> None:
     assert http.get(f"{site.url}/", timeout=10, allow_redirects=False).status_code == 303
     guesser = requests.Session()
     for _ in range(5):
-        token = re.search(r'name="csrf" value="([^"]+)"', guesser.get(f"{site.url}/connexion", timeout=10).text)
+        token = re.search(
+            r'name="csrf" value="([^"]+)"', guesser.get(f"{site.url}/connexion", timeout=10).text
+        )
         assert token
         wrong = guesser.post(
             f"{site.url}/connexion",
