@@ -68,9 +68,9 @@ def test_an_account_is_locked_after_repeated_failures(
 ) -> None:
     _add(users, local_services[0])
     for _ in range(MAX_FAILURES):
-        with pytest.raises(SecurityError, match="wrong login or password|incorrect"):
+        with pytest.raises(SecurityError, match=r"wrong login or password|incorrect"):
             authenticate_user(users, "agent.dreux", "wrong password!", now=NOW)
-    with pytest.raises(SecurityError, match="locked|bloqué"):  # even the right password now
+    with pytest.raises(SecurityError, match=r"locked|bloqué"):  # even the right password now
         authenticate_user(users, "agent.dreux", PASSWORD, now=NOW + dt.timedelta(minutes=1))
     later = NOW + LOCK_DURATION + dt.timedelta(seconds=1)
     assert authenticate_user(users, "agent.dreux", PASSWORD, now=later).login == "agent.dreux"
