@@ -84,12 +84,24 @@ def test_roles_decide_what_a_user_may_do(site: Site) -> None:
     http = site.session("juriste.dole")
     # a juriste may not send an act again or cancel it, nor administer
     for path in ("/actes/1/relance", "/actes/1/annulation", "/administration/jetons"):
-        answer = http.post(site.url + path, data={"csrf": http.csrf, "reason": "x", "name": "x",  # type: ignore[attr-defined]
-                                                  "siren": DOLE.siren.value}, timeout=10)
+        answer = http.post(
+            site.url + path,
+            data={
+                "csrf": http.csrf,
+                "reason": "x",
+                "name": "x",  # type: ignore[attr-defined]
+                "siren": DOLE.siren.value,
+            },
+            timeout=10,
+        )
         assert answer.status_code == 403, path
     assert http.get(f"{site.url}/administration", timeout=10).status_code == 403
     # but may answer and publish: past the role check, the act is simply absent here
-    answer = http.post(f"{site.url}/actes/1/publicite", data={"csrf": http.csrf, "mode": "posting", "date": "2026-01-02"}, timeout=10)  # type: ignore[attr-defined]
+    answer = http.post(
+        f"{site.url}/actes/1/publicite",
+        data={"csrf": http.csrf, "mode": "posting", "date": "2026-01-02"},
+        timeout=10,
+    )  # type: ignore[attr-defined]
     assert answer.status_code == 404
 
 
@@ -102,16 +114,43 @@ def test_the_user_commands(tmp_path: Path) -> None:
         'emails = ["a@dreux.fr"]\n',
         encoding="utf-8",
     )
-    run = lambda *args: subprocess.run([*actes, *args], capture_output=True, text=True, env=env, timeout=120)  # noqa: E731
+    run = lambda *args: subprocess.run(
+        [*actes, *args], capture_output=True, text=True, env=env, timeout=120
+    )  # noqa: E731
     assert run("collectivites", "import", str(registry)).returncode == 0
     secret = tmp_path / "pw"
     secret.write_text(PASSWORD + "\n", encoding="utf-8")
-    added = run("user", "add", "--login", "marie", "--name", "Marie", "--role", "juriste",
-                "--siren", "212801344", "--password-file", str(secret), "--json")
+    added = run(
+        "user",
+        "add",
+        "--login",
+        "marie",
+        "--name",
+        "Marie",
+        "--role",
+        "juriste",
+        "--siren",
+        "212801344",
+        "--password-file",
+        str(secret),
+        "--json",
+    )
     assert added.returncode == 0, added.stderr
     assert json.loads(added.stdout)["role"] == "juriste"
-    refused = run("user", "add", "--login", "paul", "--name", "Paul", "--role", "chef",
-                  "--siren", "212801344", "--password-file", str(secret))
+    refused = run(
+        "user",
+        "add",
+        "--login",
+        "paul",
+        "--name",
+        "Paul",
+        "--role",
+        "chef",
+        "--siren",
+        "212801344",
+        "--password-file",
+        str(secret),
+    )
     assert refused.returncode == 2
     assert run("user", "disable", "marie").returncode == 0
     listed = json.loads(run("user", "list", "--json").stdout)["users"]
