@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,10 @@ from workflow.users import LOCK_DURATION, MAX_FAILURES, authenticate_user, creat
 
 
 @pytest.fixture
-def users(local_services: tuple[Services, str]) -> SqlUsers:
-    return SqlUsers(make_engine(local_services[1]))
+def users(local_services: tuple[Services, str]) -> Iterator[SqlUsers]:
+    engine = make_engine(local_services[1])
+    yield SqlUsers(engine)
+    engine.dispose()
 
 
 def _add(users: SqlUsers, services: Services, **changes: object) -> object:
@@ -114,9 +117,10 @@ def test_the_user_commands(tmp_path: Path) -> None:
         'emails = ["a@dreux.fr"]\n',
         encoding="utf-8",
     )
-    run = lambda *args: subprocess.run(
-        [*actes, *args], capture_output=True, text=True, env=env, timeout=120
-    )  # noqa: E731
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*actes, *args], capture_output=True, text=True, env=env, timeout=120)
+
     assert run("collectivites", "import", str(registry)).returncode == 0
     secret = tmp_path / "pw"
     secret.write_text(PASSWORD + "\n", encoding="utf-8")
