@@ -261,4 +261,12 @@ def test_a_clerk_follows_answers_publishes_and_completes(
     page.get_by_role("button", name="Connexion").click()
     clerk.go("/administration")
     clerk.look("10-administration")
+    # keyboard: the first Tab reaches the skip link, which leads to the content
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "contenu"
+    clerk.go("/actes/999999")
+    assert "Page introuvable" in page.inner_text("h1")
+    clerk.look("11-introuvable")
     assert not clerk.violations, clerk.violations
