@@ -160,3 +160,18 @@ def test_the_user_commands(tmp_path: Path) -> None:
     listed = json.loads(run("user", "list", "--json").stdout)["users"]
     assert [(u["login"], u["disabled_at"] is not None) for u in listed] == [("marie", True)]
     assert run("user", "disable", "nobody").returncode == 2
+
+
+def test_the_session_key_is_created_once_and_kept_private(tmp_path: Path) -> None:
+    from workflow.interfaces.cli.user_commands import session_secret
+    from workflow.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    key = session_secret(settings)
+    path = tmp_path / "web-session.key"
+    assert len(key) >= 32 and path.stat().st_mode & 0o777 == 0o600
+    assert session_secret(settings) == key  # the same key on the next start: sessions survive
+    weak = tmp_path / "weak.key"
+    weak.write_text("short", encoding="utf-8")
+    with pytest.raises(InvalidInput):
+        session_secret(Settings(data_dir=tmp_path, web_secret_file=weak))
