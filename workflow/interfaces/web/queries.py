@@ -111,9 +111,14 @@ def drafts_of(intake: Intake, user: UserRecord) -> list[DraftRecord]:
 def deadlines_of(
     services: Services, user: UserRecord, today: dt.date, within_days: int
 ) -> list[tuple[ActRecord, Deadline]]:
-    found = []
+    found: list[tuple[ActRecord, Deadline]] = []
     for siren in sorted(user.sirens):
-        found.extend(services.law.deadlines(today=today, within_days=within_days, siren=siren))
+        found.extend(
+            (act, deadline.on(today))  # with the days left (« ouvert, J-12 »)
+            for act, deadline in services.law.deadlines(
+                today=today, within_days=within_days, siren=siren
+            )
+        )
     return sorted(found, key=lambda pair: (pair[1].due or today, pair[0].id))
 
 
