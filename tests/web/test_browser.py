@@ -225,7 +225,7 @@ def test_a_clerk_follows_answers_publishes_and_completes(
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     text = page.inner_text("main")
     assert f"Exécutoire depuis le {published:%d/%m/%Y}" in text
-    assert page.locator("#t-deadlines + table tbody tr").count() >= 1
+    assert page.locator("#t-deadlines + .table-wrap table tbody tr").count() >= 1
     clerk.look("05-acte-publie")
     clerk.go("/echeances")
     clerk.look("06-echeances")
@@ -266,6 +266,10 @@ def test_a_clerk_follows_answers_publishes_and_completes(
     assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "contenu"
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    clerk.go(f"/actes/{act.id}")
+    clerk.look("12-acte-telephone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     clerk.go("/actes/999999")
     assert "Page introuvable" in page.inner_text("h1")
     clerk.look("11-introuvable")
