@@ -227,3 +227,11 @@ class NomenclatureRow(Base):
     version: Mapped[dt.date] = mapped_column(Date)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PollCursorRow(Base):
+    """When the last successful poll of the platform started (the listing window's start)."""
+
+    __tablename__ = "poll_cursors"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
