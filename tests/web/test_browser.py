@@ -25,6 +25,7 @@ from workflow.adapters.simulator.state import Delays
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
 from workflow.adapters.textpdf import text_pdf
+from workflow.collectivite import Registry
 from workflow.intake.metadata import ActMetadata
 from workflow.intake.service import Intake, Principal, Upload
 from workflow.interfaces.cli.supervisor import free_port
@@ -51,6 +52,7 @@ def platform_site(pki: DevPki, tmp_path: Path) -> Iterator[Site]:
         state_file=tmp_path / "sim.sqlite3",
         tls_dir=pki.directory,
         delays=Delays(1, 1, 1),
+        registry=Registry((DREUX,)),  # the platform knows the account's collectivité
     )
     url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
     engine = make_engine(url)
@@ -274,3 +276,47 @@ def test_a_clerk_follows_answers_publishes_and_completes(
     assert "Page introuvable" in page.inner_text("h1")
     clerk.look("11-introuvable")
     assert not clerk.violations, clerk.violations
+
+
+def test_an_act_parked_in_17_is_confirmed_from_its_page(
+    platform_site: Site, pki: DevPki, tmp_path: Path
+) -> None:
+    """An account without the TT right leaves acts in 17: the page says so and confirms."""
+    from tests.integration.test_s2low_rules import _fingerprint
+
+    site, services = platform_site, platform_site.services
+    mine = _fingerprint(pki)
+
+    def accounts(rights: str) -> None:
+        control(
+            services,
+            "/control/accounts",
+            [{"login": "a", "certificate": mine, "siren": DREUX.siren.value, "rights": rights}],
+        )
+
+    accounts("CS")
+    pdf = tmp_path / "deliberation.pdf"
+    pdf.write_bytes(text_pdf(DREUX_TEXT.format(n=151, objet="Subvention au club de football")))
+    caller = Principal("token:1", frozenset({DREUX.siren.value}))
+    act = Intake(services).submit(caller, [Upload(pdf, "d.pdf")], ActMetadata(), "k151").act
+    assert act is not None
+    services.submission.package(act.id)
+    services.transmission.transmit(act.id)
+    services.polling.poll()
+    site.add_user("agent.dreux", "agent", DREUX.siren.value)
+    http = site.session("agent.dreux")
+    assert f'href="/actes/{act.id}#actions"' in http.get(f"{site.url}/", timeout=10).text
+    page = http.get(f"{site.url}/actes/{act.id}", timeout=10).text
+    assert "Confirmer sur la plateforme" in page
+    refused = http.post(
+        f"{site.url}/actes/{act.id}/confirmation", data={"csrf": http.csrf}, timeout=10
+    )  # type: ignore[attr-defined]
+    assert "Non effectué" in refused.text  # the account lacks the TT right: the platform says no
+    accounts("CS,TT")
+    done = http.post(
+        f"{site.url}/actes/{act.id}/confirmation", data={"csrf": http.csrf}, timeout=10
+    )  # type: ignore[attr-defined]
+    assert (
+        "Confirmé sur la plateforme" in done.text and "Confirmer sur la plateforme" not in done.text
+    )
+    assert not services.store.get_act(act.id).last_error

@@ -33,7 +33,12 @@ from workflow.interfaces.web.routes import (
     deadlines,
     drafts,
 )
-from workflow.interfaces.web.security import AddressThrottle, LoginRequired, WebOptions
+from workflow.interfaces.web.security import (
+    AddressThrottle,
+    Forbidden,
+    LoginRequired,
+    WebOptions,
+)
 from workflow.users import Users
 
 STATIC = Path(__file__).with_name("static")
@@ -113,7 +118,10 @@ def _errors(app: FastAPI) -> None:
     async def _domain(request: Request, error: ActesError) -> Response:
         if isinstance(error, NotFound):
             return _not_found(request)
-        if isinstance(error, SecurityError):
+        back = getattr(request.state, "back", None)
+        if request.method != "POST" or not isinstance(back, str) or not back.startswith("/"):
+            back = None
+        if isinstance(error, Forbidden) or (isinstance(error, SecurityError) and back is None):
             return render(
                 request,
                 "error.html",
@@ -121,8 +129,7 @@ def _errors(app: FastAPI) -> None:
                 title=_("Not allowed"),
                 message=error.message,
             )
-        back = getattr(request.state, "back", None)
-        if request.method == "POST" and isinstance(back, str) and back.startswith("/"):
+        if back is not None:  # a refused action (by a rule, or by the platform): say why there
             flash(request, _("Not done: {reason}", reason=error.message), "error")
             return RedirectResponse(back, status_code=303)
         return render(

@@ -12,10 +12,12 @@ from workflow.identifiers import Departement
 from workflow.intake.service import Intake
 from workflow.legal.calendar import is_working_day
 from workflow.legal.deadlines import Deadline
-from workflow.lifecycle import ActState
+from workflow.lifecycle import AT_PLATFORM, ActState
+from workflow.platform import PlatformStatus
 from workflow.store import ActRecord, DraftRecord, ExchangeRecord
 from workflow.usecases import Services
 from workflow.usecases.context import PARIS
+from workflow.usecases.polling import PARKED
 from workflow.users import UserRecord
 
 #: the préfecture acknowledges on working days: an act sent on day D is late when the AR has
@@ -49,6 +51,12 @@ def own_siren(user: UserRecord, siren: str) -> str:
 def visible_acts(services: Services, user: UserRecord) -> list[ActRecord]:
     acts = [a for a in services.store.list_acts() if a.siren in user.sirens]
     return sorted(acts, key=lambda a: a.id, reverse=True)
+
+
+def waits_for_confirmation(act: ActRecord) -> bool:
+    """The platform holds the act in 17 « En attente d'être postée » until a person confirms."""
+    parked = PARKED[PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE].format(act=act.id)
+    return act.state in AT_PLATFORM and act.last_error == parked
 
 
 def working_days_between(start: dt.date, end: dt.date, departement: Departement | None) -> int:
@@ -95,7 +103,11 @@ def dashboard(services: Services, intake: Intake, user: UserRecord, today: dt.da
     return Dashboard(
         by_state=[(s, counts[s]) for s in ActState if counts[s]],
         late=[a for a in acts if late_for_ar(services, a, today)],
-        to_act=[a for a in acts if a.state in (ActState.REJECTED, ActState.FAILED)],
+        to_act=[
+            a
+            for a in acts
+            if a.state in (ActState.REJECTED, ActState.FAILED) or waits_for_confirmation(a)
+        ],
         drafts=drafts_of(intake, user),
         letters=letters,
         deadlines=deadlines_of(services, user, today, 30),

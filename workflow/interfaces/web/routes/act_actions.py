@@ -1,5 +1,6 @@
 """What a clerk does about one act: answer a préfecture letter (with the PDF), record its
-publicity, ask for its cancellation, send a failed act again. Each asks for a confirmation on
+publicity, ask for its cancellation, send a failed act again, confirm an act the platform
+holds in 17. Each asks for a confirmation on
 the page, needs the role, and comes back to the act's page with the outcome."""
 
 from __future__ import annotations
@@ -123,4 +124,15 @@ def retry_act(request: Request, intake: IntakeDep, user: Agent, act_id: int) -> 
         except Exception:  # the sweep finds the act in the store
             log.exception("could not enqueue act %s; the sweep will pick it up", act.id)
     flash(request, _("The act will be sent again."))
+    return _back(act.id)
+
+
+@router.post("/actes/{act_id}/confirmation")
+def confirm_act(request: Request, intake: IntakeDep, user: Agent, act_id: int) -> Response:
+    """Post an act the platform holds in 17 (a person's step on S²LOW)."""
+    come_back_to(request, f"/actes/{act_id}")
+    services = intake.services
+    act = own_act(services, user, act_id)
+    services.platform_access.confirm(act.id, siren=act.siren)
+    flash(request, _("Confirmed on the platform: the act will now be transmitted."))
     return _back(act.id)

@@ -12,7 +12,13 @@ from fastapi import Request, Response
 
 from workflow.errors import InvalidInput
 from workflow.identifiers import ActNature
-from workflow.interfaces.web.queries import PAGE_SIZE, ActFilter, own_act, search_acts
+from workflow.interfaces.web.queries import (
+    PAGE_SIZE,
+    ActFilter,
+    own_act,
+    search_acts,
+    waits_for_confirmation,
+)
 from workflow.interfaces.web.render import date_fr, nature_label, render, state_label
 from workflow.interfaces.web.routes import IntakeDep
 from workflow.interfaces.web.routes import router as make_router
@@ -137,5 +143,6 @@ def act_page(request: Request, intake: IntakeDep, user: CurrentUser, act_id: int
         has_archive=store.latest_package(act.id) is not None,
         has_ar=store.message(act.id, "1-2") is not None,
         acknowledged=act.id_acte is not None and bool(act.platform_ref),
+        to_confirm=waits_for_confirmation(act),
         today=services.paris_today(),
     )
