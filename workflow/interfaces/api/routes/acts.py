@@ -8,12 +8,13 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import Upload
 from workflow.interfaces.api.deps import Caller, IntakeDep, intake_answer, own_act
+from workflow.interfaces.api.listing import MAX_PAGE, acts_page
 from workflow.interfaces.api.schemas import CancelIn, IntakeOut
 
 router = APIRouter(prefix="/api/acts", tags=["acts"])
@@ -66,14 +67,17 @@ def post_act(
         return intake_answer(request, intake.submit(caller, uploads, parsed, idempotency_key))
 
 
-@router.get("", summary="The caller's acts")
-def list_acts(intake: IntakeDep, caller: Caller, state: str | None = None) -> dict[str, Any]:
-    acts = [
-        a.as_dict()
-        for a in intake.services.store.list_acts()
-        if caller.allows(a.siren) and (state is None or a.state.value == state)
-    ]
-    return {"acts": acts}
+@router.get("", summary="The caller's acts, newest first, a page at a time")
+def list_acts(
+    intake: IntakeDep,
+    caller: Caller,
+    state: str | None = None,
+    siren: str | None = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> dict[str, Any]:
+    store = intake.services.store
+    return acts_page(store, caller, state=state, siren=siren, cursor=cursor, limit=limit)
 
 
 @router.get("/{act_id}", summary="One act: state, IDActe, date of reception, history")
