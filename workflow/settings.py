@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     metrics_token_file: Path | None = None  # /metrics asks for this bearer token when set
     log_format: Literal["json", "console"] = "json"
     log_level: str = "INFO"
+    #: the clerks' pages: session cookies marked Secure (set false only for local http)
+    web_secure_cookies: bool = True
+    #: the key signing the session cookies (default: created once in data_dir, mode 600)
+    web_secret_file: Path | None = None
 
     @property
     def horizons(self) -> tuple[int, ...]:

@@ -29,6 +29,7 @@ from workflow.interfaces.api.deps import Caller
 from workflow.interfaces.api.errors import error_response
 from workflow.interfaces.api.limits import DEFAULT_MAX_BODY, ASGIApp, BodyLimit
 from workflow.interfaces.api.routes import acts, drafts, health
+from workflow.interfaces.web.security import WebOptions
 from workflow.signing import Secret
 
 __all__ = ["DEFAULT_MAX_BODY", "create_api", "openapi_document"]
@@ -45,11 +46,14 @@ def create_api(
     readiness: health.Readiness | None = None,
     metrics: health.Metrics | None = None,
     metrics_token: Secret | None = None,
+    web: WebOptions | None = None,
 ) -> ASGIApp:
     """The API app. ``intake_factory`` builds the use cases (once, on first use);
     ``enqueue(act_id)`` hands a new act to the workers (if it fails, the beat sweep re-enqueues
     the act from the store: nothing is lost). ``readiness`` and ``metrics`` serve ``/ready``
-    and ``/metrics`` (:mod:`.routes.health`), the latter behind ``metrics_token`` if given."""
+    and ``/metrics`` (:mod:`.routes.health`), the latter behind ``metrics_token`` if given.
+    With ``web``, the clerks' pages are served at ``/`` beside the API
+    (:mod:`workflow.interfaces.web`)."""
     app = FastAPI(
         title="actes-workflow",
         version="1",
@@ -94,6 +98,10 @@ def create_api(
     def openapi(_: Caller) -> dict[str, Any]:
         return app.openapi()
 
+    if web is not None:
+        from workflow.interfaces.web.app import create_web
+
+        app.mount("/", create_web(intake, web, enqueue=enqueue, upload_dir=upload_dir))
     return BodyLimit(app, max_body_bytes)
 
 

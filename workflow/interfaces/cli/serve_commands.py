@@ -1,4 +1,5 @@
-"""The web application: ``actes serve`` (the REST API) and ``actes openapi``."""
+"""The web application: ``actes serve`` (the clerks' pages and the REST API) and
+``actes openapi``."""
 
 from __future__ import annotations
 
@@ -37,13 +38,14 @@ def serve_command(
     keyfile: Path | None,
     data_dir: Path,
 ) -> None:
-    """Serve the REST API (POST /api/acts …; description at /api/openapi.json)."""
+    """Serve the clerks' pages (/) and the REST API (/api; description at /api/openapi.json)."""
     import uvicorn
 
     from workers.app import build_enqueue
     from workers.health import api_probes
     from workflow.adapters import logs
     from workflow.interfaces.api.app import create_api
+    from workflow.interfaces.cli.user_commands import web_options
 
     settings = settings_for(data_dir)
     logs.configure(json_lines=settings.log_format == "json", level=settings.log_level)
@@ -56,6 +58,7 @@ def serve_command(
         readiness=readiness,
         metrics=metrics,
         metrics_token=_metrics_token(settings.metrics_token_file),
+        web=web_options(settings),
     )
     tls: dict[str, Any] = (
         {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile else {}
