@@ -109,10 +109,10 @@ def _snapshot(database_url: str, target: Path) -> None:
             copy.close()
             origin.close()
         return
-    engine = make_engine(database_url).execution_options(isolation_level="REPEATABLE READ")
+    engine = make_engine(database_url)
     destination = make_engine(f"sqlite:///{target}")
-    try:
-        with engine.connect() as source:
+    try:  # one snapshot for every table
+        with engine.execution_options(isolation_level="REPEATABLE READ").connect() as source:
             revision = _revision(source)
             _migrate_to(destination, revision)
             with destination.begin() as sink:
