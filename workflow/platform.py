@@ -98,6 +98,17 @@ class ListedTransaction:
     subject: str
     date: str
     status: PlatformStatus
+    type_acte: int = 1  # 1 an act; 2–5 préfecture letters and answers, 6 a cancellation, 7 …
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionDetails:
+    """What a transaction shows of itself, to prove whose it is (lost-reply recovery)."""
+
+    id: str
+    status: PlatformStatus
+    id_acte: str | None  # from its ARActe (status 4 and after)
+    message_name: str | None  # its 1-1 file name, once the platform lists its files
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +165,9 @@ class TransmissionPlatform(Protocol):
         self, status: PlatformStatus, *, offset: int = 0, limit: int = 100
     ) -> list[ListedTransaction]: ...
 
-    def find_existing(self, number: str) -> ListedTransaction | None: ...
+    def find_candidates(self, number: str) -> list[ListedTransaction]: ...
+
+    def transaction_details(self, transaction_id: str) -> TransactionDetails: ...
 
     def list_prefecture_documents(self) -> list[PrefectureDocument]: ...
 

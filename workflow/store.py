@@ -145,6 +145,28 @@ class DraftRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    """An operational alert: kept, listed by ``actes incidents``, never silently dropped."""
+
+    id: int
+    act_id: int | None
+    kind: str  # recovery_ambiguous / inbound_quarantined / …
+    detail: str
+    at: dt.datetime
+    payload_size: int  # bytes kept with it (a quarantined message), 0 when none
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "act_id": self.act_id,
+            "kind": self.kind,
+            "detail": self.detail,
+            "at": self.at.isoformat(),
+            "payload_size": self.payload_size,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class TokenRecord:
     id: int
     name: str
@@ -155,6 +177,24 @@ class TokenRecord:
 
 class Store(Protocol):
     def add_collectivite(self, collectivite: Collectivite) -> None: ...
+
+    def record_incident(
+        self,
+        kind: str,
+        detail: str,
+        *,
+        at: dt.datetime,
+        act_id: int | None = None,
+        payload: bytes | None = None,
+    ) -> IncidentRecord: ...
+
+    def incidents(self, *, act_id: int | None = None) -> list[IncidentRecord]: ...
+
+    def incident_payload(self, incident_id: int) -> bytes | None: ...
+
+    def claim(self, act_id: int, *, until: dt.datetime, now: dt.datetime) -> bool: ...
+
+    def release(self, act_id: int) -> None: ...
 
     def get_collectivite(self, siren: str) -> Collectivite: ...
 

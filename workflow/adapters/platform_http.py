@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from workflow.errors import Rejected, TransientError
+from workflow.errors import ActesError, Rejected, TransientError
 from workflow.platform import (
     Attempt,
     FormSubmission,
@@ -29,7 +29,10 @@ from workflow.platform import (
     PrefectureDocument,
     StatusReport,
     SubmitResult,
+    TransactionDetails,
 )
+from workflow.protocol import messages as m
+from workflow.protocol import xml_in
 
 EXCERPT_LIMIT = 2048
 _ACTES = "/modules/actes"
@@ -43,6 +46,24 @@ _LIVE_STATUSES = (
     PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
     PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
 )
+
+
+#: S²LOW lists a transaction's files only once it has left these statuses
+_NO_FILES_YET = frozenset(
+    {
+        PlatformStatus.POSTE,
+        PlatformStatus.EN_ATTENTE_DE_TRANSMISSION,
+        PlatformStatus.TRANSMIS,
+        PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
+        PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
+    }
+)
+
+
+def _type_acte(raw: object) -> int:
+    """The listing's ``type`` ("1" as a string on S²LOW); unreadable → 0, never an act."""
+    text = str(raw)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 3 else 0
 
 
 def _excerpt(response: requests.Response) -> str:
@@ -231,6 +252,7 @@ class HttpPlatform:
                 str(t.get("subject", "")),
                 str(t.get("date", "")),
                 status,
+                _type_acte(t.get("type", 1)),
             )
             for t in data.get("transactions", [])
         ]
@@ -248,13 +270,38 @@ class HttpPlatform:
                 return found
             offset += page
 
-    def find_existing(self, number: str) -> ListedTransaction | None:
-        """Does the platform already hold an act with this number? (before any re-send)"""
-        for status in _LIVE_STATUSES:
-            for listed in self.iter_transactions(status):
-                if listed.number == number:
-                    return listed
-        return None
+    def find_candidates(self, number: str) -> list[ListedTransaction]:
+        """Every act transaction (type 1) listed with this number, in any live status.
+
+        The listing carries no SIREN: a candidate proves nothing until
+        :meth:`transaction_details` shows whose it is (workflow.recovery)."""
+        return [
+            listed
+            for status in _LIVE_STATUSES
+            for listed in self.iter_transactions(status)
+            if listed.number == number and listed.type_acte == 1
+        ]
+
+    def transaction_details(self, transaction_id: str) -> TransactionDetails:
+        """The transaction's status, its IDActe (from its ARActe) and its 1-1 file name (the
+        files list, which S²LOW gives once the transaction has left statuses 1–3)."""
+        report = self.get_status(transaction_id)
+        id_acte = None
+        if report.message_xml is not None:
+            try:
+                message = xml_in.parse_message(report.message_xml, source="get_status")
+            except ActesError:
+                message = None
+            if isinstance(message, m.ARActe):
+                id_acte = message.id_acte
+        message_name = None
+        if report.status not in _NO_FILES_YET:
+            try:
+                listed = self.files(transaction_id)
+            except Rejected:
+                listed = []
+            message_name = listed[0].name if listed else None
+        return TransactionDetails(transaction_id, report.status, id_acte, message_name)
 
     def list_prefecture_documents(self) -> list[PrefectureDocument]:
         path = f"{_ACTES}/api/list_document_prefecture.php"

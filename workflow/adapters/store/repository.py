@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from workflow.adapters.store.integrity import IntegrityRecords
 from workflow.adapters.store.models import (
     ActDocumentRow,
     ActRow,
@@ -55,7 +56,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-class SqlStore:
+class SqlStore(IntegrityRecords):
     def __init__(self, engine: Engine, files_dir: Path) -> None:
         self.engine = engine
         self.files_dir = files_dir
