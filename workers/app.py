@@ -16,7 +16,9 @@ poll) and ``sweeps`` (beat work), so slow platform calls never starve packaging.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from celery import Celery
 from kombu.entity import Queue
@@ -25,6 +27,9 @@ QUEUE_PACKAGING = "packaging"
 QUEUE_PLATFORM = "platform"
 QUEUE_SWEEPS = "sweeps"
 ALL_QUEUES = (QUEUE_PACKAGING, QUEUE_PLATFORM, QUEUE_SWEEPS)
+
+if TYPE_CHECKING:
+    from workflow.settings import Settings
 
 
 def embedded_broker_url(data_dir: Path) -> str:
@@ -89,3 +94,15 @@ def app_from_environment() -> Celery:
         sweep_seconds=settings.sweep_seconds,
         alert_seconds=settings.alert_seconds,
     )
+
+
+def build_enqueue(settings: Settings) -> Callable[[int], None]:
+    """Hand a new act to the workers through the broker the settings name (the API and the
+    CLI's intake call this; the core never imports Celery)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_celery(settings.broker)
+
+    def enqueue(act_id: int) -> None:
+        app.send_task("workers.tasks.package_act", args=[act_id], queue=QUEUE_PACKAGING)
+
+    return enqueue

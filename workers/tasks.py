@@ -19,8 +19,8 @@ from celery.utils.log import get_task_logger
 from workflow.adapters.wiring import build_notifiers, build_services
 from workflow.errors import TransientError
 from workflow.lifecycle import ActState
-from workflow.services import Services
 from workflow.settings import Settings
+from workflow.usecases import Services
 
 log = get_task_logger(__name__)
 
@@ -41,7 +41,7 @@ def services() -> Services:
 
 @shared_task(name="workers.tasks.package_act", acks_late=True)
 def package_act(act_id: int) -> str:
-    act = services().package(act_id)
+    act = services().submission.package(act_id)
     if act.state is ActState.PACKAGED:
         submit_act.delay(act_id)
     return act.state.value
@@ -53,7 +53,7 @@ class _SubmitTask(Task):  # type: ignore[misc]
     ) -> None:
         act_id = args[0] if args else kwargs.get("act_id")
         if act_id is not None:
-            services().fail(int(act_id), f"transmission failed after retries: {exc}")
+            services().submission.fail(int(act_id), f"transmission failed after retries: {exc}")
 
 
 @shared_task(
@@ -67,12 +67,12 @@ class _SubmitTask(Task):  # type: ignore[misc]
     max_retries=8,
 )
 def submit_act(act_id: int) -> str:
-    return services().transmit(act_id).state.value
+    return services().transmission.transmit(act_id).state.value
 
 
 @shared_task(name="workers.tasks.poll_platform", acks_late=True)
 def poll_platform() -> dict[str, list[int]]:
-    report = services().poll()
+    report = services().polling.poll()
     return {"acknowledged": list(report.acknowledged), "rejected": list(report.rejected)}
 
 
@@ -81,7 +81,7 @@ def alert_deadlines() -> int:
     """Deadline alerts (J-15, J-7, J-2…) and acts stuck in a state: idempotent, so the beat
     may run it hourly."""
     settings = Settings()
-    digests = services().send_alerts(
+    digests = services().alerts.send_alerts(
         today=dt.date.today(),
         notifiers=build_notifiers(settings),
         horizons=settings.horizons,
@@ -94,7 +94,7 @@ def alert_deadlines() -> int:
 def sweep_unfinished(idle_seconds: float = 30.0) -> int:
     """Re-enqueue unfinished work the store knows about (recovers a flushed broker)."""
     count = 0
-    for act in services().unfinished(idle_seconds=idle_seconds):
+    for act in services().alerts.unfinished(idle_seconds=idle_seconds):
         if act.state is ActState.RECEIVED:
             package_act.delay(act.id)
         elif act.state in {ActState.PACKAGED, ActState.SUBMITTING}:

@@ -25,9 +25,9 @@ from workflow.collectivite import Collectivite
 from workflow.errors import TransientError
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
-from workflow.services import Services
 from workflow.signing import Secret
 from workflow.store import NewAct
+from workflow.usecases import Services
 
 DREUX = Collectivite.from_mapping(
     {
@@ -115,7 +115,7 @@ def services(tmp_path: Path, pdf_factory: Callable[..., Path]) -> Iterator[Servi
         id_acte="028-212801344-20221013-DEL2022_148-DE",
         date_reception=dt.date(2022, 10, 18),
     )
-    services.record_publicity(
+    services.law.record_publicity(
         act.id, "electronic", dt.date(2022, 10, 18), "https://ville-dreux.fr/actes"
     )
     yield services
@@ -145,7 +145,7 @@ def test_email_and_webhook_each_alert_once(
         WebhookNotifier(url, secret),
     ]
     day = dt.date(2022, 12, 10)  # the déféré and the appeal both end Mon 19 Dec 2022: J-9
-    sent = services.send_alerts(today=day, notifiers=notifiers)
+    sent = services.alerts.send_alerts(today=day, notifiers=notifiers)
     assert len(sent) == 2  # one digest per channel for the one collectivité
     assert len(inbox.messages) == 1
     mail = message_from_bytes(inbox.messages[0])
@@ -158,13 +158,13 @@ def test_email_and_webhook_each_alert_once(
         "prefet_defere",
         "third_party_appeal",
     }
-    assert services.send_alerts(today=day, notifiers=notifiers) == []  # once per horizon
-    assert services.send_alerts(
+    assert services.alerts.send_alerts(today=day, notifiers=notifiers) == []  # once per horizon
+    assert services.alerts.send_alerts(
         today=dt.date(2022, 12, 13), notifiers=notifiers
     )  # J-6 enters the J-7 horizon
     assert len(inbox.messages) == 2
     assert (
-        services.send_alerts(today=dt.date(2022, 10, 20), notifiers=notifiers) == []
+        services.alerts.send_alerts(today=dt.date(2022, 10, 20), notifiers=notifiers) == []
     )  # nothing near yet
 
 
@@ -172,13 +172,13 @@ def test_a_failing_channel_is_retried_later(services: Services, smtp: tuple[int,
     port, inbox = smtp
     broken = WebhookNotifier(f"http://127.0.0.1:{free_port()}/nothing", Secret("k"))
     with pytest.raises(TransientError):
-        services.send_alerts(
+        services.alerts.send_alerts(
             today=dt.date(2022, 12, 10),
             notifiers=[SmtpNotifier("127.0.0.1", port, "a@b.fr"), broken],
         )
     assert len(inbox.messages) == 1  # e-mail went out and is recorded
     assert (
-        services.send_alerts(
+        services.alerts.send_alerts(
             today=dt.date(2022, 12, 10), notifiers=[SmtpNotifier("127.0.0.1", port, "a@b.fr")]
         )
         == []
@@ -186,7 +186,7 @@ def test_a_failing_channel_is_retried_later(services: Services, smtp: tuple[int,
 
 
 def test_icalendar_feed(services: Services) -> None:
-    items = services.deadlines(today=dt.date(2022, 10, 20), within_days=365)
+    items = services.law.deadlines(today=dt.date(2022, 10, 20), within_days=365)
     data = deadlines_calendar("Ville de Dreux", items, now=NOW)
     calendar = Calendar.from_ical(data)
     events = calendar.walk("VEVENT")

@@ -30,8 +30,8 @@ from workflow.interfaces.api.app import create_api
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
 from workflow.platform import PlatformConfig
-from workflow.services import Services
 from workflow.tokens import issue_token
+from workflow.usecases import Services
 
 DREUX = Collectivite.from_mapping(
     {"name": "Ville de Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
@@ -277,15 +277,15 @@ def test_fixture_deliberations_go_from_the_endpoint_to_an_accuse_de_reception(
                 ids[name] = response.json()["act"]["id"]
         assert sorted(queued) == sorted(ids.values())
         for act_id in queued:  # what the workers do with a queued act
-            engine.package(act_id)
-            engine.transmit(act_id)
+            engine.submission.package(act_id)
+            engine.transmission.transmit(act_id)
 
         def acknowledged() -> bool:
-            engine.poll()
-            return all(engine.get_act(i).state is ActState.ACKNOWLEDGED for i in ids.values())
+            engine.polling.poll()
+            return all(engine.store.get_act(i).state is ActState.ACKNOWLEDGED for i in ids.values())
 
         _until(acknowledged)
-    acts = {name: engine.get_act(i) for name, i in ids.items()}
+    acts = {name: engine.store.get_act(i) for name, i in ids.items()}
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     for name, act in acts.items():
         assert act.act_date.isoformat() == expected[name]["session_date"]

@@ -62,7 +62,7 @@ def test_worker_killed_and_broker_flushed(
     services.store.add_collectivite(DREUX)
     ids = []
     for index in range(5):
-        act, _ = services.submit(
+        act, _ = services.submission.submit(
             NewAct(
                 "212801344",
                 f"k{index}",
@@ -105,7 +105,7 @@ def test_worker_killed_and_broker_flushed(
         )
         supervisor.start("beat", actes_argv("beat", "--data-dir", str(data_dir)), env=env)
         wait_until(
-            lambda: any(services.get_act(i).state is not ActState.RECEIVED for i in ids),
+            lambda: any(services.store.get_act(i).state is not ActState.RECEIVED for i in ids),
             timeout=60,
             what="first progress",
             supervisor=supervisor,
@@ -116,7 +116,7 @@ def test_worker_killed_and_broker_flushed(
         supervisor.start("worker2", actes_argv("worker", "--data-dir", str(data_dir)), env=env)
 
         def all_acknowledged() -> bool:
-            return all(services.get_act(i).state is ActState.ACKNOWLEDGED for i in ids)
+            return all(services.store.get_act(i).state is ActState.ACKNOWLEDGED for i in ids)
 
         wait_until(
             all_acknowledged, timeout=120, what="every accusé de réception", supervisor=supervisor
@@ -128,7 +128,7 @@ def test_worker_killed_and_broker_flushed(
             for t in platform.list_transactions(PlatformStatus.ACQUITTEMENT_RECU, limit=100)
         ]
     assert sorted(numbers) == [f"W{i}" for i in range(5)]  # each act transmitted exactly once
-    assert len({services.get_act(i).platform_ref for i in ids}) == 5
+    assert len({services.store.get_act(i).platform_ref for i in ids}) == 5
     broker.flushdb()
     broker.close()
     services.close()

@@ -21,8 +21,8 @@ from workflow.errors import InvalidInput, TransientError
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
 from workflow.platform import PlatformConfig
-from workflow.services import Services
 from workflow.store import NewAct
+from workflow.usecases import Services
 
 DREUX = Collectivite.from_mapping(
     {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
@@ -72,7 +72,7 @@ def control(services: Services, path: str, body: dict[str, object]) -> None:
 
 
 def _submit(services: Services, pdf: Path, number: str) -> int:
-    act, _ = services.submit(
+    act, _ = services.submission.submit(
         NewAct(
             "212801344",
             f"key-{number}",
@@ -91,39 +91,39 @@ def _submit(services: Services, pdf: Path, number: str) -> int:
 
 def _acknowledge(services: Services) -> None:
     control(services, "/control/advance", {"seconds": 5})
-    services.poll()
+    services.polling.poll()
 
 
 def test_act_reaches_its_accuse_de_reception(
     services: Services, pdf_factory: Callable[..., Path]
 ) -> None:
     act_id = _submit(services, pdf_factory(), "E1")
-    assert services.package(act_id).state is ActState.PACKAGED
-    assert services.package(act_id).state is ActState.PACKAGED  # run twice, one effect
-    assert services.transmit(act_id).state is ActState.SUBMITTED
-    assert services.transmit(act_id).state is ActState.SUBMITTED  # no second sending
+    assert services.submission.package(act_id).state is ActState.PACKAGED
+    assert services.submission.package(act_id).state is ActState.PACKAGED  # run twice, one effect
+    assert services.transmission.transmit(act_id).state is ActState.SUBMITTED
+    assert services.transmission.transmit(act_id).state is ActState.SUBMITTED  # no second sending
     _acknowledge(services)
-    act = services.get_act(act_id)
+    act = services.store.get_act(act_id)
     assert act.state is ActState.ACKNOWLEDGED
     assert act.id_acte == "028-212801344-20260105-E1-DE"
     assert act.date_reception is not None
     events = [e.to_state for e in services.store.events(act_id)]
     assert events == ["received", "packaged", "submitting", "submitted", "acknowledged"]
-    assert services.poll().acknowledged == ()  # nothing left: a poll costs nothing more
+    assert services.polling.poll().acknowledged == ()  # nothing left: a poll costs nothing more
 
 
 def test_lost_reply_never_duplicates(services: Services, pdf_factory: Callable[..., Path]) -> None:
     act_id = _submit(services, pdf_factory(), "LOST")
-    services.package(act_id)
+    services.submission.package(act_id)
     control(services, "/control/faults", {"lost_reply_rate": 1.0})
     with pytest.raises(TransientError):
-        services.transmit(act_id)  # the platform stored it, but we never heard back
-    assert services.get_act(act_id).state is ActState.SUBMITTING
+        services.transmission.transmit(act_id)  # the platform stored it, but we never heard back
+    assert services.store.get_act(act_id).state is ActState.SUBMITTING
     control(services, "/control/faults", {})
     with pytest.raises(TransientError, match="SIREN"):
-        services.transmit(act_id)  # found, but not provably ours before it leaves status 1
+        services.transmission.transmit(act_id)  # found, but not provably ours before status 4
     control(services, "/control/advance", {"seconds": 5})
-    act = services.transmit(act_id)  # the retry asks the platform first
+    act = services.transmission.transmit(act_id)  # the retry asks the platform first
     assert act.state is ActState.SUBMITTED
     assert act.platform_ref is not None
     platform = services.platform
@@ -139,12 +139,12 @@ def test_platform_5xx_is_transient_and_recorded(
     services: Services, pdf_factory: Callable[..., Path]
 ) -> None:
     act_id = _submit(services, pdf_factory(), "E5XX")
-    services.package(act_id)
+    services.submission.package(act_id)
     control(services, "/control/faults", {"error_rate": 1.0})
     with pytest.raises(TransientError):
-        services.transmit(act_id)
+        services.transmission.transmit(act_id)
     control(services, "/control/faults", {})
-    assert services.transmit(act_id).state is ActState.SUBMITTED
+    assert services.transmission.transmit(act_id).state is ActState.SUBMITTED
     store = services.store
     assert isinstance(store, SqlStore)
     assert next(a.http_status for a in store.attempts(act_id)) == 503
@@ -157,32 +157,32 @@ def test_anomaly_and_platform_refusal(services: Services, pdf_factory: Callable[
         {"number": "BAD1", "nature": "042", "detail": "Classification inconnue"},
     )
     act_id = _submit(services, pdf_factory(), "BAD1")
-    services.package(act_id)
-    services.transmit(act_id)
+    services.submission.package(act_id)
+    services.transmission.transmit(act_id)
     _acknowledge(services)
-    act = services.get_act(act_id)
+    act = services.store.get_act(act_id)
     assert act.state is ActState.REJECTED
     assert (act.anomaly_nature, act.anomaly_detail) == ("042", "Classification inconnue")
     # a failure the person must fix: the act fails, visible, and can be retried
     other = _submit(services, pdf_factory(), "F1")
-    assert services.fail(other, "document unreadable").state is ActState.FAILED
-    assert services.retry(other, actor="clerk").state is ActState.RECEIVED
+    assert services.submission.fail(other, "document unreadable").state is ActState.FAILED
+    assert services.submission.retry(other, actor="clerk").state is ActState.RECEIVED
 
 
 def test_prefecture_letters_feed_the_deadlines(
     services: Services, pdf_factory: Callable[..., Path]
 ) -> None:
     act_id = _submit(services, pdf_factory(), "LEG1")
-    services.package(act_id)
-    services.transmit(act_id)
+    services.submission.package(act_id)
+    services.transmission.transmit(act_id)
     _acknowledge(services)
-    act = services.get_act(act_id)
+    act = services.store.get_act(act_id)
     assert act.date_reception is not None
-    assert not services.assess(act_id).executory.executory  # received, not yet published
-    services.record_publicity(
+    assert not services.law.assess(act_id).executory.executory  # received, not yet published
+    services.law.record_publicity(
         act_id, "electronic", act.date_reception, "https://dreux.fr/actes/LEG1"
     )
-    assessment = services.assess(act_id)
+    assessment = services.law.assess(act_id)
     assert assessment.executory.executory
     assert assessment.executory.date == act.date_reception
     plain = next(d for d in assessment.deadlines if d.kind.value == "prefet_defere")
@@ -192,17 +192,19 @@ def test_prefecture_letters_feed_the_deadlines(
         services, "/control/letter", {"id_acte": act.id_acte, "code": "4-1", "text": "Incompétence"}
     )
     control(services, "/control/letter", {"id_acte": act.id_acte, "code": "2-1"})
-    report = services.poll()
+    report = services.polling.poll()
     assert report.prefecture_messages == (act_id, act_id)
     codes = {e.code for e in services.store.exchanges(act_id)}
     assert codes == {"4-1", "2-1"}
-    after = next(d for d in services.assess(act_id).deadlines if d.kind.value == "prefet_defere")
+    after = next(
+        d for d in services.law.assess(act_id).deadlines if d.kind.value == "prefet_defere"
+    )
     assert after.rule == "R18"  # the lettre d'observations interrupted the préfet's delay
     assert after.due is not None and plain.due is not None and after.due > plain.due
-    assert services.poll().prefecture_messages == ()  # marked as read: fetched once
+    assert services.polling.poll().prefecture_messages == ()  # marked as read: fetched once
     with pytest.raises(InvalidInput):
-        services.record_publicity(act_id, "pigeon", act.date_reception)
-    soon = services.deadlines(today=act.date_reception, within_days=400)
+        services.law.record_publicity(act_id, "pigeon", act.date_reception)
+    soon = services.law.deadlines(today=act.date_reception, within_days=400)
     assert {d.kind.value for a, d in soon if a.id == act_id} == {
         "prefet_defere",
         "third_party_appeal",
@@ -210,7 +212,7 @@ def test_prefecture_letters_feed_the_deadlines(
 
 
 def platform_ref_of(services: Services, act_id: int) -> str | None:
-    return services.get_act(act_id).platform_ref
+    return services.store.get_act(act_id).platform_ref
 
 
 def test_cancellation_from_request_to_arannulation(
@@ -220,36 +222,42 @@ def test_cancellation_from_request_to_arannulation(
 
     act_id = _submit(services, pdf_factory(), "CANCEL1")
     with pytest.raises(IllegalTransition):
-        services.cancel(act_id, reason="too early")  # only an acknowledged act is withdrawn
-    services.package(act_id)
-    services.transmit(act_id)
+        services.exchanges.cancel(
+            act_id, reason="too early"
+        )  # only an acknowledged act is withdrawn
+    services.submission.package(act_id)
+    services.transmission.transmit(act_id)
     _acknowledge(services)
-    act = services.cancel(act_id, reason="voted twice by mistake")
+    act = services.exchanges.cancel(act_id, reason="voted twice by mistake")
     assert act.state is ActState.CANCELLATION_REQUESTED
-    assert services.cancel(act_id, reason="again").state is ActState.CANCELLATION_REQUESTED
+    assert (
+        services.exchanges.cancel(act_id, reason="again").state is ActState.CANCELLATION_REQUESTED
+    )
     [asked] = [e for e in services.store.exchanges(act_id) if e.code == "6-1"]  # asked once
     control(services, "/control/advance", {"seconds": 5})
-    report = services.poll()
+    report = services.polling.poll()
     assert report.cancelled == (act_id,)
-    assert services.get_act(act_id).state is ActState.CANCELLED
+    assert services.store.get_act(act_id).state is ActState.CANCELLED
     store = services.store
     assert isinstance(store, SqlStore)
     assert ("in", "6-2") in [m[:2] for m in store.messages(act_id)]
     assert asked.platform_ref
-    assert services.cancel(act_id, reason="done").state is ActState.CANCELLED
+    assert services.exchanges.cancel(act_id, reason="done").state is ActState.CANCELLED
 
     # a refusal by the platform brings the act back, with its words
     other = _submit(services, pdf_factory(), "CANCEL2")
-    services.package(other)
-    services.transmit(other)
+    services.submission.package(other)
+    services.transmission.transmit(other)
     _acknowledge(services)
     platform = services.platform
     assert isinstance(platform, HttpPlatform)
-    first = platform.cancel(services.get_act(other).platform_ref or "")  # someone else asked first
+    first = platform.cancel(
+        services.store.get_act(other).platform_ref or ""
+    )  # someone else asked first
     assert first
     with pytest.raises(Rejected, match="déjà en cours"):
-        services.cancel(other, reason="twice")
-    act = services.get_act(other)
+        services.exchanges.cancel(other, reason="twice")
+    act = services.store.get_act(other)
     assert act.state is ActState.ACKNOWLEDGED
     assert "cancellation refused" in services.store.events(other)[-1].reason
 
@@ -270,14 +278,16 @@ def test_stuck_acts_are_alerted_once(services: Services, pdf_factory: Callable[.
     inbox = Inbox()
     later = services.clock() + dt.timedelta(hours=3)
     slow = Services(store=services.store, outbox=services.outbox, clock=lambda: later)
-    [digest] = slow.send_alerts(
+    [digest] = slow.alerts.send_alerts(
         today=later.date(), notifiers=[inbox], stuck_after=dt.timedelta(hours=1)
     )
     [alert] = digest.alerts
     assert alert.act_id == act_id and alert.kind == "stuck_received"
     assert "bloqué" in digest.text() and "acte(s) bloqué(s)" in digest.subject
     assert (
-        slow.send_alerts(today=later.date(), notifiers=[inbox], stuck_after=dt.timedelta(hours=1))
+        slow.alerts.send_alerts(
+            today=later.date(), notifiers=[inbox], stuck_after=dt.timedelta(hours=1)
+        )
         == []
     )
 
@@ -286,33 +296,35 @@ def test_answering_the_prefecture_through_the_platform(
     services: Services, pdf_factory: Callable[..., Path]
 ) -> None:
     act_id = _submit(services, pdf_factory(), "ANS1")
-    services.package(act_id)
-    services.transmit(act_id)
+    services.submission.package(act_id)
+    services.transmission.transmit(act_id)
     _acknowledge(services)
-    act = services.get_act(act_id)
-    services.record_publicity(act_id, "electronic", act.date_reception or dt.date.today())
+    act = services.store.get_act(act_id)
+    services.law.record_publicity(act_id, "electronic", act.date_reception or dt.date.today())
     control(
         services,
         "/control/letter",
         {"id_acte": act.id_acte, "code": "3-1", "text": "Annexe manquante"},
     )
-    services.poll()
+    services.polling.poll()
     with pytest.raises(InvalidInput):
-        services.answer(act_id, "5-1", document=pdf_factory())  # a déféré goes to the court
+        services.exchanges.answer(
+            act_id, "5-1", document=pdf_factory()
+        )  # a déféré goes to the court
     with pytest.raises(InvalidInput):
-        services.answer(act_id, "3-1")  # sending pieces needs the pieces
-    answered = services.answer(
+        services.exchanges.answer(act_id, "3-1")  # sending pieces needs the pieces
+    answered = services.exchanges.answer(
         act_id, "3-1", document=pdf_factory("Pièces"), attachments=((pdf_factory("Plan"), "22_AG"),)
     )
     assert answered.answered_on is not None
-    facts = services.legal_facts(services.get_act(act_id))
+    facts = services.law.legal_facts(services.store.get_act(act_id))
     assert facts.dpc_answer == answered.answered_on  # R17: the préfet's delay restarts from it
-    again = services.answer(act_id, "3-1", document=pdf_factory("Pièces"))  # sent once
+    again = services.exchanges.answer(act_id, "3-1", document=pdf_factory("Pièces"))  # sent once
     assert again.answered_on == answered.answered_on
     from workflow.errors import NotFound
 
     with pytest.raises(NotFound):
-        services.answer(act_id, "4-1", refuse=True)
+        services.exchanges.answer(act_id, "4-1", refuse=True)
 
 
 def test_stamped_act_and_bordereau_for_the_clerks(
@@ -325,16 +337,21 @@ def test_stamped_act_and_bordereau_for_the_clerks(
     from workflow.errors import Conflict
 
     act_id = _submit(services, pdf_factory("Délibération à publier"), "PUB1")
-    services.package(act_id)
-    services.transmit(act_id)
+    services.submission.package(act_id)
+    services.transmission.transmit(act_id)
     with pytest.raises(Conflict, match="no accusé de réception yet"):
-        services.stamped_act(act_id)
+        services.documents.stamped_act(act_id)
     _acknowledge(services)
-    act = services.get_act(act_id)
-    stamped = PdfReader(io.BytesIO(services.stamped_act(act_id, published_on=act.date_reception)))
+    act = services.store.get_act(act_id)
+    stamped = PdfReader(
+        io.BytesIO(services.documents.stamped_act(act_id, published_on=act.date_reception))
+    )
     text = stamped.pages[0].extract_text()
     assert act.id_acte is not None and act.id_acte in text and "publier" in text
-    assert act.id_acte in PdfReader(io.BytesIO(services.bordereau(act_id))).pages[0].extract_text()
+    assert (
+        act.id_acte
+        in PdfReader(io.BytesIO(services.documents.bordereau(act_id))).pages[0].extract_text()
+    )
 
 
 def test_form_mode_sends_the_same_package_field_by_field(
@@ -372,10 +389,10 @@ def test_form_mode_sends_the_same_package_field_by_field(
             submit_mode="form",
         )
         act_id = _submit(services, pdf_factory(), "FORM1")
-        services.package(act_id)
-        assert services.transmit(act_id).state is ActState.SUBMITTED
+        services.submission.package(act_id)
+        assert services.transmission.transmit(act_id).state is ActState.SUBMITTED
         _acknowledge(services)
-        act = services.get_act(act_id)
+        act = services.store.get_act(act_id)
         assert (
             act.state is ActState.ACKNOWLEDGED and act.id_acte == "028-212801344-20260105-FORM1-DE"
         )

@@ -20,8 +20,8 @@ from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import LOCAL, Intake, Principal, Upload
 from workflow.interfaces.cli.intake_commands import process_folder
 from workflow.lifecycle import ActState
-from workflow.services import Services
 from workflow.tokens import authenticate, issue_token
+from workflow.usecases import Services
 
 DREUX = Collectivite.from_mapping(
     {"name": "Ville de Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
@@ -261,9 +261,13 @@ def test_suggestions_use_the_collectivites_own_classification(
             ),
         ),
     )
-    intake.services.record_nomenclature("212801344", to_xml(local))
-    assert intake.services.nomenclature("212801344").date_classification == dt.date(2024, 1, 1)
-    assert intake.services.nomenclature("000000018") == national  # none kept: the national levels
+    intake.services.nomenclature.record("212801344", to_xml(local))
+    assert intake.services.nomenclature.current("212801344").date_classification == dt.date(
+        2024, 1, 1
+    )
+    assert (
+        intake.services.nomenclature.current("000000018") == national
+    )  # none kept: the national levels
     result = intake.submit(
         LOCAL,
         [
@@ -328,7 +332,7 @@ def test_fixture_acts_show_their_executory_dates_once_ar_and_publication_are_rec
 
     # Dreux: the printed AR is valid and is read from the document
     dreux = record("dreux-2022-148.txt", {"already_transmitted": {}})
-    act = intake.services.get_act(dreux)
+    act = intake.services.store.get_act(dreux)
     assert (act.id_acte, act.date_reception) == (
         "028-212801344-20221018-DEL2022-148-DE",
         dt.date(2022, 10, 18),
@@ -352,20 +356,20 @@ def test_fixture_acts_show_their_executory_dates_once_ar_and_publication_are_rec
     )  # read from "Reçu le"
     saint_ambroix = done.act.id
 
-    intake.services.record_publicity(
+    intake.services.law.record_publicity(
         dreux, "electronic", dt.date(2022, 10, 18), "https://www.dreux.fr/actes"
     )
-    intake.services.record_publicity(saint_ambroix, "posting", dt.date(2021, 10, 29))
-    a = intake.services.assess(dreux)
+    intake.services.law.record_publicity(saint_ambroix, "posting", dt.date(2021, 10, 29))
+    a = intake.services.law.assess(dreux)
     assert (a.executory.date, a.executory.rule) == (dt.date(2022, 10, 18), "R3")
     due = {d.kind: d.due for d in a.deadlines}
     assert due[DeadlineKind.PREFET_DEFERE] == dt.date(2022, 12, 19)
     assert due[DeadlineKind.THIRD_PARTY_APPEAL] == dt.date(2022, 12, 19)
-    advice = intake.services.publicity_advice(dreux)
+    advice = intake.services.law.publicity_advice(dreux)
     assert (advice.expected, advice.rule, advice.ok) == (("electronic",), "R5", True)
-    advice = intake.services.publicity_advice(saint_ambroix)
+    advice = intake.services.law.publicity_advice(saint_ambroix)
     assert (advice.rule, advice.ok) == ("R4", True)  # 2021: before the reform, posting was valid
-    b = intake.services.assess(saint_ambroix)
+    b = intake.services.law.assess(saint_ambroix)
     assert (b.executory.date, b.executory.rule) == (dt.date(2021, 10, 29), "R4")
     due = {d.kind: d.due for d in b.deadlines}
     assert due[DeadlineKind.PREFET_DEFERE] == dt.date(2021, 12, 30)
@@ -376,5 +380,5 @@ def test_fixture_acts_show_their_executory_dates_once_ar_and_publication_are_rec
     dole_pdf.write_bytes(text_pdf((folder / "dole-15-09-03-35.txt").read_text(encoding="utf-8")))
     dole = intake.submit(LOCAL, [Upload(dole_pdf, "dole.pdf")], parse_metadata(None), "dole")
     assert dole.act is not None and dole.to_send
-    intake.services.record_publicity(dole.act.id, "posting", dt.date(2015, 3, 17))
-    assert not intake.services.assess(dole.act.id).executory.executory
+    intake.services.law.record_publicity(dole.act.id, "posting", dt.date(2015, 3, 17))
+    assert not intake.services.law.assess(dole.act.id).executory.executory

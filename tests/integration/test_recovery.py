@@ -31,8 +31,8 @@ from workflow.platform import (
     PlatformStatus,
     TransactionDetails,
 )
-from workflow.services import Services
 from workflow.store import NewAct
+from workflow.usecases import Services
 
 A = Collectivite.from_mapping(
     {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
@@ -73,7 +73,7 @@ def services(pki: DevPki, tmp_path: Path, database_url: str) -> Iterator[Service
 
 
 def _submit(services: Services, pdf: Path, siren: str, objet: str) -> int:
-    act, _ = services.submit(
+    act, _ = services.submission.submit(
         NewAct(
             siren,
             f"key-{siren}",
@@ -87,7 +87,7 @@ def _submit(services: Services, pdf: Path, siren: str, objet: str) -> int:
             ((pdf, None),),
         )
     )
-    services.package(act.id)
+    services.submission.package(act.id)
     return act.id
 
 
@@ -99,22 +99,22 @@ def test_b_is_never_bound_to_a_s_transaction_of_the_same_number(
     services: Services, pdf_factory: Callable[..., Path]
 ) -> None:
     a_id = _submit(services, pdf_factory(), A.siren.value, "Budget primitif")
-    assert services.transmit(a_id).state is ActState.SUBMITTED
+    assert services.transmission.transmit(a_id).state is ActState.SUBMITTED
     _advance(services)
-    services.poll()
-    a = services.get_act(a_id)
+    services.polling.poll()
+    a = services.store.get_act(a_id)
     assert a.state is ActState.ACKNOWLEDGED
     b_id = _submit(services, pdf_factory(), B.siren.value, "Tarifs de la cantine")
     control(services, "/control/faults", {"error_rate": 1.0})
     with pytest.raises(TransientError):
-        services.transmit(b_id)  # a 503: B's act never reached the platform
+        services.transmission.transmit(b_id)  # a 503: B's act never reached the platform
     control(services, "/control/faults", {})
-    b = services.transmit(b_id)  # recovery finds A's DEL2024_001 and must refuse it
+    b = services.transmission.transmit(b_id)  # recovery finds A's DEL2024_001 and must refuse it
     assert b.state is ActState.SUBMITTED
     assert b.platform_ref is not None and b.platform_ref != a.platform_ref
     _advance(services)
-    services.poll()
-    b = services.get_act(b_id)
+    services.polling.poll()
+    b = services.store.get_act(b_id)
     assert b.state is ActState.ACKNOWLEDGED
     assert b.id_acte is not None and b.id_acte.split("-")[1] == B.siren.value
     assert not any("lost reply" in e.reason for e in services.store.events(b_id))
@@ -130,17 +130,17 @@ def test_identical_metadata_waits_for_proof_and_never_binds_across(
     b_id = _submit(services, pdf_factory(), B.siren.value, "Objet commun")
     control(services, "/control/faults", {"lost_reply_rate": 1.0})
     with pytest.raises(TransientError):
-        services.transmit(a_id)  # stored by the platform, reply lost: A is not bound
+        services.transmission.transmit(a_id)  # stored by the platform, reply lost: A is not bound
     control(services, "/control/faults", {"error_rate": 1.0})
     with pytest.raises(TransientError):
-        services.transmit(b_id)
+        services.transmission.transmit(b_id)
     control(services, "/control/faults", {})
     with pytest.raises(TransientError, match="SIREN"):
-        services.transmit(b_id)  # A's transaction is still in status 1: no proof yet
-    assert services.get_act(b_id).state is ActState.SUBMITTING
+        services.transmission.transmit(b_id)  # A's transaction is still in status 1: no proof yet
+    assert services.store.get_act(b_id).state is ActState.SUBMITTING
     _advance(services)
-    b = services.transmit(b_id)
-    a = services.transmit(a_id)
+    b = services.transmission.transmit(b_id)
+    a = services.transmission.transmit(a_id)
     assert a.state is ActState.SUBMITTED and b.state is ActState.SUBMITTED
     assert a.platform_ref is not None and b.platform_ref is not None
     assert a.platform_ref != b.platform_ref
@@ -154,10 +154,10 @@ def test_lost_reply_is_bound_once_its_siren_is_proven(
     b_id = _submit(services, pdf_factory(), B.siren.value, "Subvention")
     control(services, "/control/faults", {"lost_reply_rate": 1.0})
     with pytest.raises(TransientError):
-        services.transmit(b_id)  # stored by the platform, reply lost
+        services.transmission.transmit(b_id)  # stored by the platform, reply lost
     control(services, "/control/faults", {})
     _advance(services)
-    b = services.transmit(b_id)
+    b = services.transmission.transmit(b_id)
     assert b.state is ActState.SUBMITTED
     assert any("lost reply" in e.reason for e in services.store.events(b_id))
     platform = services.platform
@@ -176,7 +176,7 @@ def test_an_ambiguous_match_binds_nothing_and_is_recorded(
     b_id = _submit(services, pdf_factory(), B.siren.value, "Subvention")
     control(services, "/control/faults", {"lost_reply_rate": 1.0})
     with pytest.raises(TransientError):
-        services.transmit(b_id)
+        services.transmission.transmit(b_id)
     control(services, "/control/faults", {})
     _advance(services)
     real_find, real_details = platform.find_candidates, platform.transaction_details
@@ -194,7 +194,7 @@ def test_an_ambiguous_match_binds_nothing_and_is_recorded(
 
     monkeypatch.setattr(platform, "find_candidates", find)
     monkeypatch.setattr(platform, "transaction_details", details)
-    act = services.transmit(b_id)
+    act = services.transmission.transmit(b_id)
     assert act.platform_ref is None  # re-sent: the platform refuses the duplicate number
     assert act.state is ActState.REJECTED
     (incident,) = services.store.incidents(act_id=b_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
 
 from workflow.adapters.notifiers import SmtpNotifier, WebhookNotifier
 from workflow.adapters.pki import read_passphrase_file
@@ -16,9 +15,9 @@ from workflow.alerts import Notifier
 from workflow.errors import ConfigurationError
 from workflow.intake.service import Intake
 from workflow.platform import PlatformConfig
-from workflow.services import Services
 from workflow.settings import Settings
 from workflow.signing import Secret
+from workflow.usecases import Services
 
 _MIGRATION_LOCK = threading.Lock()
 
@@ -88,19 +87,6 @@ def build_services(settings: Settings, *, actor: str = "service") -> Services:
         actor=actor,
         submit_mode=settings.platform_mode,
     )
-
-
-def build_enqueue(settings: Settings) -> Callable[[int], None]:
-    """Hand a new act to the workers through the broker the settings name."""
-    from workers.app import create_celery
-
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    app = create_celery(settings.broker)
-
-    def enqueue(act_id: int) -> None:
-        app.send_task("workers.tasks.package_act", args=[act_id], queue="packaging")
-
-    return enqueue
 
 
 def build_intake(settings: Settings, *, actor: str = "intake") -> Intake:

@@ -4,5 +4,5 @@
 reads the act's metadata from the text, each field with where it was found and a confidence;
 ``classify`` suggests the classification from the objet against a nomenclature; ``checks``
 holds the consistency rules applied before anything is sent. All pure: the intake service in
-:mod:`workflow.services` ties them to the store.
+:mod:`workflow.usecases` ties them to the store.
 """

@@ -27,8 +27,8 @@ from workflow.intake.text import read_document_text
 from workflow.lifecycle import ActState
 from workflow.protocol.documents import DocumentKind, examine
 from workflow.protocol.messages import RetourClassification
-from workflow.services import Services
 from workflow.store import ActRecord, DocumentRef, DraftRecord, NewAct
+from workflow.usecases import Services
 
 PARIS = ZoneInfo("Europe/Paris")
 _ANNEX_KINDS = frozenset({DocumentKind.PDF, DocumentKind.XML, DocumentKind.PNG, DocumentKind.JPEG})
@@ -208,7 +208,7 @@ class Intake:
         problems, extraction = self._read_documents(documents, metadata)
         collectivites = [c for c in store.list_collectivites() if principal.allows(c.siren.value)]
         today = self.services.clock().astimezone(PARIS).date()
-        nomenclature_for = self.nomenclature_for or self.services.nomenclature
+        nomenclature_for = self.nomenclature_for or self.services.nomenclature.current
 
         def proposal_with(siren: str | None) -> Proposal:
             return propose(
@@ -323,7 +323,7 @@ class Intake:
             file_names=tuple(d.file_name for d in draft.documents),
         )
         try:
-            act, created = self.services.submit(new)
+            act, created = self.services.submission.submit(new)
         except (InvalidInput, AlreadyExists) as error:
             proposal = proposal.with_problem(
                 Problem(error.field or "act", error.rule or "act", error.message, error.value)

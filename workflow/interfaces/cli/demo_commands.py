@@ -36,10 +36,10 @@ from workflow.interfaces.cli.supervisor import (
     wait_until,
 )
 from workflow.lifecycle import ActState
-from workflow.services import Services
 from workflow.settings import Settings
 from workflow.store import ActRecord
 from workflow.tokens import issue_token
+from workflow.usecases import Services
 
 # The collectivités of the examples. Dole's and Saint-Ambroix's SIRENs are not in the
 # reference material: the demo uses clearly fictitious numbers that pass the Luhn check.
@@ -133,7 +133,7 @@ def demo_command(data_dir: Path, timeout: float, as_json: bool) -> None:
         say(f"REST API on http://127.0.0.1:{api_port}")
         ids = _post_examples(services, data_dir, f"http://127.0.0.1:{api_port}", say)
         _watch(services, ids, supervisor, timeout, say)
-    rows = [_row(services, services.get_act(act_id), key) for key, act_id in ids.items()]
+    rows = [_row(services, services.store.get_act(act_id), key) for key, act_id in ids.items()]
     if as_json:
         emit_json({"data_dir": str(data_dir), "acts": rows})
         return
@@ -208,7 +208,7 @@ def _watch(
     while time.monotonic() < deadline:
         supervisor.check_alive()
         for key, act_id in ids.items():
-            act = services.get_act(act_id)
+            act = services.store.get_act(act_id)
             if seen.get(act_id) is not act.state:
                 seen[act_id] = act.state
                 extra = (

@@ -126,7 +126,9 @@ def cancel_command(act: int, reason: str, data_dir: Path, as_json: bool) -> None
     """Withdraw an acknowledged act (6-1); the next poll records the ARAnnulation (6-2)."""
     from workflow.adapters.wiring import build_services
 
-    record = build_services(settings_for(data_dir), actor="cli").cancel(act, reason=reason)
+    record = build_services(settings_for(data_dir), actor="cli").exchanges.cancel(
+        act, reason=reason
+    )
     if as_json:
         emit_json(record.as_dict())
         return
@@ -159,8 +161,8 @@ def documents_command(
         raise click.UsageError("give --stamped FILE and/or --bordereau FILE")
     if stamped is not None:
         day = parse_date(published_on, field="published-on") if published_on else None
-        stamped.write_bytes(services.stamped_act(act, published_on=day))
+        stamped.write_bytes(services.documents.stamped_act(act, published_on=day))
         click.echo(f"stamped act: {stamped}")
     if bordereau is not None:
-        bordereau.write_bytes(services.bordereau(act))
+        bordereau.write_bytes(services.documents.bordereau(act))
         click.echo(f"bordereau: {bordereau}")

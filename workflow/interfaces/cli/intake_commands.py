@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from workflow.adapters.wiring import build_enqueue, build_intake, build_services, build_store
+from workflow.adapters.wiring import build_intake, build_services, build_store
 from workflow.collectivite import load_registry
 from workflow.errors import ActesError, InvalidInput
 from workflow.intake.classify import suggest
@@ -130,6 +130,8 @@ def _report(result: IntakeResult, as_json: bool) -> None:
 
 def _enqueue_new(result: IntakeResult, data_dir: Path, enabled: bool) -> None:
     if enabled and result.to_send and result.act is not None:
+        from workers.app import build_enqueue  # Celery only when an act is queued
+
         try:
             build_enqueue(settings_for(data_dir))(result.act.id)
         except Exception as exc:  # noqa: BLE001 - the act is stored; the sweep re-enqueues it
@@ -480,6 +482,7 @@ def serve_command(
     """Serve the REST API (POST /api/acts …; description at /api/openapi.json)."""
     import uvicorn
 
+    from workers.app import build_enqueue
     from workflow.interfaces.api.app import create_api
 
     settings = settings_for(data_dir)
@@ -526,7 +529,7 @@ def nomenclature_group() -> None:
 @data_dir_option
 def nomenclature_import_command(file: Path, siren: str, data_dir: Path) -> None:
     """Keep the 7-2 RetourClassification in FILE for SIREN."""
-    message = build_services(settings_for(data_dir), actor="cli").record_nomenclature(
+    message = build_services(settings_for(data_dir), actor="cli").nomenclature.record(
         siren, file.read_bytes()
     )
     click.echo(
@@ -539,7 +542,7 @@ def nomenclature_import_command(file: Path, siren: str, data_dir: Path) -> None:
 @data_dir_option
 def nomenclature_fetch_command(siren: str, data_dir: Path) -> None:
     """Ask the platform (ACTES_PLATFORM_*) for the current classification and keep it."""
-    message = build_services(settings_for(data_dir), actor="cli").fetch_nomenclature(siren)
+    message = build_services(settings_for(data_dir), actor="cli").nomenclature.fetch(siren)
     click.echo(
         f"{siren}: classification of {message.date_classification} ({len(message.flatten())} codes)"
     )
@@ -549,11 +552,7 @@ def nomenclature_fetch_command(siren: str, data_dir: Path) -> None:
 @data_dir_option
 def nomenclature_request_command(data_dir: Path) -> None:
     """Ask the préfecture for its current classification (7-1); fetch it once the 7-2 is in."""
-    transaction = (
-        build_services(settings_for(data_dir), actor="cli")
-        ._require_platform()
-        .request_classification()
-    )
+    transaction = build_services(settings_for(data_dir), actor="cli").nomenclature.request()
     click.echo(
         f"classification requested (transaction {transaction}); then: actes nomenclature fetch --siren S"
     )
@@ -565,7 +564,7 @@ def nomenclature_request_command(data_dir: Path) -> None:
 @data_dir_option
 def nomenclature_show_command(siren: str, as_json: bool, data_dir: Path) -> None:
     """The classification the suggestions use for SIREN (national levels when none is kept)."""
-    message = build_services(settings_for(data_dir)).nomenclature(siren)
+    message = build_services(settings_for(data_dir)).nomenclature.current(siren)
     codes = message.flatten()
     if as_json:
         emit_json(

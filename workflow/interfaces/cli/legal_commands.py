@@ -16,7 +16,8 @@ from workflow.interfaces.cli.engine_commands import data_dir_option, settings_fo
 from workflow.interfaces.cli.values import parse_date
 from workflow.legal.deadlines import LegalAssessment, LegalFacts, Residence, assess
 from workflow.legal.publicity import expected_publicity
-from workflow.services import PUBLICITY_MODES, Services
+from workflow.usecases import Services
+from workflow.usecases.law import PUBLICITY_MODES
 
 _DATES = (
     "signed",
@@ -137,7 +138,7 @@ def _services(data_dir: Path) -> Services:
 @data_dir_option
 def publish_command(act: int, day: str, mode: str, url: str | None, data_dir: Path) -> None:
     """Record how and when an act was made public (publication, posting, notification)."""
-    _services(data_dir).record_publicity(act, mode, parse_date(day, field="date"), url)
+    _services(data_dir).law.record_publicity(act, mode, parse_date(day, field="date"), url)
     click.echo(f"act {act}: {mode} on {day} recorded")
 
 
@@ -148,9 +149,9 @@ def publish_command(act: int, day: str, mode: str, url: str | None, data_dir: Pa
 def explain_command(act: int, data_dir: Path, as_json: bool) -> None:
     """Every date of an act and why: executory state and each deadline with its rule."""
     services = _services(data_dir)
-    record = services.get_act(act)
-    result = services.assess(act)
-    advice = services.publicity_advice(act)
+    record = services.store.get_act(act)
+    result = services.law.assess(act)
+    advice = services.law.publicity_advice(act)
     publicity = {
         "expected": list(advice.expected),
         "rule": advice.rule,
@@ -189,7 +190,7 @@ def deadlines_command(siren: str | None, within: str, data_dir: Path, as_json: b
             rule="Nd",
             value=within,
         )
-    found = _services(data_dir).deadlines(
+    found = _services(data_dir).law.deadlines(
         today=dt.date.today(), within_days=int(within.rstrip("d")), siren=siren
     )
     if as_json:
@@ -234,7 +235,7 @@ def alerts_command(data_dir: Path, today: str | None, as_json: bool) -> None:
             rule="a channel",
         )
     day = parse_date(today, field="today") if today else dt.date.today()
-    digests = _services(data_dir).send_alerts(
+    digests = _services(data_dir).alerts.send_alerts(
         today=day,
         notifiers=notifiers,
         horizons=settings.horizons,
@@ -258,7 +259,7 @@ def ical_command(siren: str, out: Path | None, data_dir: Path) -> None:
     """The collectivité's open deadlines as an iCalendar (.ics) feed."""
     services = _services(data_dir)
     collectivite = services.store.get_collectivite(siren)
-    items = services.deadlines(today=dt.date.today(), within_days=3660, siren=siren)
+    items = services.law.deadlines(today=dt.date.today(), within_days=3660, siren=siren)
     data = deadlines_calendar(collectivite.name, items, now=dt.datetime.now(dt.UTC))
     if out:
         out.write_bytes(data)
@@ -305,7 +306,7 @@ def answer_command(
         raise InvalidInput(
             "give one --typologie per --annexe", field="typologie", rule="one per annexe"
         )
-    exchange = _services(data_dir).answer(
+    exchange = _services(data_dir).exchanges.answer(
         act,
         code,
         refuse=refuse,

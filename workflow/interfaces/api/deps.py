@@ -1,0 +1,59 @@
+"""What every route depends on: the caller (authenticated by bearer token), the use cases,
+and the one rule of tenancy — an act of another collectivité is answered as absent (404)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from workflow.errors import NotFound
+from workflow.intake.service import Intake, IntakeResult, Principal
+from workflow.store import ActRecord
+from workflow.tokens import authenticate
+
+log = logging.getLogger(__name__)
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `actes token issue`.")
+
+
+def get_intake(request: Request) -> Intake:
+    intake: Intake = request.app.state.intake()
+    return intake
+
+
+IntakeDep = Annotated[Intake, Depends(get_intake)]
+
+
+def _principal(
+    intake: IntakeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    token = credentials.credentials if credentials else None
+    return authenticate(intake.services.store, token)
+
+
+Caller = Annotated[Principal, Depends(_principal)]
+
+
+def own_act(intake: Intake, caller: Principal, act_id: int) -> ActRecord:
+    """The act if it belongs to one of the caller's collectivités; else 404, as if absent."""
+    act = intake.services.store.get_act(act_id)
+    if not caller.allows(act.siren):
+        raise NotFound(f"no act {act_id}", field="act", value=act_id)
+    return act
+
+
+def intake_answer(request: Request, result: IntakeResult) -> JSONResponse:
+    """201 for a new act (handed to the workers), 200 for the same key's act, 202 for a draft."""
+    enqueue = request.app.state.enqueue
+    if result.to_send and result.act is not None and enqueue is not None:
+        try:
+            enqueue(result.act.id)
+        except Exception:  # the sweep will find the act in the store
+            log.exception("could not enqueue act %s; the sweep will pick it up", result.act.id)
+    status = 202 if result.act is None else (201 if result.created else 200)
+    return JSONResponse(result.as_dict(), status_code=status)

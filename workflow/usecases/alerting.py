@@ -1,0 +1,108 @@
+"""Telling people before it is too late: digests of the deadlines entering a horizon and of
+the acts that stopped moving, sent once per alert and channel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from workflow.alerts import DEFAULT_HORIZONS, Alert, Digest, Notifier, horizon_for
+from workflow.store import ActRecord
+from workflow.usecases.context import PARIS, Context
+from workflow.usecases.law import Law
+
+
+@dataclass
+class Alerting:
+    ctx: Context
+
+    def send_alerts(
+        self,
+        *,
+        today: dt.date,
+        notifiers: Sequence[Notifier],
+        horizons: tuple[int, ...] = DEFAULT_HORIZONS,
+        stuck_after: dt.timedelta | None = None,
+    ) -> list[Digest]:
+        """Send each collectivité one digest of the deadlines that entered a horizon, once —
+        and, with ``stuck_after``, of the acts waiting in one state longer than that (once per
+        act and state).
+
+        An alert is recorded as sent per channel only after that channel accepted it, so a
+        failing channel is tried again by the next sweep while the others are not repeated.
+        """
+        due = self._deadline_alerts(today, horizons)
+        if stuck_after is not None:
+            for act in self.stuck(stuck_after):
+                due.setdefault(act.siren, []).append(_stuck_alert(act, stuck_after))
+        return self._send(due, today, notifiers)
+
+    def _deadline_alerts(self, today: dt.date, horizons: tuple[int, ...]) -> dict[str, list[Alert]]:
+        due: dict[str, list[Alert]] = {}
+        for act, deadline in Law(self.ctx).deadlines(today=today, within_days=max(horizons)):
+            horizon = horizon_for(deadline.due or today, today, horizons)
+            if horizon is None or deadline.due is None:
+                continue
+            alert = Alert(
+                act.id,
+                act.siren,
+                act.numero,
+                act.id_acte,
+                deadline.kind.value,
+                deadline.due,
+                horizon,
+                deadline.rule,
+                deadline.explanation,
+            )
+            due.setdefault(act.siren, []).append(alert)
+        return due
+
+    def _send(
+        self, due: dict[str, list[Alert]], today: dt.date, notifiers: Sequence[Notifier]
+    ) -> list[Digest]:
+        store = self.ctx.store
+        sent = []
+        for siren, alerts in sorted(due.items()):
+            collectivite = store.get_collectivite(siren)
+            for notifier in notifiers:
+                fresh = tuple(a for a in alerts if not store.alert_sent(a.key, notifier.channel))
+                if not fresh:
+                    continue
+                digest = Digest(
+                    siren,
+                    collectivite.name,
+                    tuple(e.value for e in collectivite.emails),
+                    today,
+                    fresh,
+                )
+                notifier.send(digest)
+                for alert in fresh:
+                    store.record_alert(alert.key, notifier.channel, at=self.ctx.clock())
+                sent.append(digest)
+        return sent
+
+    def stuck(self, longer_than: dt.timedelta) -> list[ActRecord]:
+        """Acts the service still works on that have not moved for ``longer_than``."""
+        return self.ctx.store.acts_needing_work(idle_since=self.ctx.clock() - longer_than)
+
+    def unfinished(self, *, idle_seconds: float) -> list[ActRecord]:
+        return self.stuck(dt.timedelta(seconds=idle_seconds))
+
+
+def _stuck_alert(act: ActRecord, stuck_after: dt.timedelta) -> Alert:
+    since = act.state_since.astimezone(PARIS)
+    return Alert(
+        act.id,
+        act.siren,
+        act.numero,
+        act.id_acte,
+        f"stuck_{act.state.value}",
+        since.date(),
+        0,
+        "no progress",
+        f"l'acte est « {act.state.value} » depuis le {since:%d/%m/%Y %H:%M} "
+        f"(plus de {stuck_after.total_seconds() / 3600:g} h) : vérifier les "
+        "workers et la plateforme (actes status)"
+        + (f" — dernière erreur : {act.last_error}" if act.last_error else ""),
+    )

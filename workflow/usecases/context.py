@@ -1,0 +1,59 @@
+"""What every use case needs: the ports (store, platform, signer, clock) and the settings that
+shape packaging and sending. One :class:`Context` is shared by the use cases of a
+:class:`~workflow.usecases.Services`, so replacing a port (a test swapping the platform) is
+seen by all of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from workflow.errors import InvalidInput
+from workflow.identifiers import NumberProfile
+from workflow.platform import TransmissionPlatform
+from workflow.signing import Signer
+from workflow.store import Store
+
+Clock = Callable[[], dt.datetime]
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Context:
+    store: Store
+    outbox: Path
+    platform: TransmissionPlatform | None = None
+    signer: Signer | None = None
+    clock: Clock = utc_now
+    trigramme: str = "SLO"
+    profile: NumberProfile = NumberProfile.S2LOW
+    actor: str = "service"
+    #: "archive" (actes_transac_submit.php) or "form" (actes_transac_create.php), per platform
+    submit_mode: str = "archive"
+
+    def require_platform(self) -> TransmissionPlatform:
+        if self.platform is None:
+            raise InvalidInput(
+                "no transmission platform is configured (ACTES_PLATFORM_URL)", field="platform_url"
+            )
+        return self.platform
+
+    def flush_attempts(self, act_id: int | None) -> None:
+        """Record the platform calls the adapter made (the audit trail of attempts)."""
+        attempts = getattr(self.platform, "attempts", None)
+        if not attempts:
+            return
+        now = self.clock()
+        while attempts:
+            self.store.record_attempt(act_id, attempts.pop(0), at=now)
+
+    def paris_today(self) -> dt.date:
+        """Today in the legal calendar (Europe/Paris)."""
+        return self.clock().astimezone(PARIS).date()

@@ -1,0 +1,90 @@
+"""The act in law: its publicity (R5–R7), the facts the legal core reasons on, the executory
+date and the deadlines (`workflow.legal` computes; this module gathers the facts from the
+store)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from workflow.errors import InvalidInput
+from workflow.identifiers import ActNature
+from workflow.legal.deadlines import Deadline, LegalAssessment, LegalFacts, assess, due_within
+from workflow.legal.publicity import PublicityAdvice, expected_publicity
+from workflow.lifecycle import ActState
+from workflow.store import ActRecord, PublicityRecord
+from workflow.usecases.context import Context
+
+PUBLICITY_MODES = ("electronic", "posting", "paper", "notification")
+
+
+@dataclass
+class Law:
+    ctx: Context
+
+    def record_publicity(
+        self, act_id: int, mode: str, day: dt.date, url: str | None = None
+    ) -> None:
+        """How and when the act was made public (R5–R7)."""
+        if mode not in PUBLICITY_MODES:
+            raise InvalidInput(
+                f"publicity mode {mode!r} is unknown",
+                field="mode",
+                rule=" / ".join(PUBLICITY_MODES),
+                value=mode,
+            )
+        self.ctx.store.record_publicity(
+            act_id, PublicityRecord(mode, day, url), at=self.ctx.clock()
+        )
+
+    def legal_facts(self, act: ActRecord) -> LegalFacts:
+        store = self.ctx.store
+        collectivite = store.get_collectivite(act.siren)
+        publicities = store.publicities(act.id)
+        published = [p.day for p in publicities if p.mode != "notification"]
+        notified = [p.day for p in publicities if p.mode == "notification"]
+        exchanges = {e.code: e for e in store.exchanges(act.id)}
+        dpc, observations, defere = (exchanges.get(c) for c in ("3-1", "4-1", "5-1"))
+        return LegalFacts(
+            nature=ActNature[act.nature],
+            departement=collectivite.departement,
+            signed=act.act_date,
+            reception=act.date_reception,
+            publication=min(published) if published else None,
+            notification=min(notified) if notified else None,
+            dpc=dpc.day if dpc else None,
+            dpc_answer=dpc.answered_on if dpc else None,
+            observations=observations.day if observations else None,
+            observations_answer=observations.answered_on if observations else None,
+            defere=defere.day if defere else None,
+        )
+
+    def publicity_advice(self, act_id: int, *, siren: str | None = None) -> PublicityAdvice:
+        """The publicity the law expects for the act (R4–R6), from the collectivité's
+        population and the council's choice, and whether the recorded one fits."""
+        store = self.ctx.store
+        act = store.get_act(act_id, siren=siren)
+        collectivite = store.get_collectivite(act.siren)
+        recorded = store.publicities(act.id)
+        first = min(recorded, key=lambda p: p.day) if recorded else None
+        return expected_publicity(
+            ActNature[act.nature],
+            population=collectivite.population,
+            chosen_mode=collectivite.publicity_mode,
+            on=first.day if first else act.act_date,
+            recorded=first.mode if first else None,
+        )
+
+    def assess(self, act_id: int, *, siren: str | None = None) -> LegalAssessment:
+        return assess(self.legal_facts(self.ctx.store.get_act(act_id, siren=siren)))
+
+    def deadlines(
+        self, *, today: dt.date, within_days: int, siren: str | None = None
+    ) -> list[tuple[ActRecord, Deadline]]:
+        """Open deadlines of transmitted acts falling within the horizon, soonest first."""
+        states = [ActState.ACKNOWLEDGED, ActState.CANCELLATION_REQUESTED]
+        found = []
+        for act in self.ctx.store.list_acts(siren=siren, states=states):
+            for deadline in due_within(assess(self.legal_facts(act)), today, within_days):
+                found.append((act, deadline))
+        return sorted(found, key=lambda pair: (pair[1].due or today, pair[0].id))

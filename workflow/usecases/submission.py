@@ -1,0 +1,117 @@
+"""From a recorded act to its package: record the act (``received``), build and sign its
+archive (``packaged``), and the two ways out of trouble a person or the retry policy takes
+(``failed``, retry)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from workflow.errors import AlreadyExists, InvalidInput, TransientError
+from workflow.identifiers import ActNature, Classification, NumeroInterne, TypologyCode
+from workflow.lifecycle import ActState
+from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
+from workflow.protocol.archive import ReceivedArchive
+from workflow.store import ActRecord, NewAct
+from workflow.usecases.context import Context
+
+#: the envelope serial is per collectivité per day: tries before giving up to a transient error
+SERIAL_TRIES = 5
+
+
+@dataclass
+class Submission:
+    ctx: Context
+
+    def submit(self, new: NewAct) -> tuple[ActRecord, bool]:
+        """Record an act (``received``); the same idempotency key returns the same act."""
+        self.ctx.store.get_collectivite(new.siren)  # NotFound for an unknown collectivité
+        NumeroInterne.parse(new.numero, self.ctx.profile)
+        return self.ctx.store.create_act(new, at=self.ctx.clock(), actor=self.ctx.actor)
+
+    def package(self, act_id: int) -> ActRecord:
+        """Build, sign and record the act's archive; a redelivered task has no second effect."""
+        ctx = self.ctx
+        act = ctx.store.get_act(act_id)
+        if act.state is not ActState.RECEIVED:
+            return act
+        act_input = self._act_input(act)
+        now = ctx.clock()
+        today = now.astimezone(dt.UTC).date()
+        for _ in range(SERIAL_TRIES):  # another act may take the serial between read and write
+            serial = ctx.store.next_serial(act.siren, today)
+            options = PackagingOptions(
+                generated_on=today, serial=serial, trigramme=ctx.trigramme, profile=ctx.profile
+            )
+            try:
+                package = package_act(
+                    act_input, ctx.outbox / str(act.id), options, signer=ctx.signer
+                )
+            except InvalidInput as error:
+                ctx.store.set_error(act.id, error.one_line())
+                return ctx.store.transition(
+                    act.id, ActState.FAILED, actor=ctx.actor, reason=error.one_line(), at=now
+                )
+            try:
+                ctx.store.record_package(
+                    act.id,
+                    act.siren,
+                    today,
+                    package.archive_name,
+                    package.archive.path,
+                    package.archive.sha256,
+                    package.archive.size,
+                    at=now,
+                )
+            except AlreadyExists:
+                continue
+            with ReceivedArchive.open(package.archive.path) as archive:
+                ctx.store.record_message(
+                    act.id, "out", "1-1", archive.read(package.message_name), at=now
+                )
+            return ctx.store.transition(
+                act.id,
+                ActState.PACKAGED,
+                actor=ctx.actor,
+                reason=f"archive {package.archive_name}",
+                at=now,
+            )
+        raise TransientError("could not reserve an envelope serial", field="serial", act_id=act.id)
+
+    def _act_input(self, act: ActRecord) -> ActInput:
+        store = self.ctx.store
+        main, *annexes = act.documents
+        return ActInput(
+            collectivite=store.get_collectivite(act.siren),
+            numero=NumeroInterne.parse(act.numero, self.ctx.profile),
+            date=act.act_date,
+            nature=ActNature[act.nature],
+            classification=Classification.parse(act.classification),
+            classification_date=act.classification_date,
+            objet=act.objet,
+            document=DocumentInput(store.document_path(main.sha256), _typology(main.typology)),
+            annexes=tuple(
+                DocumentInput(store.document_path(a.sha256), _typology(a.typology)) for a in annexes
+            ),
+        )
+
+    def fail(self, act_id: int, reason: str) -> ActRecord:
+        """Retries exhausted or a permanent local error: visible to clerks as ``failed``."""
+        ctx = self.ctx
+        act = ctx.store.get_act(act_id)
+        ctx.store.set_error(act_id, reason)
+        if act.state in {ActState.RECEIVED, ActState.PACKAGED, ActState.SUBMITTING}:
+            return ctx.store.transition(
+                act_id, ActState.FAILED, actor=ctx.actor, reason=reason, at=ctx.clock()
+            )
+        return act
+
+    def retry(self, act_id: int, *, actor: str) -> ActRecord:
+        """A person sends a failed act again (from the start: packaging)."""
+        return self.ctx.store.transition(
+            act_id, ActState.RECEIVED, actor=actor, reason="retry", at=self.ctx.clock()
+        )
+
+
+def _typology(value: str | None) -> TypologyCode | None:
+    return TypologyCode.parse(value) if value else None

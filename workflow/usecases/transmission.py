@@ -1,0 +1,140 @@
+"""Sending a packaged act to the platform, exactly once (DESIGN.md): ``submitting`` is committed
+before the HTTP call; an act found in ``submitting`` is first looked up on the platform, and
+re-sent only when the platform does not hold it. The database refuses a second transaction for
+an act."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from workflow.errors import Conflict, InvalidInput, Rejected, TransientError
+from workflow.lifecycle import ActState
+from workflow.platform import FormSubmission
+from workflow.protocol import messages as m
+from workflow.protocol import xml_in
+from workflow.protocol.archive import ReceivedArchive
+from workflow.recovery import Candidate, Outcome, judge
+from workflow.store import ActRecord
+from workflow.usecases.context import Context
+
+
+@dataclass
+class Transmission:
+    ctx: Context
+
+    def transmit(self, act_id: int) -> ActRecord:
+        """Send the act's archive to the platform, exactly once."""
+        ctx = self.ctx
+        platform = ctx.require_platform()
+        act = ctx.store.get_act(act_id)
+        if act.state is ActState.PACKAGED:
+            act = ctx.store.transition(
+                act.id, ActState.SUBMITTING, actor=ctx.actor, reason="sending", at=ctx.clock()
+            )
+        elif act.state is ActState.SUBMITTING:
+            recovered = self._recover(act)  # an earlier attempt may have reached the platform
+            if recovered is not None:
+                return recovered
+        else:
+            return act  # received (not packaged yet), or already at the platform or beyond
+        archive = ctx.store.latest_package(act.id)
+        if archive is None:
+            raise Conflict(f"act {act.id} has no package", field="package", act_id=act.id)
+        try:
+            if ctx.submit_mode == "form":
+                with tempfile.TemporaryDirectory() as work:
+                    result = platform.submit_form(form_from_package(archive, Path(work)))
+            else:
+                result = platform.submit_archive(archive)
+        except Rejected as error:
+            ctx.store.set_error(act.id, error.message)
+            return ctx.store.transition(
+                act.id, ActState.REJECTED, actor="platform", reason=error.message, at=ctx.clock()
+            )
+        finally:
+            ctx.flush_attempts(act.id)
+        return self._accepted(act.id, result.transaction_id, recovered=False)
+
+    def _recover(self, act: ActRecord) -> ActRecord | None:
+        """Bind the act to a transaction an earlier attempt created, only when it is proven
+        ours (workflow.recovery); None when nothing of ours is there (send it)."""
+        ctx = self.ctx
+        platform = ctx.require_platform()
+        try:
+            bound = ctx.store.acts_by_platform_ref()
+            candidates = [
+                Candidate(
+                    listed.id,
+                    listed.number,
+                    listed.subject,
+                    listed.date,
+                    details.status,
+                    details.id_acte,
+                    details.message_name,
+                    bound.get(listed.id),
+                )
+                for listed in platform.find_candidates(act.numero)
+                if bound.get(listed.id) in (None, act.id)
+                for details in (platform.transaction_details(listed.id),)
+            ]
+        finally:
+            ctx.flush_attempts(act.id)
+        verdict = judge(act, candidates)
+        if verdict.outcome is Outcome.BIND and verdict.transaction_id is not None:
+            return self._accepted(act.id, verdict.transaction_id, recovered=True)
+        if verdict.outcome is Outcome.PENDING:
+            raise TransientError(
+                f"act {act.id}: {verdict.explanation}", field="recovery", act_id=act.id
+            )
+        if verdict.outcome is Outcome.AMBIGUOUS:
+            ctx.store.record_incident(
+                "recovery_ambiguous", verdict.explanation, at=ctx.clock(), act_id=act.id
+            )
+        return None
+
+    def _accepted(self, act_id: int, platform_ref: str, *, recovered: bool) -> ActRecord:
+        ctx = self.ctx
+        now = ctx.clock()
+        ctx.store.record_transaction(act_id, platform_ref, at=now, recovered=recovered)
+        reason = f"platform transaction {platform_ref}" + (
+            " (found after a lost reply)" if recovered else ""
+        )
+        return ctx.store.transition(
+            act_id, ActState.SUBMITTED, actor="platform", reason=reason, at=now
+        )
+
+
+def form_from_package(archive: Path, work: Path) -> FormSubmission:
+    """The same package, posted field by field (form mode): the 1-1's values, its documents
+    with the typology their names carry, and their detached signatures."""
+    with ReceivedArchive.open(archive) as received:
+        message_name = next(n for n in received.names() if n.endswith("-1-1_0.xml"))
+        message = xml_in.parse_message(received.read(message_name), source=message_name)
+        if not isinstance(message, m.Acte):
+            raise InvalidInput(f"{message_name} is not a 1-1 message", field="package")
+        data = message.data
+
+        def extract(signed: m.SignedFile) -> tuple[Path, str, bytes | None]:
+            target = work / signed.nom_fichier
+            with target.open("wb") as out:
+                received.copy_to(signed.nom_fichier, out)
+            signature = signed.signature.encode("ascii") if signed.signature else None
+            return target, signed.nom_fichier.split("-", 1)[0], signature
+
+        document, typology, signature = extract(data.document)
+        annexes = [extract(a) for a in data.annexes]
+    return FormSubmission(
+        nature_code=data.nature.code,
+        classification=data.classification.levels,
+        number=data.numero,
+        decision_date=data.date.isoformat(),
+        subject=data.objet,
+        document=document,
+        document_typology=typology,
+        annexes=tuple((path, code) for path, code, _ in annexes),
+        document_signature=signature,
+        annexe_signatures=tuple(sig for _, _, sig in annexes),
+        document_papier=bool(data.document_papier),
+    )
