@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from workflow.errors import InvalidDocument
 from workflow.protocol.documents import DocumentKind, sniff_kind
@@ -97,9 +96,11 @@ def _read_pdf(path: Path, *, field: str) -> TextDocument:
         pages = [page.extract_text() or "" for page in reader.pages[:MAX_PAGES]]
     except InvalidDocument:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except Exception as exc:
+        # pypdf raises its own errors, but also NotImplementedError (unknown filter),
+        # RecursionError (deep nesting), zlib.error, LimitReachedError … (issue 14 #3)
         raise InvalidDocument(
-            f"{path.name} cannot be read as a PDF ({exc})",
+            f"{path.name} cannot be read as a PDF ({type(exc).__name__}: {str(exc)[:200]})",
             field=field,
             rule="a readable PDF",
             value=path.name,

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from workflow.adapters.simulator import documents
 from workflow.adapters.simulator.state import Faults, paris_day
 from workflow.adapters.simulator.world import Refused, World
+from workflow.identifiers import ascii_digits
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in, xml_out
 from workflow.protocol.nomenclature import NATIONAL_VERSION, national_classification
@@ -135,8 +136,8 @@ def create_app(world: World, *, seed: int | None = None) -> FastAPI:
         raw_type = (fields.get("type_envoie") or ["4"])[0]
         try:
             new_id = world.reply(
-                int(raw_id) if raw_id.isdigit() else 0,
-                int(raw_type) if raw_type.isdigit() else 0,
+                int(raw_id) if ascii_digits(raw_id) else 0,
+                int(raw_type) if ascii_digits(raw_type) else 0,
                 files,
                 fields.get("type_pj[]", []),
             )
@@ -334,7 +335,7 @@ def create_app(world: World, *, seed: int | None = None) -> FastAPI:
         async with request.form() as form:
             raw_id = str(form.get("id", "0"))
         try:
-            new_id = world.cancel(int(raw_id) if raw_id.isdigit() else 0)
+            new_id = world.cancel(int(raw_id) if ascii_digits(raw_id) else 0)
         except Refused as exc:
             return _ko(exc.message)
         return _text(f"OK\n{new_id}")

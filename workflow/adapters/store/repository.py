@@ -51,6 +51,11 @@ from workflow.store import (
 )
 
 
+def _storable_id(value: int) -> bool:
+    """An id a 32-bit integer column can hold: a bigger one names nothing (not an overflow)."""
+    return 1 <= value <= 2**31 - 1
+
+
 def _utc(value: dt.datetime) -> dt.datetime:
     # SQLite returns naive datetimes even for timezone=True columns: they are stored as UTC
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -259,7 +264,7 @@ class SqlStore(IntegrityRecords):
     def get_act(self, act_id: int, *, siren: str | None = None) -> ActRecord:
         """One act; with ``siren``, only if it belongs to that collectivité (else NotFound)."""
         with self._session() as session:
-            row = session.get(ActRow, act_id)
+            row = session.get(ActRow, act_id) if _storable_id(act_id) else None
             if row is None or (siren is not None and row.siren != siren):
                 raise NotFound(f"no act {act_id}", field="act", value=act_id)
             return self._record(session, row)
@@ -669,7 +674,7 @@ class SqlStore(IntegrityRecords):
 
     def get_draft(self, draft_id: int) -> DraftRecord:
         with self._session() as session:
-            row = session.get(DraftRow, draft_id)
+            row = session.get(DraftRow, draft_id) if _storable_id(draft_id) else None
             if row is None:
                 raise NotFound(f"no draft {draft_id}", field="draft", value=draft_id)
             return _draft(row)

@@ -3,8 +3,9 @@
 A thin adapter over :class:`workflow.intake.service.Intake` and the store: it authenticates
 the bearer token (:mod:`.deps`), turns the multipart request into uploads on disk (streamed,
 never held whole in memory), calls one use case, and maps domain errors to HTTP statuses in
-one place (:mod:`.errors`). The body size limit (:mod:`.limits`) is enforced before the body
-is read. One router per resource (:mod:`.routes`); this module only assembles them.
+one place (:mod:`.errors`). A request with a body is authenticated (:mod:`.gate`), then held
+to the body size limit (:mod:`.limits`), before its body is read. One
+router per resource (:mod:`.routes`); this module only assembles them.
 
 ``POST /api/acts`` answers ``201`` with a new act, ``200`` with the act an earlier request
 with the same ``Idempotency-Key`` created, and ``202`` with a draft (held for a person, with
@@ -24,8 +25,10 @@ from workflow.errors import ActesError
 from workflow.intake.service import Intake
 from workflow.interfaces.api.deps import Caller
 from workflow.interfaces.api.errors import error_response
+from workflow.interfaces.api.gate import AuthFirst
 from workflow.interfaces.api.limits import DEFAULT_MAX_BODY, ASGIApp, BodyLimit
 from workflow.interfaces.api.routes import acts, drafts
+from workflow.tokens import authenticate
 
 __all__ = ["DEFAULT_MAX_BODY", "create_api", "openapi_document"]
 
@@ -70,11 +73,16 @@ def create_api(
     def openapi(_: Caller) -> dict[str, Any]:
         return app.openapi()
 
-    return BodyLimit(app, max_body_bytes)
+    def check(token: str | None) -> None:
+        authenticate(intake().services.store, token)
+
+    return AuthFirst(BodyLimit(app, max_body_bytes), check)
 
 
 def openapi_document(app: ASGIApp) -> dict[str, Any]:
     """The OpenAPI description of an app made by :func:`create_api` (for ``actes openapi``)."""
-    inner = app.app if isinstance(app, BodyLimit) else app
+    inner = app
+    while isinstance(inner, AuthFirst | BodyLimit):
+        inner = inner.app
     assert isinstance(inner, FastAPI)  # noqa: S101 - a programming error, not an input error
     return inner.openapi()

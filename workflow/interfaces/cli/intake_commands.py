@@ -21,6 +21,7 @@ import click
 from workflow.adapters.wiring import build_intake, build_services, build_store
 from workflow.collectivite import load_registry
 from workflow.errors import ActesError, InvalidInput
+from workflow.identifiers import ascii_digits
 from workflow.intake.classify import suggest
 from workflow.intake.extract import extract
 from workflow.intake.metadata import parse_metadata
@@ -334,7 +335,8 @@ def draft_complete_command(
             )
         data[key.strip()] = (
             int(value)
-            if value.isdigit()
+            if ascii_digits(value)
+            and len(value) <= 9
             and key.strip() in {"members_in_office", "present", "proxies", "voters"}
             else value
         )

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import Upload
-from workflow.interfaces.api.deps import Caller, IntakeDep, intake_answer, own_act
+from workflow.interfaces.api.deps import ActId, Caller, IntakeDep, intake_answer, own_act
 from workflow.interfaces.api.schemas import CancelIn, IntakeOut
 
 router = APIRouter(prefix="/api/acts", tags=["acts"])
@@ -76,7 +76,7 @@ def list_acts(intake: IntakeDep, caller: Caller, state: str | None = None) -> di
 
 
 @router.get("/{act_id}", summary="One act: state, IDActe, date of reception, history")
-def get_act(intake: IntakeDep, caller: Caller, act_id: int) -> dict[str, Any]:
+def get_act(intake: IntakeDep, caller: Caller, act_id: ActId) -> dict[str, Any]:
     act = own_act(intake, caller, act_id)
     events = [
         {
@@ -95,7 +95,7 @@ def get_act(intake: IntakeDep, caller: Caller, act_id: int) -> dict[str, Any]:
     "/{act_id}/cancel",
     summary="Withdraw an acknowledged act (6-1); it becomes cancelled on the ARAnnulation",
 )
-def cancel_act(intake: IntakeDep, caller: Caller, act_id: int, body: CancelIn) -> dict[str, Any]:
+def cancel_act(intake: IntakeDep, caller: Caller, act_id: ActId, body: CancelIn) -> dict[str, Any]:
     act = own_act(intake, caller, act_id)
     exchanges = intake.services.exchanges
     return exchanges.cancel(act.id, reason=body.reason, siren=act.siren).as_dict()
