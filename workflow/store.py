@@ -91,6 +91,12 @@ class NewAct:
     objet: str
     documents: tuple[tuple[Path, str | None], ...]  # (path, typology); the first is the act
     file_names: tuple[str, ...] = ()  # as uploaded, when the paths are not the original names
+    #: written in the act's own transaction (issue 14 #5): the draft it settles (marked
+    #: submitted and linked), the intake report kept as a message, and for an act the
+    #: préfecture acknowledged before the service met it, its (IDActe, date of reception)
+    draft_id: int | None = None
+    intake_report: bytes | None = None
+    acknowledged: tuple[str, dt.date] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol
@@ -10,8 +11,10 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from workflow.adapters.store.models import ActRow, IncidentRow
-from workflow.store import IncidentRecord
+from workflow.adapters.store.models import ActRow, DraftRow, EventRow, IncidentRow, MessageRow
+from workflow.errors import Conflict, NotFound
+from workflow.lifecycle import ActState
+from workflow.store import IncidentRecord, NewAct
 
 
 class _HasSession(Protocol):
@@ -82,3 +85,53 @@ class IntegrityRecords:
 
 def _rows(session: Session, query: object) -> Iterator[IncidentRow]:
     yield from session.scalars(query)  # type: ignore[call-overload]
+
+
+def write_intake(session: Session, act: ActRow, new: NewAct, at: dt.datetime, actor: str) -> None:
+    """In the act's own transaction: acknowledge an act transmitted before, keep the intake
+    report, and link the draft it settles — all of it or nothing (issue 14 #5)."""
+    if new.acknowledged is not None:
+        id_acte, reception = new.acknowledged
+        act.state = ActState.ACKNOWLEDGED.value
+        act.id_acte, act.date_reception = id_acte, reception
+        session.add(
+            EventRow(
+                act_id=act.id,
+                at=at,
+                actor=actor,
+                event="acknowledged",
+                from_state=ActState.RECEIVED.value,
+                to_state=ActState.ACKNOWLEDGED.value,
+                reason=f"transmitted before: accusé de réception {id_acte} received on "
+                f"{reception.isoformat()}",
+            )
+        )
+    if new.intake_report is not None:
+        digest = hashlib.sha256(new.intake_report).hexdigest()
+        session.add(
+            MessageRow(
+                act_id=act.id,
+                direction="in",
+                code="intake",
+                raw=new.intake_report,
+                sha256=digest,
+                at=at,
+            )
+        )
+    if new.draft_id is not None:
+        draft = session.get(DraftRow, new.draft_id, with_for_update=True)
+        if draft is None:
+            raise NotFound(f"no draft {new.draft_id}", field="draft", value=new.draft_id)
+        if draft.status != "open":
+            raise Conflict(
+                f"draft {new.draft_id} is {draft.status}, no longer open",
+                field="draft",
+                rule="only an open draft becomes an act",
+                value=draft.status,
+            )
+        draft.status, draft.act_id, draft.siren, draft.updated_at = (
+            "submitted",
+            act.id,
+            act.siren,
+            at,
+        )

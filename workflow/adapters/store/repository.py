@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from workflow.adapters.store.integrity import IntegrityRecords
+from workflow.adapters.store.integrity import IntegrityRecords, write_intake
 from workflow.adapters.store.models import (
     ActDocumentRow,
     ActRow,
@@ -231,6 +231,7 @@ class SqlStore(IntegrityRecords):
                         reason="act received",
                     )
                 )
+                write_intake(session, row, new, at, actor)
                 act_id = row.id
         except AlreadyExists:
             again = self._by_key(new.siren, new.idempotency_key)
