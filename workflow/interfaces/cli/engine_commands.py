@@ -37,7 +37,7 @@ def settings_for(data_dir: Path) -> Settings:
 
 @command("worker")
 @data_dir_option
-@click.option("--queues", default="packaging,platform,sweeps", show_default=True)
+@click.option("--queues", default="packaging,platform,poll,sweeps", show_default=True)
 @click.option("--concurrency", type=int, default=2, show_default=True)
 def worker_command(data_dir: Path, queues: str, concurrency: int) -> None:
     """Run a Celery worker (packaging, signing, submission, polling)."""
