@@ -100,3 +100,22 @@ def _refused_unread(url: str) -> None:
         finally:
             connection.close()
         assert sent == 0 and time.monotonic() - started < 5
+
+
+def test_a_zip_pdf_polyglot_is_held_at_intake(
+    api: tuple[str, list[int]], services: Services
+) -> None:
+    import io
+    import zipfile
+
+    url, queued = api
+    dreux = token_for(services, "212801344")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("payload.txt", "hidden")
+    pdf = text_pdf(DREUX_TEXT.format(n=152, objet="Tarifs de la piscine")) + archive.getvalue()
+    answer = post(url, dreux, pdf, "k-poly", {"classification": "7.1"})
+    assert answer.status_code == 202, answer.text
+    problems = answer.json()["problems"]
+    assert any(p["field"] == "document" and "ZIP" in p["message"] for p in problems), problems
+    assert queued == []

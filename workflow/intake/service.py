@@ -289,7 +289,9 @@ class Intake:
             try:
                 text = read_document_text(store.document_path(main.sha256), field="document")
             except InvalidDocument as error:
-                encrypted = error.rule == "PDF not encrypted"
+                # encrypted or unreadable: the platform would refuse it too (a scan without a
+                # text layer only lacks the text to read the metadata from: a warning)
+                encrypted = error.rule in ("PDF not encrypted", "a readable PDF")
                 problems.append(
                     Problem(
                         "document",

@@ -18,6 +18,8 @@ from workflow.protocol.documents import DocumentKind, sniff_kind
 
 #: fewer letters than this in the whole text layer: the PDF is taken for a scan
 MIN_LETTERS = 40
+#: a deliberation's text is a few pages: a bigger text file is refused before it is read
+MAX_TEXT_BYTES = 4 * 1024 * 1024
 #: pages read at most (a deliberation's metadata is at its start; its annexes may be long)
 MAX_PAGES = 50
 
@@ -69,6 +71,15 @@ def read_document_text(path: Path, *, field: str = "document") -> TextDocument:
     if kind is DocumentKind.PDF:
         return _read_pdf(path, field=field)
     if kind is None and b"\x00" not in head:
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise InvalidDocument(
+                f"{path.name} is {size} bytes of text; a deliberation's text is at most "
+                f"{MAX_TEXT_BYTES}",
+                field=field,
+                rule=f"at most {MAX_TEXT_BYTES} bytes of text",
+                value=path.name,
+            )
         raw = path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
