@@ -18,7 +18,16 @@ import json
 import unicodedata
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+)
 
 from workflow.errors import InvalidInput
 
@@ -40,13 +49,23 @@ def _printable(value: str) -> str:
 Text = Annotated[str, AfterValidator(_printable)]
 
 
+def _date_text(value: Any) -> Any:
+    """A date is written ``YYYY-MM-DD``: a number (read as seconds since 1970) is refused."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("a date is written YYYY-MM-DD, not as a number")  # noqa: TRY004
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_date_text)]
+
+
 class VoteMetadata(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    unanimous: bool = False
-    for_: int | None = Field(default=None, alias="for", ge=0)
-    against: int | None = Field(default=None, ge=0)
-    abstentions: int | None = Field(default=None, ge=0)
+    unanimous: StrictBool = False
+    for_: StrictInt | None = Field(default=None, alias="for", ge=0)
+    against: StrictInt | None = Field(default=None, ge=0)
+    abstentions: StrictInt | None = Field(default=None, ge=0)
     result: Text | None = Field(default=None, pattern="^(adopted|rejected)$")
 
 
@@ -64,7 +83,7 @@ class AlreadyTransmitted(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id_acte: Text | None = Field(default=None, description="the IDActe of the accusé de réception")
-    reception: dt.date | None = Field(default=None, description="its date of reception")
+    reception: Day | None = Field(default=None, description="its date of reception")
 
 
 class ActMetadata(BaseModel):
@@ -74,18 +93,18 @@ class ActMetadata(BaseModel):
 
     siren: Text | None = Field(default=None, description="the collectivité's SIREN")
     numero: Text | None = Field(default=None, description="the act's number as printed")
-    date: dt.date | None = Field(default=None, description="decision (session) date")
+    date: Day | None = Field(default=None, description="decision (session) date")
     nature: Text | None = Field(default=None, description="DE, AR, AI, CC, BF or AU")
     classification: Text | None = Field(default=None, description="e.g. 8.1")
-    classification_date: dt.date | None = None
+    classification_date: Day | None = None
     objet: Text | None = None
     typologie: Text | None = Field(default=None, description="the main document's typology")
     annexes: list[AnnexeMetadata] = Field(default_factory=list)
-    convocation_date: dt.date | None = None
-    members_in_office: int | None = Field(default=None, ge=0)
-    present: int | None = Field(default=None, ge=0)
-    proxies: int | None = Field(default=None, ge=0)
-    voters: int | None = Field(default=None, ge=0)
+    convocation_date: Day | None = None
+    members_in_office: StrictInt | None = Field(default=None, ge=0)
+    present: StrictInt | None = Field(default=None, ge=0)
+    proxies: StrictInt | None = Field(default=None, ge=0)
+    voters: StrictInt | None = Field(default=None, ge=0)
     vote: VoteMetadata | None = None
     rapporteur: Text | None = None
     already_transmitted: AlreadyTransmitted | None = None

@@ -20,6 +20,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workflow.errors import ActesError
 from workflow.intake.service import Intake
@@ -66,6 +68,13 @@ def create_api(
     async def _domain_error(_: Request, error: ActesError) -> JSONResponse:
         return error_response(error)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        headers = dict(error.headers or {})
+        if error.status_code == 405:  # Starlette names one route's methods: name them all
+            headers["Allow"] = ", ".join(_methods_of(app, request.url.path))
+        return JSONResponse({"detail": error.detail}, error.status_code, headers=headers)
+
     app.include_router(acts.router)
     app.include_router(drafts.router)
 
@@ -77,6 +86,14 @@ def create_api(
         authenticate(intake().services.store, token)
 
     return AuthFirst(BodyLimit(app, max_body_bytes), check)
+
+
+def _methods_of(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 def openapi_document(app: ASGIApp) -> dict[str, Any]:

@@ -13,9 +13,10 @@ from fastapi.responses import JSONResponse
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import Upload
 from workflow.interfaces.api.deps import ActId, Caller, IntakeDep, intake_answer, own_act
-from workflow.interfaces.api.schemas import CancelIn, IntakeOut
+from workflow.interfaces.api.schemas import ERRORS, CancelIn, IntakeOut
+from workflow.lifecycle import ActState
 
-router = APIRouter(prefix="/api/acts", tags=["acts"])
+router = APIRouter(prefix="/api/acts", tags=["acts"], responses=ERRORS)
 
 
 @router.post(
@@ -66,11 +67,11 @@ def post_act(
 
 
 @router.get("", summary="The caller's acts")
-def list_acts(intake: IntakeDep, caller: Caller, state: str | None = None) -> dict[str, Any]:
+def list_acts(intake: IntakeDep, caller: Caller, state: ActState | None = None) -> dict[str, Any]:
     acts = [
         a.as_dict()
         for a in intake.services.store.list_acts()
-        if caller.allows(a.siren) and (state is None or a.state.value == state)
+        if caller.allows(a.siren) and (state is None or a.state is state)
     ]
     return {"acts": acts}
 

@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 
 from workflow.intake.metadata import ActMetadata
 from workflow.interfaces.api.deps import Caller, DraftId, IntakeDep, intake_answer
-from workflow.interfaces.api.schemas import IntakeOut
+from workflow.interfaces.api.schemas import ERRORS, IntakeOut
 
-router = APIRouter(prefix="/api/drafts", tags=["drafts"])
+router = APIRouter(prefix="/api/drafts", tags=["drafts"], responses=ERRORS)
 
 
 @router.get("", summary="The caller's open drafts")
