@@ -42,7 +42,7 @@ def services() -> Services:
 #: an act the sweep enqueued is left to its task for two sweep periods (at least this): the
 #: sweep does not enqueue it again before, however long the platform fails; a task killed
 #: with its worker is picked up again when the lease runs out
-MIN_LEASE_SECONDS = 60.0
+MIN_LEASE_SECONDS = 10.0
 
 
 def _done(act_id: int) -> None:
