@@ -182,10 +182,13 @@ def documents_command(
 def incidents_command(act: int | None, payload: int | None, data_dir: Path, as_json: bool) -> None:
     """Operational incidents: ambiguous recoveries, quarantined préfecture messages."""
     store = build_store(settings_for(data_dir))
-    if payload is not None:
-        click.echo(store.incident_payload(payload) or b"", nl=False)
-        return
-    incidents = store.incidents(act_id=act)
+    try:
+        if payload is not None:
+            click.echo(store.incident_payload(payload) or b"", nl=False)
+            return
+        incidents = store.incidents(act_id=act)
+    finally:
+        store.close()
     if as_json:
         emit_json({"incidents": [i.as_dict() for i in incidents]})
         return
