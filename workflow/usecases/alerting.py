@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workflow.alerts import DEFAULT_HORIZONS, Alert, Digest, Notifier, horizon_for
+from workflow.i18n import _
 from workflow.store import ActRecord
 from workflow.usecases.context import PARIS, Context
 from workflow.usecases.law import Law
@@ -103,6 +104,8 @@ class Alerting:
 
 def _stuck_alert(act: ActRecord, stuck_after: dt.timedelta) -> Alert:
     since = act.state_since.astimezone(PARIS)
+    since_text = f"{since:%d/%m/%Y %H:%M}"
+    hours = f"{stuck_after.total_seconds() / 3600:g}"
     return Alert(
         act.id,
         act.siren,
@@ -112,8 +115,12 @@ def _stuck_alert(act: ActRecord, stuck_after: dt.timedelta) -> Alert:
         since.date(),
         0,
         "no progress",
-        f"l'acte est « {act.state.value} » depuis le {since:%d/%m/%Y %H:%M} "
-        f"(plus de {stuck_after.total_seconds() / 3600:g} h) : vérifier les "
-        "workers et la plateforme (actes status)"
-        + (f" — dernière erreur : {act.last_error}" if act.last_error else ""),
+        _(
+            "the act has been « {state} » since {since} (more than {hours} h): check the "
+            "workers and the platform (actes status)",
+            state=act.state.value,
+            since=since_text,
+            hours=hours,
+        )
+        + (_(" — last error: {error}", error=act.last_error) if act.last_error else ""),
     )
