@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workflow.errors import ActesError
+from workflow.i18n import _
 from workflow.identifiers import IDActe
 from workflow.platform import PlatformStatus
 from workflow.protocol.naming import parse_file_name
@@ -119,8 +120,11 @@ def judge(act: ActRecord, candidates: Sequence[Candidate]) -> Verdict:
         return Verdict(
             Outcome.AMBIGUOUS,
             None,
-            f"plusieurs transactions de la plateforme correspondent à l'acte {act.numero} "
-            f"({ids}) : aucune n'est rattachée",
+            _(
+                "several platform transactions match act {numero} ({ids}): none is bound",
+                numero=act.numero,
+                ids=ids,
+            ),
         )
     if proven:
         return Verdict(Outcome.BIND, proven[0].id, f"transaction {proven[0].id} proven")

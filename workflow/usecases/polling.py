@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from workflow.errors import ActesError, InvalidInput, Rejected
+from workflow.i18n import _
 from workflow.lifecycle import AT_PLATFORM, ActState
 from workflow.platform import ListedTransaction, PlatformStatus
 from workflow.protocol import messages as m
@@ -236,7 +237,9 @@ class Polling:
 
 def quarantine(ctx: Context, act_id: int, what: str, error: ActesError, raw: bytes) -> None:
     """Keep an unreadable inbound message and say so, once (the operators' incidents)."""
-    detail = f"{what} illisible, mis en quarantaine : {error.one_line()}"
+    detail = _(
+        "{what} cannot be read and is quarantined: {error}", what=what, error=error.one_line()
+    )
     if any(i.detail == detail for i in ctx.store.incidents(act_id=act_id)):
         return
     ctx.store.record_incident(
