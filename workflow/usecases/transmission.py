@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow.errors import Conflict, InvalidInput, Rejected, TransientError
+from workflow.errors import Conflict, InvalidInput, PlatformAccessRefused, Rejected, TransientError
 from workflow.lifecycle import ActState
 from workflow.platform import FormSubmission
 from workflow.protocol import messages as m
@@ -18,6 +18,7 @@ from workflow.protocol.archive import ReceivedArchive
 from workflow.recovery import Candidate, Outcome, judge
 from workflow.store import ActRecord
 from workflow.usecases.context import Context
+from workflow.usecases.submission import Submission
 
 
 @dataclass
@@ -48,6 +49,9 @@ class Transmission:
                     result = platform.submit_form(form_from_package(archive, Path(work)))
             else:
                 result = platform.submit_archive(archive)
+        except PlatformAccessRefused as error:
+            ctx.flush_attempts(act.id)
+            return Submission(ctx).fail(act.id, error.one_line())  # a person must fix the access
         except Rejected as error:
             ctx.store.set_error(act.id, error.message)
             return ctx.store.transition(
@@ -137,4 +141,5 @@ def form_from_package(archive: Path, work: Path) -> FormSubmission:
         document_signature=signature,
         annexe_signatures=tuple(sig for _, _, sig in annexes),
         document_papier=bool(data.document_papier),
+        siren=message_name.split("-")[1],
     )

@@ -21,6 +21,11 @@ class _HasSession(Protocol):
     def _session(self) -> AbstractContextManager[Session]: ...
 
 
+def storable_id(value: int) -> bool:
+    """An id a 32-bit integer column can hold: a bigger one names nothing (not an overflow)."""
+    return 1 <= value <= 2**31 - 1
+
+
 def _utc(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 

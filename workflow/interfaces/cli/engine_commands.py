@@ -102,6 +102,8 @@ def status_command(act: int | None, data_dir: Path, as_json: bool) -> None:
         click.echo(
             f"act {record.id} ({record.numero}) {record.state.value}  IDActe {record.id_acte or '-'}"
         )
+        if record.last_error:
+            click.echo(f"  ! {record.last_error}")  # e.g. parked in 17 on the platform
         for e in events:
             click.echo(
                 f"  {e.at:%Y-%m-%d %H:%M:%S} {e.from_state or '':>12} → {e.to_state:<14} {e.actor}: {e.reason}"
@@ -116,6 +118,8 @@ def status_command(act: int | None, data_dir: Path, as_json: bool) -> None:
         click.echo(
             f"{a.id:>4} {a.numero:<14} {a.state.value:<14} {a.id_acte or '-':<44} {a.date_reception or '-'}"
         )
+        if a.last_error and a.state.value in ("submitted", "transmitted"):
+            click.echo(f"{'':>4} ! {a.last_error}")  # waiting on the platform (17/18)
 
 
 @command("cancel")

@@ -1,4 +1,5 @@
-"""``/api/acts``: submit an act after the vote, list the caller's acts, read one, cancel one."""
+"""``/api/acts``: submit an act after the vote, list the caller's acts, read one, cancel one,
+post one the platform parked in 17."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import Upload
 from workflow.interfaces.api.deps import ActId, Caller, IntakeDep, intake_answer, own_act
+from workflow.interfaces.api.listing import MAX_PAGE, acts_page
 from workflow.interfaces.api.schemas import ERRORS, CancelIn, IntakeOut
-from workflow.lifecycle import ActState
 
 router = APIRouter(prefix="/api/acts", tags=["acts"], responses=ERRORS)
 
@@ -66,14 +67,17 @@ def post_act(
         return intake_answer(request, intake.submit(caller, uploads, parsed, idempotency_key))
 
 
-@router.get("", summary="The caller's acts")
-def list_acts(intake: IntakeDep, caller: Caller, state: ActState | None = None) -> dict[str, Any]:
-    acts = [
-        a.as_dict()
-        for a in intake.services.store.list_acts()
-        if caller.allows(a.siren) and (state is None or a.state is state)
-    ]
-    return {"acts": acts}
+@router.get("", summary="The caller's acts, newest first, a page at a time")
+def list_acts(
+    intake: IntakeDep,
+    caller: Caller,
+    state: str | None = None,
+    siren: str | None = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> dict[str, Any]:
+    store = intake.services.store
+    return acts_page(store, caller, state=state, siren=siren, cursor=cursor, limit=limit)
 
 
 @router.get("/{act_id}", summary="One act: state, IDActe, date of reception, history")
@@ -100,6 +104,15 @@ def cancel_act(intake: IntakeDep, caller: Caller, act_id: ActId, body: CancelIn)
     act = own_act(intake, caller, act_id)
     exchanges = intake.services.exchanges
     return exchanges.cancel(act.id, reason=body.reason, siren=act.siren).as_dict()
+
+
+@router.post(
+    "/{act_id}/confirm",
+    summary="Post an act the platform holds in 17 « En attente d'être postée » (17 → 1)",
+)
+def confirm_act(intake: IntakeDep, caller: Caller, act_id: int) -> dict[str, Any]:
+    act = own_act(intake, caller, act_id)
+    return intake.services.platform_access.confirm(act.id, siren=act.siren).as_dict()
 
 
 def _save(upload: UploadFile, directory: Path, position: int) -> Upload:
