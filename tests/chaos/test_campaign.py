@@ -215,6 +215,15 @@ class Campaign:
         services = build_services(Settings(), actor="chaos")
         for collectivite in (A, B):
             services.store.add_collectivite(collectivite)
+        registry = self.base / "registry.toml"  # one development account for both
+        registry.write_text(
+            "".join(
+                f'[[collectivite]]\nname = "{c.name}"\nsiren = "{c.siren.value}"\n'
+                f'departement = "028"\nemails = ["greffe@example.fr"]\n\n'
+                for c in (A, B)
+            ),
+            encoding="utf-8",
+        )
         self.supervisor.start(
             "simulator",
             actes_argv(
@@ -227,6 +236,8 @@ class Campaign:
                 str(self.sim_state),
                 "--delay",
                 "0.3",
+                "--registry",
+                str(registry),
             ),
         )
         wait_until(lambda: port_open(self.sim_port), timeout=30, what="simulator")
