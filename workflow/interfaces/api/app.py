@@ -30,9 +30,10 @@ from workflow.interfaces.api.errors import error_response
 from workflow.interfaces.api.gate import AuthFirst
 from workflow.interfaces.api.limits import DEFAULT_MAX_BODY, ASGIApp, BodyLimit
 from workflow.interfaces.api.routes import acts, drafts
+from workflow.interfaces.web.security import WebOptions
 from workflow.tokens import authenticate
 
-__all__ = ["DEFAULT_MAX_BODY", "create_api", "openapi_document"]
+__all__ = ["DEFAULT_MAX_BODY", "create_api", "fastapi_app", "openapi_document"]
 
 
 def create_api(
@@ -41,10 +42,12 @@ def create_api(
     enqueue: Callable[[int], None] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     upload_dir: Path | None = None,
+    web: WebOptions | None = None,
 ) -> ASGIApp:
     """The API app. ``intake_factory`` builds the use cases (once, on first use);
     ``enqueue(act_id)`` hands a new act to the workers (if it fails, the beat sweep re-enqueues
-    the act from the store: nothing is lost)."""
+    the act from the store: nothing is lost). With ``web``, the clerks' pages are served at
+    ``/`` beside the API (:mod:`workflow.interfaces.web`)."""
     app = FastAPI(
         title="actes-workflow",
         version="1",
@@ -82,6 +85,11 @@ def create_api(
     def openapi(_: Caller) -> dict[str, Any]:
         return app.openapi()
 
+    if web is not None:
+        from workflow.interfaces.web.app import create_web
+
+        app.mount("/", create_web(intake, web, enqueue=enqueue, upload_dir=upload_dir))
+
     def check(token: str | None) -> None:
         authenticate(intake().services.store, token)
 
@@ -96,10 +104,15 @@ def _methods_of(app: FastAPI, path: str) -> list[str]:
     return sorted(methods)
 
 
-def openapi_document(app: ASGIApp) -> dict[str, Any]:
-    """The OpenAPI description of an app made by :func:`create_api` (for ``actes openapi``)."""
+def fastapi_app(app: ASGIApp) -> FastAPI:
+    """The FastAPI application inside what :func:`create_api` returns (its middlewares)."""
     inner = app
     while isinstance(inner, AuthFirst | BodyLimit):
         inner = inner.app
     assert isinstance(inner, FastAPI)  # noqa: S101 - a programming error, not an input error
-    return inner.openapi()
+    return inner
+
+
+def openapi_document(app: ASGIApp) -> dict[str, Any]:
+    """The OpenAPI description of an app made by :func:`create_api` (for ``actes openapi``)."""
+    return fastapi_app(app).openapi()

@@ -1,7 +1,8 @@
-"""Authenticate before reading a body: a request that carries one (POST, PUT, PATCH) must
-show a valid bearer token before a single byte of it is read, so an unauthenticated 100 MB
-upload costs the service its headers only (issue 14 #7). The routes authenticate again (the
-same check) to learn who the caller is."""
+"""Authenticate before reading a body: an API request that carries one (POST, PUT, PATCH
+to ``/api/…``) must show a valid bearer token before a single byte of it is read, so an
+unauthenticated 100 MB upload costs the service its headers only (issue 14 #7). The routes
+authenticate again (the same check) to learn who the caller is; the clerks' pages have
+their own sessions."""
 
 from __future__ import annotations
 
@@ -24,7 +25,11 @@ class AuthFirst:
         self.check = check
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("method") in _WITH_BODY:
+        if (
+            scope["type"] == "http"
+            and scope.get("method") in _WITH_BODY
+            and str(scope.get("path", "")).startswith("/api/")  # the pages have their sessions
+        ):
             try:
                 await run_in_threadpool(self.check, _bearer(scope))
             except SecurityError as error:

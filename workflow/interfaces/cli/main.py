@@ -21,6 +21,7 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.admin_commands",
     "workflow.interfaces.cli.serve_commands",
     "workflow.interfaces.cli.nomenclature_commands",
+    "workflow.interfaces.cli.user_commands",
 ]
 
 _CLI = "workflow.interfaces.cli."
@@ -133,7 +134,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "serve": (
         _CLI + "serve_commands",
-        "Serve the REST API (POST /api/acts …; description at /api/openapi.json).",
+        "Serve the clerks' pages (/) and the REST API (/api; description at /api/openapi.json).",
     ),
     "simulator": (
         _CLI + "platform_commands",
@@ -150,6 +151,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": (
         _CLI + "admin_commands",
         "API tokens for the deliberation software (one per caller, for its collectivités).",
+    ),
+    "user": (
+        _CLI + "user_commands",
+        "People who log in to the clerks' pages (role and collectivités).",
     ),
     "verify": (
         _CLI + "signing_commands",

@@ -1,6 +1,6 @@
 """Integrity (issue 14): one act per platform transaction, operational incidents, work leases.
 
-Revision ID: 0008
+Revision ID: 0009
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
