@@ -39,9 +39,21 @@ def services() -> Services:
         return _build()
 
 
+#: an act the sweep enqueued is left to its task for two sweep periods (at least this): the
+#: sweep does not enqueue it again before, however long the platform fails; a task killed
+#: with its worker is picked up again when the lease runs out
+MIN_LEASE_SECONDS = 10.0
+
+
+def _done(act_id: int) -> None:
+    """The task reached an outcome (not a retry): the sweep may take the act again."""
+    services().store.release(act_id)
+
+
 @shared_task(name="workers.tasks.package_act", acks_late=True)
 def package_act(act_id: int) -> str:
-    act = services().submission.package(act_id)
+    act = services().submission.package(act_id)  # a TransientError keeps the lease
+    _done(act_id)
     if act.state is ActState.PACKAGED:
         submit_act.delay(act_id)
     return act.state.value
@@ -54,6 +66,7 @@ class _SubmitTask(Task):  # type: ignore[misc]
         act_id = args[0] if args else kwargs.get("act_id")
         if act_id is not None:
             services().submission.fail(int(act_id), f"transmission failed after retries: {exc}")
+            _done(int(act_id))
 
 
 @shared_task(
@@ -67,7 +80,9 @@ class _SubmitTask(Task):  # type: ignore[misc]
     max_retries=8,
 )
 def submit_act(act_id: int) -> str:
-    return services().transmission.transmit(act_id).state.value
+    state = services().transmission.transmit(act_id).state.value  # retried: lease kept
+    _done(act_id)
+    return state
 
 
 @shared_task(name="workers.tasks.poll_platform", acks_late=True)
@@ -92,14 +107,17 @@ def alert_deadlines() -> int:
 
 @shared_task(name="workers.tasks.sweep_unfinished", acks_late=True)
 def sweep_unfinished(idle_seconds: float = 30.0) -> int:
-    """Re-enqueue unfinished work the store knows about (recovers a flushed broker)."""
+    """Re-enqueue unfinished work the store knows about (recovers a flushed broker), each act
+    at most once per lease (issue 14 #6)."""
     count = 0
-    for act in services().alerts.unfinished(idle_seconds=idle_seconds):
+    lease = max(MIN_LEASE_SECONDS, 2 * idle_seconds)
+    for act in services().alerts.claim_unfinished(idle_seconds=idle_seconds, lease_seconds=lease):
         if act.state is ActState.RECEIVED:
             package_act.delay(act.id)
         elif act.state in {ActState.PACKAGED, ActState.SUBMITTING}:
             submit_act.delay(act.id)
         else:
+            services().store.release(act.id)
             continue
         count += 1
     if count:

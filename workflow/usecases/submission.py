@@ -7,10 +7,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from workflow.errors import AlreadyExists, InvalidInput, TransientError
+from workflow.errors import AlreadyExists, Conflict, InvalidInput, TransientError
 from workflow.identifiers import ActNature, Classification, NumeroInterne, TypologyCode
 from workflow.lifecycle import ActState
-from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
+from workflow.packaging import (
+    ActInput,
+    DocumentInput,
+    PackagingOptions,
+    clean_objet,
+    objet_limit,
+    package_act,
+)
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.store import ActRecord, NewAct
@@ -28,6 +35,7 @@ class Submission:
         """Record an act (``received``); the same idempotency key returns the same act."""
         self.ctx.store.get_collectivite(new.siren)  # NotFound for an unknown collectivité
         NumeroInterne.parse(new.numero, self.ctx.profile)
+        clean_objet(new.objet, max_length=objet_limit(self.ctx.profile))  # no poison accepted
         return self.ctx.store.create_act(new, at=self.ctx.clock(), actor=self.ctx.actor)
 
     def package(self, act_id: int) -> ActRecord:
@@ -55,10 +63,13 @@ class Submission:
                     act_input, ctx.outbox / str(act.id), options, signer=ctx.signer
                 )
             except InvalidInput as error:
-                ctx.store.set_error(act.id, error.one_line())
-                return ctx.store.transition(
-                    act.id, ActState.FAILED, actor=ctx.actor, reason=error.one_line(), at=now
-                )
+                return self.fail(act.id, error.one_line())
+            except (TransientError, Conflict):
+                raise
+            except Exception as error:  # noqa: BLE001 - the same input fails the same way again
+                # packaging is deterministic: a foreign error (lxml, a signer library) would
+                # recur on every attempt, so the act fails now, with the reason (issue 14 #4)
+                return self.fail(act.id, f"packaging failed: {type(error).__name__}: {error}")
             try:
                 ctx.store.record_package(
                     act.id,

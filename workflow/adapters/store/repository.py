@@ -27,6 +27,7 @@ from workflow.adapters.store.deadlines import DeadlinesStore
 from workflow.adapters.store.drafts import DraftsStore
 from workflow.adapters.store.exchanges import ExchangesStore
 from workflow.adapters.store.files import copy_durably, fsync_directory
+from workflow.adapters.store.integrity import IntegrityRecords, storable_id, write_intake
 from workflow.adapters.store.models import (
     ActDocumentRow,
     ActRow,
@@ -138,6 +139,7 @@ class ActsStore(StoreBase):
                         reason="act received",
                     )
                 )
+                write_intake(session, row, new, at, actor)
                 act_id = row.id
         except AlreadyExists:
             again = self._by_key(new.siren, new.idempotency_key)
@@ -171,7 +173,7 @@ class ActsStore(StoreBase):
     def get_act(self, act_id: int, *, siren: str | None = None) -> ActRecord:
         """One act; with ``siren``, only if it belongs to that collectivité (else NotFound)."""
         with self._session() as session:
-            row = session.get(ActRow, act_id)
+            row = session.get(ActRow, act_id) if storable_id(act_id) else None
             if row is None or (siren is not None and row.siren != siren):
                 raise NotFound(f"no act {act_id}", field="act", value=act_id)
             return self._record(session, row)
@@ -389,6 +391,12 @@ def _batch_records(session: Session, rows: list[ActRow]) -> list[ActRecord]:
 
 
 class SqlStore(
-    ActsStore, ExchangesStore, DeadlinesStore, AlertsStore, DraftsStore, CollectivitesStore
+    ActsStore,
+    ExchangesStore,
+    DeadlinesStore,
+    AlertsStore,
+    DraftsStore,
+    CollectivitesStore,
+    IntegrityRecords,
 ):
     """The store on SQLAlchemy (PostgreSQL, or SQLite for the embedded default)."""

@@ -13,11 +13,11 @@ from fastapi.responses import JSONResponse
 
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import Upload
-from workflow.interfaces.api.deps import Caller, IntakeDep, intake_answer, own_act
+from workflow.interfaces.api.deps import ActId, Caller, IntakeDep, intake_answer, own_act
 from workflow.interfaces.api.listing import MAX_PAGE, acts_page
-from workflow.interfaces.api.schemas import CancelIn, IntakeOut
+from workflow.interfaces.api.schemas import ERRORS, CancelIn, IntakeOut
 
-router = APIRouter(prefix="/api/acts", tags=["acts"])
+router = APIRouter(prefix="/api/acts", tags=["acts"], responses=ERRORS)
 
 
 @router.post(
@@ -81,7 +81,7 @@ def list_acts(
 
 
 @router.get("/{act_id}", summary="One act: state, IDActe, date of reception, history")
-def get_act(intake: IntakeDep, caller: Caller, act_id: int) -> dict[str, Any]:
+def get_act(intake: IntakeDep, caller: Caller, act_id: ActId) -> dict[str, Any]:
     act = own_act(intake, caller, act_id)
     events = [
         {
@@ -100,7 +100,7 @@ def get_act(intake: IntakeDep, caller: Caller, act_id: int) -> dict[str, Any]:
     "/{act_id}/cancel",
     summary="Withdraw an acknowledged act (6-1); it becomes cancelled on the ARAnnulation",
 )
-def cancel_act(intake: IntakeDep, caller: Caller, act_id: int, body: CancelIn) -> dict[str, Any]:
+def cancel_act(intake: IntakeDep, caller: Caller, act_id: ActId, body: CancelIn) -> dict[str, Any]:
     act = own_act(intake, caller, act_id)
     exchanges = intake.services.exchanges
     return exchanges.cancel(act.id, reason=body.reason, siren=act.siren).as_dict()
