@@ -21,7 +21,9 @@ from fastapi.responses import JSONResponse
 from workflow.ops.findings import Finding
 from workflow.signing import Secret
 
-router = APIRouter(tags=["operations"])
+# for the orchestrator and the monitoring, not the deliberation software: out of the API's
+# OpenAPI description (a 503 from /ready is an answer, not a server error)
+router = APIRouter(tags=["operations"], include_in_schema=False)
 
 Readiness = Callable[[], list[Finding]]
 Metrics = Callable[[], tuple[bytes, str]]
@@ -46,7 +48,7 @@ def ready(request: Request) -> JSONResponse:
     return JSONResponse({"ready": is_ready, "checks": checks}, status_code=200 if is_ready else 503)
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get("/metrics", summary="Prometheus metrics (text format)")
 def metrics(request: Request) -> Response:
     render: Metrics | None = request.app.state.metrics
     if render is None:
