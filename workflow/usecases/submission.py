@@ -8,8 +8,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from workflow.errors import AlreadyExists, Conflict, InvalidInput, TransientError
-from workflow.identifiers import ActNature, Classification, NumeroInterne, TypologyCode
+from workflow.identifiers import ActNature, Classification, TypologyCode
 from workflow.lifecycle import ActState
+from workflow.numbering import NumeroInterne
 from workflow.packaging import (
     ActInput,
     DocumentInput,
