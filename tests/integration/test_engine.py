@@ -136,6 +136,32 @@ def test_lost_reply_never_duplicates(services: Services, pdf_factory: Callable[.
     assert any("lost reply" in e.reason for e in services.store.events(act_id))
 
 
+def test_two_runs_recovering_one_act_bind_it_once(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    """A worker killed mid-send leaves its message to be redelivered while the sweep enqueues
+    the act again: two runs recover it at once. The one that binds second finds the binding
+    made and has no second effect (it used to fail on the act's unique transaction)."""
+    act_id = _submit(services, pdf_factory(), "TWICE")
+    services.submission.package(act_id)
+    control(services, "/control/faults", {"lost_reply_rate": 1.0})
+    with pytest.raises(TransientError):
+        services.transmission.transmit(act_id)
+    control(services, "/control/faults", {})
+    control(services, "/control/advance", {"seconds": 5})
+    platform = services.platform
+    assert isinstance(platform, HttpPlatform)
+    [listed] = [
+        t for s in range(1, 5) for t in platform.iter_transactions(s) if t.number == "TWICE"
+    ]
+    # the other run got as far as recording the transaction, not yet the state
+    services.store.record_transaction(act_id, listed.id, at=services.clock(), recovered=True)
+    act = services.transmission.transmit(act_id)
+    assert act.state is ActState.SUBMITTED
+    assert act.platform_ref == listed.id
+    assert services.transmission.transmit(act_id).state is ActState.SUBMITTED
+
+
 def test_platform_5xx_is_transient_and_recorded(
     services: Services, pdf_factory: Callable[..., Path]
 ) -> None:

@@ -9,7 +9,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from workflow.errors import Conflict, InvalidInput, PlatformAccessRefused, Rejected, TransientError
+from workflow.errors import (
+    AlreadyExists,
+    Conflict,
+    IllegalTransition,
+    InvalidInput,
+    PlatformAccessRefused,
+    Rejected,
+    TransientError,
+)
 from workflow.lifecycle import ActState
 from workflow.platform import FormSubmission
 from workflow.protocol import messages as m
@@ -101,13 +109,33 @@ class Transmission:
     def _accepted(self, act_id: int, platform_ref: str, *, recovered: bool) -> ActRecord:
         ctx = self.ctx
         now = ctx.clock()
-        ctx.store.record_transaction(act_id, platform_ref, at=now, recovered=recovered)
+        try:
+            ctx.store.record_transaction(act_id, platform_ref, at=now, recovered=recovered)
+        except AlreadyExists:
+            # another run of this act's task (a redelivered message beside the sweep's) bound
+            # it first: the same binding is that run's effect, never a second one
+            current = ctx.store.get_act(act_id)
+            if current.platform_ref != platform_ref:
+                raise Conflict(
+                    f"act {act_id} is already bound to platform transaction "
+                    f"{current.platform_ref}, not {platform_ref}",
+                    field="platform_ref",
+                    act_id=act_id,
+                ) from None
+            if current.state is not ActState.SUBMITTING:
+                return current
         reason = f"platform transaction {platform_ref}" + (
             " (found after a lost reply)" if recovered else ""
         )
-        return ctx.store.transition(
-            act_id, ActState.SUBMITTED, actor="platform", reason=reason, at=now
-        )
+        try:
+            return ctx.store.transition(
+                act_id, ActState.SUBMITTED, actor="platform", reason=reason, at=now
+            )
+        except IllegalTransition:
+            current = ctx.store.get_act(act_id)
+            if current.platform_ref == platform_ref:
+                return current  # the other run moved it on meanwhile
+            raise
 
 
 def form_from_package(archive: Path, work: Path) -> FormSubmission:
