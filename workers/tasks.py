@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import random
 import threading
 from typing import Any
 
@@ -56,18 +57,26 @@ class _SubmitTask(Task):  # type: ignore[misc]
             services().submission.fail(int(act_id), f"transmission failed after retries: {exc}")
 
 
-@shared_task(
-    name="workers.tasks.submit_act",
-    base=_SubmitTask,
-    acks_late=True,
-    autoretry_for=(TransientError,),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
-)
-def submit_act(act_id: int) -> str:
-    return services().transmission.transmit(act_id).state.value
+def retry_delay(retries: int, settings: Settings) -> float | None:
+    """Seconds before the next attempt after ``retries`` failed ones (exponential, capped at
+    10 minutes, with jitter), or None once ``ACTES_MAX_SUBMIT_RETRIES`` are spent."""
+    if retries >= settings.max_submit_retries:
+        return None
+    ceiling = min(600.0, 2.0 * (2**retries))
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
+
+
+@shared_task(bind=True, name="workers.tasks.submit_act", base=_SubmitTask, acks_late=True)
+def submit_act(self: Task, act_id: int) -> str:
+    try:
+        return services().transmission.transmit(act_id).state.value
+    except TransientError as error:
+        delay = retry_delay(self.request.retries, Settings())
+        if delay is None:
+            raise  # on_failure: the act becomes failed, with the reason
+        next_attempt = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
+        services().submission.waiting(act_id, error, next_attempt=next_attempt)
+        raise self.retry(exc=error, countdown=delay, max_retries=None) from error
 
 
 @shared_task(name="workers.tasks.poll_platform", acks_late=True)

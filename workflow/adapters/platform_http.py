@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from workflow.errors import Rejected, TransientError
+from workflow.errors import Rejected, SecurityError, TransientError
 from workflow.platform import (
     Attempt,
     FormSubmission,
@@ -111,6 +111,13 @@ class HttpPlatform:
                 f"{path}: the platform answered HTTP {response.status_code}",
                 field="platform",
                 rule="HTTP 5xx is retried",
+                value=response.status_code,
+            )
+        if response.status_code in (401, 403):  # the service's login, not the act, is wrong
+            raise SecurityError(
+                f"{path}: the platform refused the service's login (HTTP {response.status_code})",
+                field="platform_login",
+                rule="the platform account (certificate, login) must be valid",
                 value=response.status_code,
             )
         if response.status_code >= 400:

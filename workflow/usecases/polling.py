@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from workflow.errors import InvalidInput
 from workflow.lifecycle import AT_PLATFORM, ActState
 from workflow.platform import ListedTransaction, PlatformStatus
+from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
@@ -163,6 +164,8 @@ class Polling:
                 nature, detail = anomaly.nature, anomaly.detail
             else:
                 detail = text.strip()
+        code = ProblemCode.PREFECTURE_ANOMALY if nature else ProblemCode.PLATFORM_REFUSED
+        ctx.store.set_problem(act.id, CurrentProblem(code, now, detail or "anomaly"))
         ctx.store.transition(
             act.id,
             ActState.REJECTED,

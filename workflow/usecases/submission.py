@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from workflow.errors import AlreadyExists, InvalidInput, TransientError
+from workflow.errors import ActesError, AlreadyExists, InvalidInput, SecurityError, TransientError
 from workflow.identifiers import ActNature, Classification, NumeroInterne, TypologyCode
 from workflow.lifecycle import ActState
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
+from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol.archive import ReceivedArchive
 from workflow.store import ActRecord, NewAct
 from workflow.usecases.context import Context
@@ -47,11 +48,10 @@ class Submission:
                 package = package_act(
                     act_input, ctx.outbox / str(act.id), options, signer=ctx.signer
                 )
+            except SecurityError as error:  # the signing certificate: the service's to fix
+                return self._stop(act.id, ProblemCode.SIGNING_FAILED, error)
             except InvalidInput as error:
-                ctx.store.set_error(act.id, error.one_line())
-                return ctx.store.transition(
-                    act.id, ActState.FAILED, actor=ctx.actor, reason=error.one_line(), at=now
-                )
+                return self._stop(act.id, ProblemCode.PACKAGING_FAILED, error)
             try:
                 ctx.store.record_package(
                     act.id,
@@ -78,6 +78,21 @@ class Submission:
             )
         raise TransientError("could not reserve an envelope serial", field="serial", act_id=act.id)
 
+    def _stop(self, act_id: int, code: ProblemCode, error: ActesError) -> ActRecord:
+        """The act cannot go on by itself: record why, and make it ``failed``."""
+        now = self.ctx.clock()
+        self.ctx.store.set_problem(act_id, CurrentProblem(code, now, error.one_line()))
+        return self.ctx.store.transition(
+            act_id, ActState.FAILED, actor=self.ctx.actor, reason=error.one_line(), at=now
+        )
+
+    def waiting(self, act_id: int, error: ActesError, *, next_attempt: dt.datetime | None) -> None:
+        """A transient failure: the act waits for the next automatic attempt (recorded)."""
+        code = ProblemCode.PLATFORM_UNREACHABLE
+        self.ctx.store.set_problem(
+            act_id, CurrentProblem(code, self.ctx.clock(), error.one_line(), next_attempt)
+        )
+
     def _act_input(self, act: ActRecord) -> ActInput:
         store = self.ctx.store
         main, *annexes = act.documents
@@ -95,11 +110,13 @@ class Submission:
             ),
         )
 
-    def fail(self, act_id: int, reason: str) -> ActRecord:
+    def fail(
+        self, act_id: int, reason: str, *, code: ProblemCode = ProblemCode.RETRIES_EXHAUSTED
+    ) -> ActRecord:
         """Retries exhausted or a permanent local error: visible to clerks as ``failed``."""
         ctx = self.ctx
         act = ctx.store.get_act(act_id)
-        ctx.store.set_error(act_id, reason)
+        ctx.store.set_problem(act_id, CurrentProblem(code, ctx.clock(), reason))
         if act.state in {ActState.RECEIVED, ActState.PACKAGED, ActState.SUBMITTING}:
             return ctx.store.transition(
                 act_id, ActState.FAILED, actor=ctx.actor, reason=reason, at=ctx.clock()
@@ -108,9 +125,9 @@ class Submission:
 
     def retry(self, act_id: int, *, actor: str) -> ActRecord:
         """A person sends a failed act again (from the start: packaging)."""
-        return self.ctx.store.transition(
-            act_id, ActState.RECEIVED, actor=actor, reason="retry", at=self.ctx.clock()
-        )
+        from workflow.usecases.resend import Resending
+
+        return Resending(self.ctx).retry(act_id, actor=actor)
 
 
 def _typology(value: str | None) -> TypologyCode | None:

@@ -27,6 +27,7 @@ from workflow.adapters.store.models import (
     DraftRow,
     EventRow,
     ExchangeRow,
+    LeaseRow,
     MessageRow,
     NomenclatureRow,
     PackageRow,
@@ -37,8 +38,10 @@ from workflow.collectivite import Collectivite
 from workflow.errors import AlreadyExists, Conflict, NotFound, TransientError
 from workflow.lifecycle import ActState, check_transition
 from workflow.platform import Attempt
+from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol.documents import examine
 from workflow.store import (
+    ActFilter,
     ActRecord,
     DocumentRef,
     DraftRecord,
@@ -199,9 +202,12 @@ class SqlStore:
                     state_since=at,
                     version=0,
                     created_at=at,
+                    replaces_id=new.replaces,
                 )
                 session.add(row)
                 session.flush()
+                if new.replaces is not None:
+                    self._link_replacement(session, new.replaces, row.id, new.numero, at, actor)
                 for position, ((sha, _, _), path, typology) in enumerate(stored):
                     session.add(
                         ActDocumentRow(
@@ -238,6 +244,39 @@ class SqlStore:
             ) from None
         return self.get_act(act_id), True
 
+    @staticmethod
+    def _link_replacement(
+        session: Session, old_id: int, new_id: int, numero: str, at: dt.datetime, actor: str
+    ) -> None:
+        """Mark ``old_id`` replaced by ``new_id`` in the new act's transaction: only once."""
+        old = session.get(ActRow, old_id)
+        if old is None:
+            raise NotFound(f"no act {old_id}", field="act", value=old_id)
+        result = session.execute(
+            update(ActRow)
+            .where(ActRow.id == old_id, ActRow.replaced_by_id.is_(None))
+            .values(replaced_by_id=new_id, problem_code=None, problem_next_at=None)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict(
+                f"act {old_id} was already replaced by act {old.replaced_by_id}",
+                field="act",
+                rule="an act is replaced once",
+                value=old_id,
+                act_id=old.replaced_by_id,
+            )
+        session.add(
+            EventRow(
+                act_id=old_id,
+                at=at,
+                actor=actor,
+                event="replaced",
+                from_state=old.state,
+                to_state=old.state,
+                reason=f"replaced by act {new_id} ({numero})",
+            )
+        )
+
     def act_by_key(self, siren: str, key: str) -> ActRecord | None:
         return self._by_key(siren, key)
 
@@ -264,14 +303,29 @@ class SqlStore:
             return self._record(session, row)
 
     def list_acts(
-        self, *, siren: str | None = None, states: Sequence[ActState] | None = None
+        self,
+        *,
+        siren: str | None = None,
+        states: Sequence[ActState] | None = None,
+        where: ActFilter | None = None,
     ) -> list[ActRecord]:
+        where = where or ActFilter()
         with self._session() as session:
             query = select(ActRow).order_by(ActRow.id)
-            if siren is not None:
-                query = query.where(ActRow.siren == siren)
-            if states is not None:
-                query = query.where(ActRow.state.in_([s.value for s in states]))
+            for wanted_siren in (siren, where.siren):
+                if wanted_siren is not None:
+                    query = query.where(ActRow.siren == wanted_siren)
+            if where.sirens is not None:
+                query = query.where(ActRow.siren.in_(sorted(where.sirens)))
+            for wanted in (states, where.states):
+                if wanted is not None:
+                    query = query.where(ActRow.state.in_([s.value for s in wanted]))
+            if where.id_acte is not None:
+                query = query.where(ActRow.id_acte == where.id_acte)
+            if where.numero is not None:
+                query = query.where(ActRow.numero == where.numero)
+            if where.state_before is not None:
+                query = query.where(ActRow.state_since <= where.state_before)
             return [self._record(session, row) for row in session.scalars(query)]
 
     def _record(self, session: Session, row: ActRow) -> ActRecord:
@@ -304,6 +358,9 @@ class SqlStore:
             documents=tuple(
                 DocumentRef(d.position, d.sha256, d.file_name, d.typology) for d in documents
             ),
+            problem=_problem(row),
+            replaces=row.replaces_id,
+            replaced_by=row.replaced_by_id,
         )
 
     def transition(
@@ -327,6 +384,9 @@ class SqlStore:
                 raise NotFound(f"no act {act_id}", field="act", value=act_id)
             current = ActState(row.state)
             event = check_transition(current, target)
+            if target not in (ActState.FAILED, ActState.REJECTED):
+                fields.setdefault("problem_code", None)  # the act moves on: no problem left
+                fields.setdefault("problem_next_at", None)
             result = session.execute(
                 update(ActRow)
                 .where(ActRow.id == act_id, ActRow.version == row.version)
@@ -353,6 +413,50 @@ class SqlStore:
         with self._session() as session:
             session.execute(
                 update(ActRow).where(ActRow.id == act_id).values(last_error=error[:2000])
+            )
+
+    def set_problem(self, act_id: int, problem: CurrentProblem | None) -> None:
+        """Record why the act is not moving (``since`` kept while the same problem lasts)."""
+        with self._session() as session:
+            row = session.get(ActRow, act_id)
+            if row is None:
+                raise NotFound(f"no act {act_id}", field="act", value=act_id)
+            if problem is None:
+                row.problem_code, row.problem_next_at = None, None
+                return
+            if row.problem_code != problem.code.value or row.problem_since is None:
+                row.problem_since = problem.since
+            row.problem_code = problem.code.value
+            row.problem_next_at = problem.next_attempt
+            row.problem_detail = problem.detail[:2000]
+            row.last_error = problem.detail[:2000]
+
+    def acquire_lease(
+        self, name: str, holder: str, *, until: dt.datetime, now: dt.datetime
+    ) -> bool:
+        """Take the lease ``name`` until ``until`` unless another holder has it past ``now``.
+        Atomic in the database, so it holds across processes and machines."""
+        with self._session() as session:
+            taken = session.execute(
+                update(LeaseRow)
+                .where(LeaseRow.name == name, (LeaseRow.until < now) | (LeaseRow.holder == holder))
+                .values(holder=holder, until=until)
+            )
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                return True
+        try:
+            with self._session() as session:
+                session.add(LeaseRow(name=name, holder=holder, until=until))
+        except AlreadyExists:
+            return False  # held by another, not expired
+        return True
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self._session() as session:
+            session.execute(
+                update(LeaseRow)
+                .where(LeaseRow.name == name, LeaseRow.holder == holder)
+                .values(until=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
             )
 
     def events(self, act_id: int) -> list[EventRecord]:
@@ -762,6 +866,21 @@ class SqlStore:
                 row.revoked_at = at
             session.flush()
             return _token(row)
+
+
+def _problem(row: ActRow) -> CurrentProblem | None:
+    if row.problem_code is None or row.problem_since is None:
+        return None
+    try:
+        code = ProblemCode(row.problem_code)
+    except ValueError:  # a code of a newer version: shown by the detail alone
+        code = ProblemCode.PACKAGING_FAILED
+    return CurrentProblem(
+        code,
+        _utc(row.problem_since),
+        row.problem_detail or "",
+        _utc(row.problem_next_at) if row.problem_next_at else None,
+    )
 
 
 def _draft(row: DraftRow) -> DraftRecord:

@@ -1,0 +1,161 @@
+"""Every act has a way forward: a refused act is corrected and sent again under a derived
+number (replacing it, linked both ways); a failed act is retried once its cause is fixed; and
+an act that is not moving says why and since when — against the real simulator."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.test_engine import DREUX, control
+from workflow.adapters.pki import DevPki, create_dev_pki
+from workflow.adapters.platform_http import HttpPlatform
+from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
+from workflow.adapters.simulator.state import Delays
+from workflow.adapters.store.engine import make_engine, upgrade_to_head
+from workflow.adapters.store.repository import SqlStore
+from workflow.errors import Conflict, TransientError
+from workflow.interfaces.cli.supervisor import free_port
+from workflow.lifecycle import ActState
+from workflow.platform import PlatformConfig
+from workflow.problems import ProblemCode
+from workflow.store import NewAct
+from workflow.usecases import Services
+from workflow.usecases.resend import Correction
+
+CORRUPT_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 9 0 R>>endobj\ngarbage\n%%EOF\n"
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
+    return create_dev_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def services(pki: DevPki, tmp_path: Path, database_url: str) -> Iterator[Services]:
+    port = free_port()
+    options = SimulatorOptions(
+        port=port,
+        state_file=tmp_path / "sim.sqlite3",
+        tls_dir=pki.directory,
+        delays=Delays(1, 1, 1),
+    )
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    store = SqlStore(engine, tmp_path / "files")
+    store.add_collectivite(DREUX)
+    config = PlatformConfig(
+        base_url=f"https://127.0.0.1:{port}",
+        ca_file=pki.ca_cert,
+        client_cert=pki.client_cert,
+        client_key=pki.client_key,
+    )
+    with BackgroundSimulator(options), HttpPlatform(config) as platform:
+        yield Services(store=store, outbox=tmp_path / "outbox", platform=platform)
+    store.close()
+
+
+def _submit(services: Services, pdf: Path, number: str) -> int:
+    act, _ = services.submission.submit(
+        NewAct(
+            "212801344",
+            f"key-{number}",
+            number,
+            number,
+            dt.date(2026, 1, 5),
+            "DE",
+            "8.1",
+            dt.date(2019, 3, 1),
+            "Objet",
+            ((pdf, None),),
+        )
+    )
+    return act.id
+
+
+def _send(services: Services, act_id: int) -> None:
+    services.submission.package(act_id)
+    services.transmission.transmit(act_id)
+
+
+def _acknowledge(services: Services) -> None:
+    control(services, "/control/advance", {"seconds": 5})
+    services.polling.poll()
+
+
+def test_a_refused_act_is_corrected_and_acknowledged_under_a_derived_number(
+    services: Services, pdf_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    corrupt = tmp_path / "broken.pdf"
+    corrupt.write_bytes(CORRUPT_PDF)
+    old_id = _submit(services, corrupt, "DEL2022_148")
+    _send(services, old_id)
+    old = services.store.get_act(old_id)
+    assert old.state is ActState.REJECTED
+    assert old.problem is not None and old.problem.code is ProblemCode.PLATFORM_REFUSED
+    assert "corrompu" in old.problem.message()
+    assert "actes resend" in old.problem.action()
+
+    result = services.resending.resend(
+        old_id,
+        Correction(document=pdf_factory("Délibération corrigée"), changes={"objet": "Corrigé"}),
+        actor="clerk",
+    )
+    assert result.numero_derived and result.act.numero == "DEL2022_148A"
+    assert (result.act.replaces, result.replaced.replaced_by) == (old_id, result.act.id)
+    assert result.act.objet == "Corrigé"
+    _send(services, result.act.id)
+    _acknowledge(services)
+    new = services.store.get_act(result.act.id)
+    assert new.state is ActState.ACKNOWLEDGED
+    assert new.id_acte == "028-212801344-20260105-DEL2022_148A-DE"
+    assert new.problem is None
+    old = services.store.get_act(old_id)
+    assert old.state is ActState.REJECTED  # stays in the history as refused
+    assert old.replaced_by == new.id
+    assert services.store.events(old_id)[-1].event == "replaced"
+    with pytest.raises(Conflict):  # replaced once only
+        services.resending.resend(old_id, Correction(), actor="clerk")
+
+
+def test_an_anomaly_is_resent_and_a_taken_derived_number_is_skipped(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    control(services, "/control/refuse", {"number": "BAD1", "nature": "042", "detail": "Inconnue"})
+    old_id = _submit(services, pdf_factory(), "BAD1")
+    _submit(services, pdf_factory(), "BAD1A")  # the first derived number is already used
+    _send(services, old_id)
+    _acknowledge(services)
+    old = services.store.get_act(old_id)
+    assert old.state is ActState.REJECTED
+    assert old.problem is not None and old.problem.code is ProblemCode.PREFECTURE_ANOMALY
+    result = services.resending.resend(old_id, Correction(), actor="clerk")
+    assert result.act.numero == "BAD1B"
+    _send(services, result.act.id)
+    _acknowledge(services)
+    assert services.store.get_act(result.act.id).state is ActState.ACKNOWLEDGED
+
+
+def test_a_failed_act_is_retried_and_only_a_failed_one(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    act_id = _submit(services, pdf_factory(), "R1")
+    services.submission.package(act_id)
+    control(services, "/control/faults", {"error_rate": 1.0})
+    with pytest.raises(TransientError):
+        services.transmission.transmit(act_id)
+    waiting = services.store.get_act(act_id)
+    assert waiting.state is ActState.SUBMITTING
+    assert waiting.problem is not None
+    assert waiting.problem.code is ProblemCode.PLATFORM_UNREACHABLE
+    failed = services.submission.fail(act_id, "no answer after 8 attempts")
+    assert failed.state is ActState.FAILED
+    assert failed.problem is not None and failed.problem.code is ProblemCode.RETRIES_EXHAUSTED
+    control(services, "/control/faults", {})
+    retried = services.resending.retry(act_id, actor="clerk")
+    assert retried.state is ActState.RECEIVED and retried.problem is None
+    with pytest.raises(Conflict, match="only a failed act"):
+        services.resending.retry(act_id, actor="clerk")
