@@ -12,13 +12,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from workflow.errors import AlreadyExists, InvalidDocument, InvalidInput, NotFound, SecurityError
+from workflow.errors import (
+    AlreadyExists,
+    Conflict,
+    InvalidDocument,
+    InvalidInput,
+    NotFound,
+    SecurityError,
+)
+from workflow.identifiers import Siren
 from workflow.intake.checks import Problem
 from workflow.intake.extract import Extraction, extract
 from workflow.intake.metadata import ActMetadata
@@ -31,6 +40,8 @@ from workflow.store import ActRecord, DocumentRef, DraftRecord, NewAct
 from workflow.usecases import Services
 
 PARIS = ZoneInfo("Europe/Paris")
+#: how long a request waits for a concurrent one with the same key to record its act
+SETTLE_WAIT_SECONDS = 10.0
 _ANNEX_KINDS = frozenset({DocumentKind.PDF, DocumentKind.XML, DocumentKind.PNG, DocumentKind.JPEG})
 
 
@@ -119,7 +130,8 @@ class Intake:
         )
         existing = self._earlier(principal, key)
         if existing is not None:
-            return self._result(existing, created=False)
+            _same_request(existing, [sha for sha, _ in stored], metadata, key)
+            return self._result(self._settled(existing), created=False)
         typologies = [metadata.typologie] + [a.typologie for a in metadata.annexes]
         documents = tuple(
             DocumentRef(
@@ -140,9 +152,25 @@ class Intake:
             report=proposal.as_dict(),
             at=self.services.clock(),
         )
-        if not created:
-            return self._result(draft, created=False)
+        if not created:  # a concurrent request with this key recorded it first
+            _same_request(draft, [sha for sha, _ in stored], metadata, key)
+            return self._result(self._settled(draft), created=False)
         return self._settle(principal, draft, proposal)
+
+    def _settled(self, draft: DraftRecord) -> DraftRecord:
+        """The draft once the request that recorded it has made its act: a concurrent request
+        with the same key gets the act too, not the draft of a moment before."""
+        waited = 0.0
+        while (
+            draft.status == "open"
+            and draft.act_id is None
+            and draft.report.get("ready")
+            and waited < SETTLE_WAIT_SECONDS
+        ):
+            time.sleep(0.05)
+            waited += 0.05
+            draft = self.services.store.get_draft(draft.id)
+        return draft
 
     def complete(self, principal: Principal, draft_id: int, patch: ActMetadata) -> IntakeResult:
         """Add what a person settled to a draft's metadata and try again."""
@@ -357,12 +385,30 @@ class Intake:
 
 
 def _check_allowed(principal: Principal, metadata: ActMetadata) -> None:
+    if metadata.siren is not None:
+        Siren.parse(metadata.siren)  # a typo is the caller's input error (422), not a refusal
     if metadata.siren is not None and not principal.allows(metadata.siren):
         raise SecurityError(
             f"this caller may not submit for SIREN {metadata.siren}",
             field="siren",
             rule="a token submits for its own collectivités only",
             value=metadata.siren,
+        )
+
+
+def _same_request(draft: DraftRecord, shas: Sequence[str], metadata: ActMetadata, key: str) -> None:
+    """A key names one request: the same key with other documents or metadata is refused
+    (409), never answered with the first act while the new document is silently dropped."""
+    given = json.loads(json.dumps(metadata.given(), default=str))
+    if [d.sha256 for d in draft.documents] != list(shas) or draft.metadata != given:
+        raise Conflict(
+            "this Idempotency-Key was already used for another request (other documents or "
+            "metadata): use a new key for a new act",
+            field="idempotency_key",
+            rule="one key, one request",
+            value=key,
+            draft_id=draft.id,
+            act_id=draft.act_id,
         )
 
 

@@ -17,13 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from workflow.errors import ActesError
 from workflow.intake.service import Intake
+from workflow.interfaces.api import errors
 from workflow.interfaces.api.deps import Caller
-from workflow.interfaces.api.errors import error_response
 from workflow.interfaces.api.limits import DEFAULT_MAX_BODY, ASGIApp, BodyLimit
 from workflow.interfaces.api.routes import acts, drafts
 
@@ -59,9 +57,7 @@ def create_api(
     app.state.enqueue = enqueue
     app.state.upload_dir = upload_dir
 
-    @app.exception_handler(ActesError)
-    async def _domain_error(_: Request, error: ActesError) -> JSONResponse:
-        return error_response(error)
+    errors.install(app)
 
     app.include_router(acts.router)
     app.include_router(drafts.router)

@@ -21,13 +21,14 @@ import click
 from workflow.adapters.wiring import build_intake, build_services, build_store
 from workflow.collectivite import load_registry
 from workflow.errors import ActesError, InvalidInput
+from workflow.i18n import _
 from workflow.intake.classify import suggest
 from workflow.intake.extract import extract
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import LOCAL, Intake, IntakeResult, Principal, Upload
 from workflow.intake.text import read_document_text
 from workflow.interfaces.cli.app import EXIT_USER_ERROR, cli, command, emit_json
-from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for
+from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for, store_settings
 from workflow.protocol import xml_in
 from workflow.protocol.messages import RetourClassification
 from workflow.protocol.nomenclature import national_classification
@@ -270,10 +271,15 @@ def watch_command(
 @data_dir_option
 def drafts_command(show_all: bool, as_json: bool, data_dir: Path) -> None:
     """The acts held back at intake, and why."""
-    intake = build_intake(settings_for(data_dir))
+    intake = build_intake(store_settings(data_dir))
     drafts = intake.drafts(LOCAL, status=None if show_all else "open")
     if as_json:
         emit_json({"drafts": [d.as_dict() for d in drafts]})
+        return
+    if not drafts:
+        click.echo(
+            _("no draft") if show_all else _("no open draft: every submission became an act")
+        )
         return
     for d in drafts:
         errors = [p for p in d.report.get("problems", []) if p["severity"] == "error"]
@@ -293,7 +299,7 @@ def draft_group() -> None:
 @click.argument("draft_id", type=int)
 @data_dir_option
 def draft_show_command(draft_id: int, data_dir: Path) -> None:
-    emit_json(build_intake(settings_for(data_dir)).draft(LOCAL, draft_id).as_dict())
+    emit_json(build_intake(store_settings(data_dir)).draft(LOCAL, draft_id).as_dict())
 
 
 @draft_group.command("complete")

@@ -18,6 +18,7 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.engine_commands",
     "workflow.interfaces.cli.legal_commands",
     "workflow.interfaces.cli.intake_commands",
+    "workflow.interfaces.cli.recovery_commands",
 ]
 
 
