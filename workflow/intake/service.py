@@ -36,6 +36,8 @@ from workflow.intake.text import read_document_text
 from workflow.lifecycle import ActState
 from workflow.protocol.documents import DocumentKind, examine
 from workflow.protocol.messages import RetourClassification
+from workflow.protocol.pdfcheck import RULE as PDF_RULE
+from workflow.protocol.pdfcheck import pdf_fault
 from workflow.store import ActRecord, DocumentRef, DraftRecord, NewAct
 from workflow.usecases import Services
 
@@ -303,7 +305,16 @@ class Intake:
                         )
                     )
                     continue
-            elif facts.kind not in _ANNEX_KINDS:
+            if facts.kind is DocumentKind.PDF:
+                fault = pdf_fault(path)
+                if fault is not None:  # the platform would refuse the act after accepting it
+                    problems.append(
+                        Problem(
+                            name, PDF_RULE, f"{document.file_name}: {fault}", document.file_name
+                        )
+                    )
+                    continue
+            if document.position != 0 and facts.kind not in _ANNEX_KINDS:
                 problems.append(
                     Problem(
                         name,

@@ -81,10 +81,13 @@ def error_response(error: ActesError) -> JSONResponse:
     return JSONResponse(_body(error.as_dict()), status_code=status, headers=headers)
 
 
+_LOCATIONS = ("body", "query", "header", "path", "form", "cookie")
+
+
 def _validation_response(error: RequestValidationError) -> JSONResponse:
     details = [
         {
-            "field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query")),
+            "field": ".".join(str(p) for p in e.get("loc", ()) if p not in _LOCATIONS),
             "rule": e.get("type", ""),
             "message": e.get("msg", ""),
         }

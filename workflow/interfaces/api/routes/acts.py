@@ -170,7 +170,8 @@ def _named(upload: Upload | None) -> Path | None:
     """The saved upload under its own name (the name the act keeps for the document)."""
     if upload is None:
         return None
-    target = upload.path.with_name(f"{upload.path.name}-{upload.file_name}")
+    target = upload.path.with_name(f"{upload.path.name}.d") / upload.file_name
+    target.parent.mkdir()
     upload.path.rename(target)
     return target
 
