@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -17,11 +18,13 @@ from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOpt
 from workflow.adapters.simulator.state import Delays
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
+from workflow.alerts import Digest
 from workflow.errors import Conflict, TransientError
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
 from workflow.platform import PlatformConfig
 from workflow.problems import ProblemCode
+from workflow.signing import CertificateExpired, DetachedSignature
 from workflow.store import NewAct
 from workflow.usecases import Services
 from workflow.usecases.resend import Correction
@@ -159,3 +162,63 @@ def test_a_failed_act_is_retried_and_only_a_failed_one(
     assert retried.state is ActState.RECEIVED and retried.problem is None
     with pytest.raises(Conflict, match="only a failed act"):
         services.resending.retry(act_id, actor="clerk")
+
+
+class _ExpiredSigner:
+    """A signer whose certificate has expired (what check_validity raises at signing)."""
+
+    def sign_detached(self, content: BinaryIO) -> DetachedSignature:
+        raise CertificateExpired(
+            "the signing certificate CN=Mairie expired on 2026-01-01",
+            field="certificate",
+            rule="valid at signing time",
+            value="2026-01-01",
+        )
+
+
+class _Outbox:
+    channel = "test"
+
+    def __init__(self) -> None:
+        self.digests: list[Digest] = []
+
+    def send(self, digest: Digest) -> None:
+        self.digests.append(digest)
+
+
+def test_a_configuration_fault_stops_each_act_and_is_alerted_once(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    services.signer = _ExpiredSigner()
+    first = services.submission.package(_submit(services, pdf_factory(), "S1"))
+    assert first.state is ActState.FAILED
+    assert first.problem is not None and first.problem.code is ProblemCode.SIGNING_FAILED
+    assert first.problem.configuration and "2026-01-01" in first.problem.message()
+    assert "actes retry" in first.problem.action()
+    services.submission.package(_submit(services, pdf_factory(), "S2"))
+    outbox = _Outbox()
+    today = dt.date.today()
+    services.alerts.send_alerts(today=today, notifiers=[outbox])
+    alerts = [a for d in outbox.digests for a in d.alerts]
+    assert [a.kind for a in alerts] == ["config_signing_failed"]
+    assert "2 acte(s)" in alerts[0].explanation  # French by default, from the catalog
+    services.submission.package(_submit(services, pdf_factory(), "S3"))
+    services.alerts.send_alerts(today=today, notifiers=[outbox])
+    assert len(outbox.digests) == 1  # the same fault: not once per act
+    services.signer = None
+    assert services.resending.retry(first.id, actor="clerk").state is ActState.RECEIVED
+    assert services.submission.package(first.id).state is ActState.PACKAGED
+
+
+def test_one_poll_at_a_time(services: Services, pdf_factory: Callable[..., Path]) -> None:
+    act_id = _submit(services, pdf_factory(), "P1")
+    _send(services, act_id)
+    control(services, "/control/advance", {"seconds": 5})
+    now = dt.datetime.now(dt.UTC)
+    assert services.store.acquire_lease(
+        "poll", "beat", until=now + dt.timedelta(minutes=1), now=now
+    )
+    assert services.polling.poll().skipped  # the beat's poll runs: this one does nothing
+    assert services.store.get_act(act_id).state is ActState.SUBMITTED
+    services.store.release_lease("poll", "beat")
+    assert services.polling.poll().acknowledged == (act_id,)

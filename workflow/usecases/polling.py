@@ -4,6 +4,9 @@ transmissions, the préfecture's later messages and acknowledged cancellations."
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,6 +21,10 @@ from workflow.store import ActRecord, ExchangeRecord
 from workflow.usecases.context import Context
 from workflow.usecases.exchanges import cancellation_request
 
+POLL_LEASE = "poll"
+#: a poll that crashed frees the lease after this (a poll takes seconds)
+POLL_LEASE_DURATION = dt.timedelta(minutes=10)
+
 
 @dataclass(frozen=True, slots=True)
 class PollReport:
@@ -27,6 +34,8 @@ class PollReport:
     transmitted: tuple[int, ...] = ()
     prefecture_messages: tuple[int, ...] = ()
     cancelled: tuple[int, ...] = ()
+    #: another poll (another worker, the beat, a person) held the lease: this one did nothing
+    skipped: bool = False
 
 
 @dataclass
@@ -34,13 +43,27 @@ class Polling:
     ctx: Context
 
     def poll(self) -> PollReport:
+        """One poll at a time across processes (a lease in the store): two overlapping polls
+        would both see an act move and the second would try the same move again."""
+        self.ctx.require_platform()  # no platform configured: say so before any work
+        holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        now = self.ctx.clock()
+        if not self.ctx.store.acquire_lease(
+            POLL_LEASE, holder, until=now + POLL_LEASE_DURATION, now=now
+        ):
+            return PollReport(skipped=True)
+        try:
+            return self._poll()
+        finally:
+            self.ctx.store.release_lease(POLL_LEASE, holder)
+
+    def _poll(self) -> PollReport:
         """One batched poll: requests grow with what changed, not with what is pending.
 
         Lists the platform's transactions in statuses 3, 4 and −1 (paged), matches them to
         our acts, and asks for the details (the ARActe, the anomaly) only of acts whose
         state changes.
         """
-        self.ctx.require_platform()  # no platform configured: say so before any work
         changed = self._changed()
         acknowledged = [self._acknowledge(a) for a in changed[PlatformStatus.ACQUITTEMENT_RECU]]
         rejected = [self._reject(a) for a in changed[PlatformStatus.ERREUR]]
