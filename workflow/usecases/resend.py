@@ -94,6 +94,14 @@ class Resending:
     def retry(self, act_id: int, *, actor: str, siren: str | None = None) -> ActRecord:
         """A failed act starts again from packaging (its cause was fixed outside the act)."""
         act = self.ctx.store.get_act(act_id, siren=siren)
+        if act.replaced_by is not None:
+            raise Conflict(
+                f"act {act.id} was replaced by act {act.replaced_by}: follow that one",
+                field="act",
+                rule="a replaced act stays as it is",
+                value=act.id,
+                act_id=act.replaced_by,
+            )
         if act.state is not ActState.FAILED:
             hint = (
                 ": correct it and send it again as a new act (resend)"
