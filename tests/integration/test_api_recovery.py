@@ -138,3 +138,31 @@ def test_acts_are_found_by_id_acte_number_state_and_age_then_resent(
     assert (
         requests.post(f"{url}/api/acts/{act_id}/retry", headers=dole, timeout=30).status_code == 404
     )
+
+
+def test_a_publication_date_read_is_proposed_and_recorded_once_confirmed(
+    api: tuple[str, list[int]], services: Services
+) -> None:
+    url, _ = api
+    dreux = token_for(services, "212801344")
+    text = (
+        DREUX_TEXT.format(n=152, objet="Questions diverses")
+        + "\nDate de publication : 17 octobre 2022\n"
+    )
+    metadata = {**METADATA, "numero": "DEL2022_152"}
+    proposed = post(url, dreux, text_pdf(text), "pub-1", metadata)
+    assert proposed.status_code == 201, proposed.text
+    hint = [p for p in proposed.json()["problems"] if p["field"] == "publication_date"]
+    assert hint and hint[0]["value"] == "2022-10-17" and hint[0]["severity"] == "warning"
+    assert services.store.publicities(proposed.json()["act"]["id"]) == []  # not without consent
+    confirmed = post(
+        url,
+        dreux,
+        text_pdf(text.replace("152", "153")),
+        "pub-2",
+        {**metadata, "numero": "DEL2022_153", "publication_date": "2022-10-17"},
+    )
+    assert confirmed.status_code == 201, confirmed.text
+    assert not [p for p in confirmed.json()["problems"] if p["field"] == "publication_date"]
+    recorded = services.store.publicities(confirmed.json()["act"]["id"])
+    assert [(p.mode, p.day) for p in recorded] == [("electronic", dt.date(2022, 10, 17))]

@@ -40,6 +40,7 @@ from workflow.protocol.pdfcheck import RULE as PDF_RULE
 from workflow.protocol.pdfcheck import pdf_fault
 from workflow.store import ActRecord, DocumentRef, DraftRecord, NewAct
 from workflow.usecases import Services
+from workflow.usecases.law import PUBLICITY_MODES
 
 PARIS = ZoneInfo("Europe/Paris")
 #: how long a request waits for a concurrent one with the same key to record its act
@@ -256,6 +257,9 @@ class Intake:
         resolved = proposal.values.get("siren")
         if resolved is not None and resolved != hint:
             proposal = proposal_with(resolved)  # the collectivité is known now: its own 7-2
+        published = extraction.value("publication_date") if extraction else None
+        if published and metadata.publication_date is None:
+            proposal = proposal.with_problem(_publication_proposed(published))
         siren, numero = proposal.values.get("siren"), proposal.values.get("numero")
         if siren and numero:
             used = store.act_by_numero(siren, numero)
@@ -374,6 +378,7 @@ class Intake:
         if created:
             report = json.dumps(proposal.as_dict(), ensure_ascii=False, default=str).encode()
             store.record_message(act.id, "in", "intake", report, at=self.services.clock())
+            self._record_publication(act, draft.metadata.get("publication_date"))
             if values.get("id_acte"):
                 act = store.transition(
                     act.id,
@@ -390,6 +395,16 @@ class Intake:
         )
         return IntakeResult(act, draft, created, proposal)
 
+    def _record_publication(self, act: ActRecord, day: str | None) -> None:
+        """The publication date the caller confirmed, recorded as the act's publicity (in the
+        collectivité's usual mode, electronic by default)."""
+        if not day:
+            return
+        mode = self.services.store.get_collectivite(act.siren).publicity_mode
+        self.services.law.record_publicity(
+            act.id, mode if mode in PUBLICITY_MODES else "electronic", _as_date(day)
+        )
+
     def _result(self, draft: DraftRecord, *, created: bool) -> IntakeResult:
         act = self.services.store.get_act(draft.act_id) if draft.act_id is not None else None
         return IntakeResult(act, draft, created)
@@ -405,6 +420,18 @@ def _check_allowed(principal: Principal, metadata: ActMetadata) -> None:
             rule="a token submits for its own collectivités only",
             value=metadata.siren,
         )
+
+
+def _publication_proposed(day: Any) -> Problem:
+    """The document states when it was published: proposed, recorded once the caller confirms."""
+    return Problem(
+        "publication_date",
+        "a publication date is recorded when the caller confirms it",
+        f"the document states it was published on {day}: give publication_date in the "
+        "metadata to record it (an act is executory only once published)",
+        str(day),
+        "warning",
+    )
 
 
 def _same_request(draft: DraftRecord, shas: Sequence[str], metadata: ActMetadata, key: str) -> None:
