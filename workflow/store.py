@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from workflow.collectivite import Collectivite
+from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
 from workflow.platform import Attempt
 from workflow.problems import CurrentProblem
@@ -161,7 +162,7 @@ class DraftRecord:
                 {"file_name": d.file_name, "sha256": d.sha256, "typology": d.typology}
                 for d in self.documents
             ],
-            "problems": self.report.get("problems", []),
+            "problems": [for_clerks(p) for p in self.report.get("problems", [])],
             "values": self.report.get("values", {}),
             "classification": self.report.get("classification"),
         }

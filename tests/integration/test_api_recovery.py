@@ -45,6 +45,8 @@ def test_a_corrupt_pdf_is_a_draft_with_the_reason_never_an_act(
     assert held.status_code == 202, held.text
     problems = [p for p in held.json()["problems"] if p["severity"] == "error"]
     assert [(p["field"], p["rule"]) for p in problems] == [("document", PDF_RULE)]
+    assert problems[0]["code"] == "document.a_pdf_readable_to_its_last_page"
+    assert problems[0]["title"] == "à corriger : le document de l'acte"
     assert services.store.list_acts() == [] and queued == []
 
 

@@ -33,6 +33,7 @@ from workflow.intake.extract import Extraction, extract
 from workflow.intake.metadata import ActMetadata
 from workflow.intake.proposal import Proposal, propose
 from workflow.intake.text import read_document_text
+from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
 from workflow.protocol.documents import DocumentKind, examine
 from workflow.protocol.messages import RetourClassification
@@ -92,10 +93,12 @@ class IntakeResult:
         if self.act is not None:
             data["act"] = self.act.as_dict()
         data["draft"] = self.draft.as_dict()
-        if self.proposal is not None:
-            data["problems"] = [p.as_dict() for p in self.proposal.problems]
-        else:
-            data["problems"] = self.draft.report.get("problems", [])
+        problems = (
+            [p.as_dict() for p in self.proposal.problems]
+            if self.proposal is not None
+            else self.draft.report.get("problems", [])
+        )
+        data["problems"] = [for_clerks(p) for p in problems]
         return data
 
 
