@@ -55,6 +55,10 @@ def _name(common: str) -> x509.Name:
     )
 
 
+#: a certificate and its private key
+Issued = tuple[x509.Certificate, rsa.RSAPrivateKey]
+
+
 def _key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -145,19 +149,7 @@ def create_dev_pki(
 ) -> DevPki:
     """Write the development PKI into ``directory`` (refuses to overwrite unless ``force``)."""
     now = now or dt.datetime.now(dt.UTC)
-    paths = DevPki(
-        directory=directory,
-        ca_cert=directory / "ca.pem",
-        ca_key=directory / "ca.key",
-        signer_p12=directory / "collectivite.p12",
-        signer_passphrase=directory / "collectivite.passphrase",
-        signer_cert=directory / "collectivite.pem",
-        server_cert=directory / "server.pem",
-        server_key=directory / "server.key",
-        client_cert=directory / "client.pem",
-        client_key=directory / "client.key",
-        client_p12=directory / "client.p12",
-    )
+    paths = _paths(directory)
     if paths.ca_cert.exists() and not force:
         raise AlreadyExists(
             f"{directory} already holds a PKI; pass --force to replace it",
@@ -175,14 +167,14 @@ def create_dev_pki(
         not_after=now + dt.timedelta(days=3650),
         ca=True,
     )
-    signer, signer_key = make_certificate(
+    signer = make_certificate(
         "Commune de Démonstration TEST (signature)",
         ca,
         ca_key,
         not_before=start,
         not_after=now + dt.timedelta(days=signer_days),
     )
-    server, server_key = make_certificate(
+    server = make_certificate(
         "localhost",
         ca,
         ca_key,
@@ -192,7 +184,7 @@ def create_dev_pki(
         dns=("localhost",),
         ips=("127.0.0.1", "::1"),
     )
-    client, client_key = make_certificate(
+    client = make_certificate(
         "actes-workflow TEST client",
         ca,
         ca_key,
@@ -200,30 +192,57 @@ def create_dev_pki(
         not_after=now + dt.timedelta(days=825),
         usage="client",
     )
+    _write_pki(paths, (ca, ca_key), signer, server, client)
+    return paths
+
+
+def _paths(directory: Path) -> DevPki:
+    return DevPki(
+        directory=directory,
+        ca_cert=directory / "ca.pem",
+        ca_key=directory / "ca.key",
+        signer_p12=directory / "collectivite.p12",
+        signer_passphrase=directory / "collectivite.passphrase",
+        signer_cert=directory / "collectivite.pem",
+        server_cert=directory / "server.pem",
+        server_key=directory / "server.key",
+        client_cert=directory / "client.pem",
+        client_key=directory / "client.key",
+        client_p12=directory / "client.p12",
+    )
+
+
+def _write_pki(
+    paths: DevPki,
+    ca: Issued,
+    signer: Issued,
+    server: Issued,
+    client: Issued,
+) -> None:
+    """Each certificate and key in its file; keys and PKCS#12 readable by the owner only."""
     passphrase = secrets.token_urlsafe(18)
     encryption = serialization.BestAvailableEncryption(passphrase.encode())
-    _write(directory / "README.txt", _README.encode())
-    _write(paths.ca_cert, _pem(ca))
-    _write(paths.ca_key, _pem_key(ca_key), private=True)
-    _write(paths.signer_cert, _pem(signer))
+    _write(paths.directory / "README.txt", _README.encode())
+    _write(paths.ca_cert, _pem(ca[0]))
+    _write(paths.ca_key, _pem_key(ca[1]), private=True)
+    _write(paths.signer_cert, _pem(signer[0]))
     _write(
         paths.signer_p12,
         pkcs12.serialize_key_and_certificates(
-            b"collectivite", signer_key, signer, [ca], encryption
+            b"collectivite", signer[1], signer[0], [ca[0]], encryption
         ),
         private=True,
     )
     _write(paths.signer_passphrase, passphrase.encode() + b"\n", private=True)
-    _write(paths.server_cert, _pem(server) + _pem(ca))
-    _write(paths.server_key, _pem_key(server_key), private=True)
-    _write(paths.client_cert, _pem(client))
-    _write(paths.client_key, _pem_key(client_key), private=True)
+    _write(paths.server_cert, _pem(server[0]) + _pem(ca[0]))
+    _write(paths.server_key, _pem_key(server[1]), private=True)
+    _write(paths.client_cert, _pem(client[0]))
+    _write(paths.client_key, _pem_key(client[1]), private=True)
     _write(
         paths.client_p12,
-        pkcs12.serialize_key_and_certificates(b"client", client_key, client, [ca], encryption),
+        pkcs12.serialize_key_and_certificates(b"client", client[1], client[0], [ca[0]], encryption),
         private=True,
     )
-    return paths
 
 
 def read_passphrase_file(path: Path) -> str:

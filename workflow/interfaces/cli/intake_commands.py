@@ -1,5 +1,5 @@
-"""Intake from the command line: ``actes extract``, ``actes submit``, ``actes watch``, the
-drafts, the collectivités, the API tokens, and ``actes serve`` (the REST API).
+"""Intake from the command line: ``actes extract``, ``actes submit``, ``actes watch`` and the
+drafts.
 
 ``actes submit`` and ``actes watch`` act as the local operator (every registered
 collectivité); the REST API acts for a token's collectivités only. An act that is ready is
@@ -9,7 +9,6 @@ recorded and handed to the workers; one that is not is kept as a draft with its 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 import time
@@ -18,8 +17,7 @@ from typing import Any
 
 import click
 
-from workflow.adapters.wiring import build_intake, build_services, build_store
-from workflow.collectivite import load_registry
+from workflow.adapters.wiring import build_intake
 from workflow.errors import ActesError, InvalidInput
 from workflow.i18n import _
 from workflow.intake.classify import suggest
@@ -32,13 +30,8 @@ from workflow.interfaces.cli.engine_commands import data_dir_option, settings_fo
 from workflow.protocol import xml_in
 from workflow.protocol.messages import RetourClassification
 from workflow.protocol.nomenclature import national_classification
-from workflow.tokens import issue_token
 
 FOLDER = Principal("folder")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 # --------------------------------------------------------------------------- extract
@@ -344,7 +337,7 @@ def draft_complete_command(
             and key.strip() in {"members_in_office", "present", "proxies", "voters"}
             else value
         )
-    intake = build_intake(settings_for(data_dir), actor="cli")
+    intake = build_intake(store_settings(data_dir), actor="cli")
     result = intake.complete(LOCAL, draft_id, parse_metadata(data))
     _enqueue_new(result, data_dir, not no_enqueue)
     _report(result, as_json)
@@ -354,229 +347,8 @@ def draft_complete_command(
 @click.argument("draft_id", type=int)
 @data_dir_option
 def draft_discard_command(draft_id: int, data_dir: Path) -> None:
-    draft = build_intake(settings_for(data_dir), actor="cli").discard(LOCAL, draft_id)
+    draft = build_intake(store_settings(data_dir), actor="cli").discard(LOCAL, draft_id)
     click.echo(f"draft {draft.id} {draft.status}")
 
 
 # --------------------------------------------------------------------------- collectivités
-
-
-@cli.group("collectivites")
-def collectivites_group() -> None:
-    """The collectivités the service sends for."""
-
-
-@collectivites_group.command("import")
-@click.argument("registry", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@data_dir_option
-def collectivites_import_command(registry: Path, data_dir: Path) -> None:
-    """Add or update the collectivités of a TOML registry (see workflow/collectivite.py)."""
-    store = build_store(settings_for(data_dir))
-    for collectivite in load_registry(registry).collectivites:
-        store.add_collectivite(collectivite)
-        click.echo(f"{collectivite.siren} {collectivite.name}")
-
-
-@collectivites_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@data_dir_option
-def collectivites_list_command(as_json: bool, data_dir: Path) -> None:
-    collectivites = build_store(settings_for(data_dir)).list_collectivites()
-    if as_json:
-        emit_json(
-            {
-                "collectivites": [
-                    {"siren": c.siren.value, "name": c.name, "departement": c.departement.value}
-                    for c in collectivites
-                ]
-            }
-        )
-        return
-    for c in collectivites:
-        click.echo(f"{c.siren} {c.departement} {c.name}")
-
-
-# --------------------------------------------------------------------------- API tokens
-
-
-@cli.group("token")
-def token_group() -> None:
-    """API tokens for the deliberation software (one per caller, for its collectivités)."""
-
-
-@token_group.command("issue")
-@click.option("--name", required=True, help="Who uses it, e.g. 'web-delib Dreux'.")
-@click.option(
-    "--siren",
-    "sirens",
-    multiple=True,
-    required=True,
-    help="A collectivité it submits for (repeatable).",
-)
-@click.option("--json", "as_json", is_flag=True)
-@data_dir_option
-def token_issue_command(name: str, sirens: tuple[str, ...], as_json: bool, data_dir: Path) -> None:
-    """Print a new token once (only its hash is kept)."""
-    token_id, token = issue_token(
-        build_store(settings_for(data_dir)), name, list(sirens), at=_now()
-    )
-    if as_json:
-        emit_json({"id": token_id, "name": name, "sirens": sorted(set(sirens)), "token": token})
-    else:
-        click.echo(token)
-        click.echo(
-            f"token {token_id} for {', '.join(sorted(set(sirens)))}: shown once, keep it secret",
-            err=True,
-        )
-
-
-@token_group.command("list")
-@click.option("--json", "as_json", is_flag=True)
-@data_dir_option
-def token_list_command(as_json: bool, data_dir: Path) -> None:
-    tokens = build_store(settings_for(data_dir)).list_tokens()
-    rows = [
-        {
-            "id": t.id,
-            "name": t.name,
-            "sirens": sorted(t.sirens),
-            "created_at": t.created_at.isoformat(),
-            "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
-        }
-        for t in tokens
-    ]
-    if as_json:
-        emit_json({"tokens": rows})
-        return
-    for t in tokens:
-        status = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
-        click.echo(f"{t.id:>4} {t.name:<30} {','.join(sorted(t.sirens)):<30} {status}")
-
-
-@token_group.command("revoke")
-@click.argument("token_id", type=int)
-@data_dir_option
-def token_revoke_command(token_id: int, data_dir: Path) -> None:
-    record = build_store(settings_for(data_dir)).revoke_token(token_id, at=_now())
-    click.echo(f"token {record.id} ({record.name}) revoked")
-
-
-# --------------------------------------------------------------------------- the REST API
-
-
-@command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8080, show_default=True)
-@click.option(
-    "--max-body-mb", type=int, default=151, show_default=True, help="Largest request accepted."
-)
-@click.option(
-    "--certfile",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="Serve HTTPS (else put it behind a TLS proxy).",
-)
-@click.option("--keyfile", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@data_dir_option
-def serve_command(
-    host: str,
-    port: int,
-    max_body_mb: int,
-    certfile: Path | None,
-    keyfile: Path | None,
-    data_dir: Path,
-) -> None:
-    """Serve the REST API (POST /api/acts …; description at /api/openapi.json)."""
-    import uvicorn
-
-    from workers.app import build_enqueue
-    from workflow.interfaces.api.app import create_api
-
-    settings = settings_for(data_dir)
-    app = create_api(
-        lambda: build_intake(settings, actor="api"),
-        enqueue=build_enqueue(settings),
-        max_body_bytes=max_body_mb * 1024 * 1024,
-        upload_dir=_upload_dir(settings.data_dir),
-    )
-    tls: dict[str, Any] = (
-        {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile else {}
-    )
-    uvicorn.run(app, host=host, port=port, log_level="info", **tls)
-
-
-def _upload_dir(data_dir: Path) -> Path:
-    directory = data_dir / "uploads"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-@command("openapi")
-def openapi_command() -> None:
-    """Print the REST API's OpenAPI description (JSON)."""
-    from workflow.interfaces.api.app import create_api, openapi_document
-
-    def no_intake() -> Intake:
-        raise RuntimeError("not used to describe the API")
-
-    emit_json(openapi_document(create_api(no_intake)))
-
-
-# --------------------------------------------------------------------------- nomenclature
-
-
-@cli.group("nomenclature")
-def nomenclature_group() -> None:
-    """A collectivité's classification (7-2), which classification suggestions use."""
-
-
-@nomenclature_group.command("import")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--siren", required=True)
-@data_dir_option
-def nomenclature_import_command(file: Path, siren: str, data_dir: Path) -> None:
-    """Keep the 7-2 RetourClassification in FILE for SIREN."""
-    message = build_services(settings_for(data_dir), actor="cli").nomenclature.record(
-        siren, file.read_bytes()
-    )
-    click.echo(
-        f"{siren}: classification of {message.date_classification} ({len(message.flatten())} codes)"
-    )
-
-
-@nomenclature_group.command("fetch")
-@click.option("--siren", required=True)
-@data_dir_option
-def nomenclature_fetch_command(siren: str, data_dir: Path) -> None:
-    """Ask the platform (ACTES_PLATFORM_*) for the current classification and keep it."""
-    message = build_services(settings_for(data_dir), actor="cli").nomenclature.fetch(siren)
-    click.echo(
-        f"{siren}: classification of {message.date_classification} ({len(message.flatten())} codes)"
-    )
-
-
-@nomenclature_group.command("request")
-@data_dir_option
-def nomenclature_request_command(data_dir: Path) -> None:
-    """Ask the préfecture for its current classification (7-1); fetch it once the 7-2 is in."""
-    transaction = build_services(settings_for(data_dir), actor="cli").nomenclature.request()
-    click.echo(
-        f"classification requested (transaction {transaction}); then: actes nomenclature fetch --siren S"
-    )
-
-
-@nomenclature_group.command("show")
-@click.option("--siren", required=True)
-@click.option("--json", "as_json", is_flag=True)
-@data_dir_option
-def nomenclature_show_command(siren: str, as_json: bool, data_dir: Path) -> None:
-    """The classification the suggestions use for SIREN (national levels when none is kept)."""
-    message = build_services(settings_for(data_dir)).nomenclature.current(siren)
-    codes = message.flatten()
-    if as_json:
-        emit_json(
-            {"siren": siren, "version": message.date_classification.isoformat(), "codes": codes}
-        )
-        return
-    click.echo(f"version {message.date_classification}")
-    for code, label in codes.items():
-        click.echo(f"  {code:<10} {label}")

@@ -18,6 +18,9 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.engine_commands",
     "workflow.interfaces.cli.legal_commands",
     "workflow.interfaces.cli.intake_commands",
+    "workflow.interfaces.cli.admin_commands",
+    "workflow.interfaces.cli.serve_commands",
+    "workflow.interfaces.cli.nomenclature_commands",
     "workflow.interfaces.cli.recovery_commands",
 ]
 

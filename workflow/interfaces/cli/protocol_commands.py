@@ -223,12 +223,7 @@ def package_command(
         registry, siren, departement, arrondissement, nature_collectivite, emails
     )
     number_profile = NumberProfile(profile)
-    numero_changes: tuple[str, ...] = ()
-    if strict_numero:
-        numero_value = NumeroInterne.parse(numero, number_profile)
-    else:
-        normalised = normalise_number(numero, number_profile)
-        numero_value, numero_changes = normalised.numero, normalised.changes
+    numero_value, numero_changes = _numero(numero, number_profile, strict=strict_numero)
     day = parse_date(act_date, field="date")
     today = parse_date(generated_on, field="generated-on") if generated_on else dt.date.today()
     warnings: list[str] = []
@@ -239,14 +234,6 @@ def package_command(
         warnings.append(
             "no --classification-date: the act's date was used as ClassificationDateVersion; "
             "give the date of your préfecture's classification (7-2) to avoid an anomaly"
-        )
-    if len(typologies) != len(annexes):
-        raise InvalidInput(
-            f"{len(annexes)} --annexe but {len(typologies)} --typologie; "
-            "give one typology per annexe",
-            field="typologie",
-            rule="one --typologie per --annexe",
-            value=len(typologies),
         )
     act = ActInput(
         collectivite=collectivite,
@@ -259,10 +246,7 @@ def package_command(
         document=DocumentInput(
             document, TypologyCode.parse(document_typologie) if document_typologie else None
         ),
-        annexes=tuple(
-            DocumentInput(path, TypologyCode.parse(code, field=f"typologie {i}"))
-            for i, (path, code) in enumerate(zip(annexes, typologies, strict=True), start=1)
-        ),
+        annexes=_annexes(annexes, typologies),
         document_papier=document_papier,
     )
     options = PackagingOptions(
@@ -291,6 +275,31 @@ def package_command(
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(str(package.archive.path))
+
+
+def _numero(
+    numero: str, profile: NumberProfile, *, strict: bool
+) -> tuple[NumeroInterne, tuple[str, ...]]:
+    """The number as sent, and each change normalising it made (none with ``strict``)."""
+    if strict:
+        return NumeroInterne.parse(numero, profile), ()
+    normalised = normalise_number(numero, profile)
+    return normalised.numero, normalised.changes
+
+
+def _annexes(annexes: tuple[Path, ...], typologies: tuple[str, ...]) -> tuple[DocumentInput, ...]:
+    if len(typologies) != len(annexes):
+        raise InvalidInput(
+            f"{len(annexes)} --annexe but {len(typologies)} --typologie; "
+            "give one typology per annexe",
+            field="typologie",
+            rule="one --typologie per --annexe",
+            value=len(typologies),
+        )
+    return tuple(
+        DocumentInput(path, TypologyCode.parse(code, field=f"typologie {i}"))
+        for i, (path, code) in enumerate(zip(annexes, typologies, strict=True), start=1)
+    )
 
 
 def _signer(sign: bool, pkcs12: Path | None, passphrase_file: Path | None) -> Signer | None:
