@@ -222,3 +222,21 @@ def test_one_poll_at_a_time(services: Services, pdf_factory: Callable[..., Path]
     assert services.store.get_act(act_id).state is ActState.SUBMITTED
     services.store.release_lease("poll", "beat")
     assert services.polling.poll().acknowledged == (act_id,)
+
+
+def test_an_act_parked_on_the_platform_says_a_person_must_confirm_it(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    act_id = _submit(services, pdf_factory(), "PARK1")
+    _send(services, act_id)
+    control(services, "/control/park", {"number": "PARK1", "status": 17})
+    control(services, "/control/advance", {"seconds": 5})
+    services.polling.poll()  # just sent: not looked for yet
+    assert services.store.get_act(act_id).problem is None
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11)
+    services.clock = lambda: later
+    services.polling.poll()
+    act = services.store.get_act(act_id)
+    assert act.state is ActState.SUBMITTED
+    assert act.problem is not None and act.problem.code is ProblemCode.PARKED_ON_PLATFORM
+    assert act.problem.action() == "confirmez l'acte sur la plateforme de transmission"

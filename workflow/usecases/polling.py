@@ -22,6 +22,8 @@ from workflow.usecases.context import Context
 from workflow.usecases.exchanges import cancellation_request
 
 POLL_LEASE = "poll"
+#: an act still not transmitted after this is looked for among the platform's waiting statuses
+PARKED_AFTER = dt.timedelta(minutes=10)
 #: a poll that crashed frees the lease after this (a poll takes seconds)
 POLL_LEASE_DURATION = dt.timedelta(minutes=10)
 
@@ -64,7 +66,8 @@ class Polling:
         our acts, and asks for the details (the ARActe, the anomaly) only of acts whose
         state changes.
         """
-        changed = self._changed()
+        changed, waiting = self._changed()
+        self._parked(waiting)
         acknowledged = [self._acknowledge(a) for a in changed[PlatformStatus.ACQUITTEMENT_RECU]]
         rejected = [self._reject(a) for a in changed[PlatformStatus.ERREUR]]
         transmitted = self._transmitted(changed[PlatformStatus.TRANSMIS])
@@ -79,8 +82,9 @@ class Polling:
             cancelled=tuple(cancelled),
         )
 
-    def _changed(self) -> dict[PlatformStatus, list[ActRecord]]:
-        """Our acts at the platform, by the status the platform now lists them in."""
+    def _changed(self) -> tuple[dict[PlatformStatus, list[ActRecord]], list[ActRecord]]:
+        """Our acts at the platform, by the status the platform now lists them in; and those
+        still waiting in none of these statuses."""
         pending = {
             a.platform_ref: a
             for a in self.ctx.store.list_acts(states=sorted(AT_PLATFORM))
@@ -97,7 +101,35 @@ class Polling:
                 continue
             listed = self._listed(status)
             changed[status] = [pending.pop(t.id) for t in listed if t.id in pending]
-        return changed
+        return changed, list(pending.values())
+
+    def _parked(self, waiting: list[ActRecord]) -> list[int]:
+        """Acts submitted long ago that the platform holds in 17 (waiting to be posted) or 18
+        (waiting to be signed): they never move by themselves (PROTOCOL.md §6.6), so each
+        records the action a person must take. Asked only when such an act exists."""
+        ctx = self.ctx
+        now = ctx.clock()
+        old = {
+            a.platform_ref: a
+            for a in waiting
+            if a.state is ActState.SUBMITTED and now - a.state_since >= PARKED_AFTER
+        }
+        parked = []
+        for status in (
+            PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
+            PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
+        ):
+            if not old:
+                break
+            for transaction in self._listed(status):
+                act = old.pop(transaction.id, None)
+                if act is None:
+                    continue
+                detail = f"status {status.value} ({status.name.lower().replace('_', ' ')})"
+                code = ProblemCode.PARKED_ON_PLATFORM
+                ctx.store.set_problem(act.id, CurrentProblem(code, now, detail))
+                parked.append(act.id)
+        return parked
 
     def _transmitted(self, acts: list[ActRecord]) -> list[int]:
         ctx = self.ctx

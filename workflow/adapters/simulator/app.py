@@ -356,6 +356,23 @@ def create_app(world: World, *, seed: int | None = None) -> FastAPI:
         )
         return JSONResponse({"result": "ok"})
 
+    @app.post("/control/park")
+    async def control_park(request: Request) -> Response:
+        """Hold an act in 17 (waiting to be posted, S²LOW's ``en_attente``) or 18: only a
+        person confirming it on the platform would move it on (PROTOCOL.md §6.6)."""
+        body = await request.json()
+        status = int(body.get("status", 17))
+        if status not in (17, 18):
+            return JSONResponse({"error": "status is 17 or 18"}, status_code=422)
+        with state.transaction() as db:
+            held = db.execute(
+                "UPDATE transactions SET status = ? WHERE type = 1 AND number = ? AND status = 1",
+                (status, str(body.get("number"))),
+            ).rowcount
+        if not held:
+            return JSONResponse({"error": "no act just posted with that number"}, status_code=404)
+        return JSONResponse({"result": "ok"})
+
     @app.post("/control/letter")
     async def control_letter(request: Request) -> Response:
         body = await request.json()
