@@ -9,11 +9,13 @@ import concurrent.futures
 import datetime as dt
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.integration import test_api as base
 from tests.integration.test_api import DREUX_TEXT, post, token_for
 from workflow.adapters.textpdf import text_pdf
+from workflow.intake import service as service_module
 from workflow.lifecycle import ActState
 from workflow.protocol.pdfcheck import RULE as PDF_RULE
 from workflow.usecases import Services
@@ -168,3 +170,15 @@ def test_a_publication_date_read_is_proposed_and_recorded_once_confirmed(
     assert not [p for p in confirmed.json()["problems"] if p["field"] == "publication_date"]
     recorded = services.store.publicities(confirmed.json()["act"]["id"])
     assert [(p.mode, p.day) for p in recorded] == [("electronic", dt.date(2022, 10, 17))]
+
+
+def test_documents_over_the_archive_limit_stay_a_draft(
+    api: tuple[str, list[int]], services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, queued = api
+    monkeypatch.setattr(service_module, "MAX_TOTAL_BYTES", 1000)  # the platform's limit, scaled
+    dreux = token_for(services, "212801344")
+    held = post(url, dreux, text_pdf(DREUX_TEXT.format(n=154, objet="Objet")), "big", METADATA)
+    assert held.status_code == 202, held.text
+    assert [p["field"] for p in held.json()["problems"] if p["severity"] == "error"] == ["document"]
+    assert queued == []

@@ -35,7 +35,7 @@ from workflow.intake.proposal import Proposal, propose
 from workflow.intake.text import read_document_text
 from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
-from workflow.protocol.documents import DocumentKind, examine
+from workflow.protocol.documents import MAX_TOTAL_BYTES, DocumentKind, examine
 from workflow.protocol.messages import RetourClassification
 from workflow.protocol.pdfcheck import RULE as PDF_RULE
 from workflow.protocol.pdfcheck import pdf_fault
@@ -330,6 +330,16 @@ class Intake:
                         document.file_name,
                     )
                 )
+        total = sum(store.document_path(d.sha256).stat().st_size for d in documents)
+        if total > MAX_TOTAL_BYTES:  # the platform refuses a larger archive
+            problems.append(
+                Problem(
+                    "document",
+                    f"the act and its annexes total at most {MAX_TOTAL_BYTES} bytes",
+                    f"the act and its annexes total {total} bytes",
+                    total,
+                )
+            )
         main = documents[0]
         if not any(p.field == "document" for p in problems):
             try:
