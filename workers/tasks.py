@@ -20,6 +20,7 @@ from celery.utils.log import get_task_logger
 from workflow.adapters.wiring import build_notifiers, build_services
 from workflow.errors import TransientError
 from workflow.lifecycle import ActState
+from workflow.problems import ProblemCode
 from workflow.settings import Settings
 from workflow.usecases import Services
 
@@ -53,8 +54,14 @@ class _SubmitTask(Task):  # type: ignore[misc]
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
         act_id = args[0] if args else kwargs.get("act_id")
-        if act_id is not None:
-            services().submission.fail(int(act_id), f"transmission failed after retries: {exc}")
+        if act_id is None:
+            return
+        if isinstance(exc, TransientError):
+            reason = f"transmission failed after {self.request.retries} retries: {exc}"
+            services().submission.fail(int(act_id), reason)
+        else:  # not the platform's weather: a fault a person must look at
+            code = ProblemCode.PACKAGING_FAILED
+            services().submission.fail(int(act_id), f"transmission failed: {exc}", code=code)
 
 
 def retry_delay(retries: int, settings: Settings) -> float | None:
