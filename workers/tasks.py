@@ -87,9 +87,13 @@ def submit_act(self: Task, act_id: int) -> str:
 
 
 @shared_task(name="workers.tasks.poll_platform", acks_late=True)
-def poll_platform() -> dict[str, list[int]]:
+def poll_platform() -> dict[str, list[int] | bool]:
     report = services().polling.poll()
-    return {"acknowledged": list(report.acknowledged), "rejected": list(report.rejected)}
+    return {
+        "acknowledged": list(report.acknowledged),
+        "rejected": list(report.rejected),
+        "skipped": report.skipped,  # another poll held the lease
+    }
 
 
 @shared_task(name="workers.tasks.alert_deadlines", acks_late=True)

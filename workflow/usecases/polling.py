@@ -7,10 +7,10 @@ import datetime as dt
 import os
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from workflow.errors import InvalidInput
+from workflow.errors import Conflict, InvalidInput
 from workflow.lifecycle import AT_PLATFORM, ActState
 from workflow.platform import ListedTransaction, PlatformStatus
 from workflow.problems import CurrentProblem, ProblemCode
@@ -24,8 +24,8 @@ from workflow.usecases.exchanges import cancellation_request
 POLL_LEASE = "poll"
 #: an act still not transmitted after this is looked for among the platform's waiting statuses
 PARKED_AFTER = dt.timedelta(minutes=10)
-#: a poll that crashed frees the lease after this (a poll takes seconds)
-POLL_LEASE_DURATION = dt.timedelta(minutes=10)
+#: a poll killed mid-way frees the lease after this; a running poll renews it at each act
+POLL_LEASE_DURATION = dt.timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,21 @@ class PollReport:
 
 
 @dataclass
+class _Lease:
+    """This poll's hold on the store's poll lease (one per call: a Services is shared by
+    threads)."""
+
+    ctx: Context
+    holder: str
+
+    def renew(self) -> bool:
+        """Take or extend the lease (short: a worker killed mid-poll frees it soon)."""
+        now = self.ctx.clock()
+        until = now + POLL_LEASE_DURATION
+        return self.ctx.store.acquire_lease(POLL_LEASE, self.holder, until=until, now=now)
+
+
+@dataclass
 class Polling:
     ctx: Context
 
@@ -48,18 +63,15 @@ class Polling:
         """One poll at a time across processes (a lease in the store): two overlapping polls
         would both see an act move and the second would try the same move again."""
         self.ctx.require_platform()  # no platform configured: say so before any work
-        holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        now = self.ctx.clock()
-        if not self.ctx.store.acquire_lease(
-            POLL_LEASE, holder, until=now + POLL_LEASE_DURATION, now=now
-        ):
+        lease = _Lease(self.ctx, f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}")
+        if not lease.renew():
             return PollReport(skipped=True)
         try:
-            return self._poll()
+            return self._poll(lease)
         finally:
-            self.ctx.store.release_lease(POLL_LEASE, holder)
+            self.ctx.store.release_lease(POLL_LEASE, lease.holder)
 
-    def _poll(self) -> PollReport:
+    def _poll(self, lease: _Lease) -> PollReport:
         """One batched poll: requests grow with what changed, not with what is pending.
 
         Lists the platform's transactions in statuses 3, 4 and −1 (paged), matches them to
@@ -68,9 +80,11 @@ class Polling:
         """
         changed, waiting = self._changed()
         self._parked(waiting)
-        acknowledged = [self._acknowledge(a) for a in changed[PlatformStatus.ACQUITTEMENT_RECU]]
-        rejected = [self._reject(a) for a in changed[PlatformStatus.ERREUR]]
-        transmitted = self._transmitted(changed[PlatformStatus.TRANSMIS])
+        acknowledged = [
+            _renewed(lease, self._acknowledge, a) for a in changed[PlatformStatus.ACQUITTEMENT_RECU]
+        ]
+        rejected = [_renewed(lease, self._reject, a) for a in changed[PlatformStatus.ERREUR]]
+        transmitted = self._transmitted(changed[PlatformStatus.TRANSMIS], lease)
         messages = self._prefecture_messages()
         cancelled = self._cancellations()
         self.ctx.flush_attempts(None)
@@ -131,12 +145,15 @@ class Polling:
                 parked.append(act.id)
         return parked
 
-    def _transmitted(self, acts: list[ActRecord]) -> list[int]:
+    def _transmitted(self, acts: list[ActRecord], lease: _Lease) -> list[int]:
         ctx = self.ctx
         transmitted = []
         now = ctx.clock()
         for act in acts:
-            if act.state is ActState.SUBMITTED:
+            if act.state is not ActState.SUBMITTED:
+                continue
+            lease.renew()
+            try:
                 ctx.store.transition(
                     act.id,
                     ActState.TRANSMITTED,
@@ -144,7 +161,9 @@ class Polling:
                     reason="status 3 Transmis",
                     at=now,
                 )
-                transmitted.append(act.id)
+            except Conflict:
+                continue  # moved meanwhile (acknowledged already): nothing left to record
+            transmitted.append(act.id)
         return transmitted
 
     def _prefecture_messages(self) -> list[int]:
@@ -273,6 +292,16 @@ class Polling:
             )
             done.append(act.id)
         return done
+
+
+def _renewed(lease: _Lease, step: Callable[[ActRecord], int | None], act: ActRecord) -> int | None:
+    """One act's step under a renewed lease; an act another actor moved meanwhile is left as
+    it is (its move is recorded once, by whoever made it)."""
+    lease.renew()
+    try:
+        return step(act)
+    except Conflict:
+        return None
 
 
 def exchange_facts(message: m.Message) -> tuple[dt.date | None, str]:
