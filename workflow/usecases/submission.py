@@ -15,6 +15,7 @@ from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol.archive import ReceivedArchive
 from workflow.store import ActRecord, NewAct
 from workflow.usecases.context import Context
+from workflow.usecases.resend import Resending
 
 #: the envelope serial is per collectivité per day: tries before giving up to a transient error
 SERIAL_TRIES = 5
@@ -116,8 +117,8 @@ class Submission:
         """Retries exhausted or a permanent local error: visible to clerks as ``failed``."""
         ctx = self.ctx
         act = ctx.store.get_act(act_id)
-        ctx.store.set_problem(act_id, CurrentProblem(code, ctx.clock(), reason))
         if act.state in {ActState.RECEIVED, ActState.PACKAGED, ActState.SUBMITTING}:
+            ctx.store.set_problem(act_id, CurrentProblem(code, ctx.clock(), reason))
             return ctx.store.transition(
                 act_id, ActState.FAILED, actor=ctx.actor, reason=reason, at=ctx.clock()
             )
@@ -125,8 +126,6 @@ class Submission:
 
     def retry(self, act_id: int, *, actor: str) -> ActRecord:
         """A person sends a failed act again (from the start: packaging)."""
-        from workflow.usecases.resend import Resending
-
         return Resending(self.ctx).retry(act_id, actor=actor)
 
 
