@@ -75,13 +75,19 @@ class Law:
             recorded=first.mode if first else None,
         )
 
-    def assess(self, act_id: int, *, siren: str | None = None) -> LegalAssessment:
-        return assess(self.legal_facts(self.ctx.store.get_act(act_id, siren=siren)))
+    def assess(
+        self, act_id: int, *, siren: str | None = None, today: dt.date | None = None
+    ) -> LegalAssessment:
+        """The act's executory state and deadlines, each with its status on ``today`` (by
+        default the clock's day in Paris, the legal calendar's day)."""
+        day = today or self.ctx.paris_today()
+        return assess(self.legal_facts(self.ctx.store.get_act(act_id, siren=siren)), today=day)
 
     def deadlines(
         self, *, today: dt.date, within_days: int, siren: str | None = None
     ) -> list[tuple[ActRecord, Deadline]]:
-        """Open deadlines of transmitted acts falling within the horizon, soonest first."""
+        """Deadlines of transmitted acts open on ``today`` and falling within the horizon,
+        soonest first (never a passed, ended or suspended one)."""
         states = [ActState.ACKNOWLEDGED, ActState.CANCELLATION_REQUESTED]
         found = []
         for act in self.ctx.store.list_acts(siren=siren, states=states):

@@ -15,10 +15,20 @@ from workflow.identifiers import ActNature, Departement
 from workflow.interfaces.cli.app import command, emit_json
 from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for, store_settings
 from workflow.interfaces.cli.values import parse_date
-from workflow.legal.deadlines import LegalAssessment, LegalFacts, Residence, assess
+from workflow.legal.deadlines import ALIASES, LegalAssessment, LegalFacts, Residence, assess
 from workflow.legal.publicity import expected_publicity
 from workflow.usecases import Services
+from workflow.usecases.context import PARIS
 from workflow.usecases.law import PUBLICITY_MODES
+
+_RESIDENCE_HELP = (
+    "Where the appellant lives, relative to the court of the act's territory (CJA R421-7, "
+    "LEGAL.md R27): same-territory (no extension), other-territory (+1 month: mainland and "
+    "overseas, or two overseas territories), abroad (+2 months). Older values: "
+    + "; ".join(f"{alias.value} = {meaning}" for alias, meaning in ALIASES.items())
+    + "."
+)
+_TODAY_HELP = "Give each deadline's status on this day (YYYY-MM-DD); default today in Paris."
 
 _DATES = (
     "signed",
@@ -59,8 +69,9 @@ _DATES = (
 @click.option(
     "--residence",
     type=click.Choice([r.value for r in Residence]),
-    default="metropole",
+    default=Residence.SAME_TERRITORY.value,
     show_default=True,
+    help=_RESIDENCE_HELP,
 )
 @click.option(
     "--not-transmissible", is_flag=True, help="The act is outside L2131-2 (publicity alone, R2)."
@@ -73,6 +84,7 @@ _DATES = (
     type=click.Choice(["electronic", "posting", "paper", "notification"]),
     help="Publicity mode used or chosen by the council.",
 )
+@click.option("--today", help=_TODAY_HELP)
 @click.option("--json", "as_json", is_flag=True)
 def legal_command(
     nature: str,
@@ -84,10 +96,12 @@ def legal_command(
     renewal_year: bool,
     population: int | None,
     mode: str | None,
+    today: str | None,
     as_json: bool,
     **dates: str | None,
 ) -> None:
-    """Executory date and every deadline, each with its rule, source and explanation."""
+    """Executory date and every deadline, each with its rule, source, explanation and status
+    today (open with the days left, passed, ended by an event, or suspended)."""
     parsed = {
         key: parse_date(value, field=key.replace("_", "-")) for key, value in dates.items() if value
     }
@@ -101,7 +115,7 @@ def legal_command(
         renewal_year=renewal_year,
         **parsed,
     )
-    result = assess(facts)
+    result = assess(facts, today=_today(today))
     on = facts.publication or facts.notification or facts.reception or dt.date.today()
     advice = expected_publicity(
         facts.nature, population=population, chosen_mode=mode, on=on, recorded=mode
@@ -125,6 +139,10 @@ def legal_command(
     )
 
 
+def _today(given: str | None) -> dt.date:
+    return parse_date(given, field="today") if given else dt.datetime.now(PARIS).date()
+
+
 def _services(data_dir: Path) -> Services:
     return build_services(store_settings(data_dir), actor="clerk")
 
@@ -146,12 +164,14 @@ def publish_command(act: int, day: str, mode: str, url: str | None, data_dir: Pa
 @command("explain")
 @click.argument("act", type=int)
 @data_dir_option
+@click.option("--today", help=_TODAY_HELP.replace("default today", "default the clock's day"))
 @click.option("--json", "as_json", is_flag=True)
-def explain_command(act: int, data_dir: Path, as_json: bool) -> None:
-    """Every date of an act and why: executory state and each deadline with its rule."""
+def explain_command(act: int, data_dir: Path, today: str | None, as_json: bool) -> None:
+    """Every date of an act and why: executory state and each deadline with its rule and
+    its status today."""
     services = _services(data_dir)
     record = services.store.get_act(act)
-    result = services.law.assess(act)
+    result = services.law.assess(act, today=parse_date(today, field="today") if today else None)
     advice = services.law.publicity_advice(act)
     publicity = {
         "expected": list(advice.expected),
@@ -181,8 +201,11 @@ def explain_command(act: int, data_dir: Path, as_json: bool) -> None:
 @click.option("--collectivite", "siren", help="Only this collectivité (SIREN).")
 @click.option("--within", default="30d", show_default=True, help="Horizon, e.g. 30d.")
 @data_dir_option
+@click.option("--today", help="Count from this day (YYYY-MM-DD); default today in Paris.")
 @click.option("--json", "as_json", is_flag=True)
-def deadlines_command(siren: str | None, within: str, data_dir: Path, as_json: bool) -> None:
+def deadlines_command(
+    siren: str | None, within: str, data_dir: Path, today: str | None, as_json: bool
+) -> None:
     """Open deadlines of transmitted acts due within the horizon, soonest first."""
     if not within.rstrip("d").isdigit():
         raise InvalidInput(
@@ -192,7 +215,7 @@ def deadlines_command(siren: str | None, within: str, data_dir: Path, as_json: b
             value=within,
         )
     found = _services(data_dir).law.deadlines(
-        today=dt.date.today(), within_days=int(within.rstrip("d")), siren=siren
+        today=_today(today), within_days=int(within.rstrip("d")), siren=siren
     )
     if as_json:
         emit_json(
@@ -209,7 +232,8 @@ def deadlines_command(siren: str | None, within: str, data_dir: Path, as_json: b
         return
     for act, d in found:
         click.echo(
-            f"{d.due} {d.kind.value:<20} act {act.id} {act.id_acte or act.numero}: {d.explanation}"
+            f"{d.due} {d.kind.value:<20} {d.status_text:<14} act {act.id} {act.id_acte or act.numero}: "
+            f"{d.explanation}"
         )
 
 
@@ -220,7 +244,7 @@ def _print(result: LegalAssessment) -> None:
     for d in result.deadlines:
         due = d.due.strftime("%a %d %b %Y") if d.due else "not dated yet"
         flag = "  ⚠ " + (d.note or "") if d.ambiguous else ""
-        click.echo(f"\n{d.kind.value:<22} {due:<18} [{d.rule}; {d.source}] {d.status}")
+        click.echo(f"\n{d.kind.value:<22} {due:<18} {d.status_text}  [{d.rule}; {d.source}]")
         click.echo(f"  {d.explanation}{flag}")
 
 
@@ -238,7 +262,7 @@ def alerts_command(data_dir: Path, today: str | None, as_json: bool) -> None:
             field="smtp_host",
             rule="a channel",
         )
-    day = parse_date(today, field="today") if today else dt.date.today()
+    day = _today(today)
     digests = _services(data_dir).alerts.send_alerts(
         today=day,
         notifiers=notifiers,
@@ -263,7 +287,7 @@ def ical_command(siren: str, out: Path | None, data_dir: Path) -> None:
     """The collectivité's open deadlines as an iCalendar (.ics) feed."""
     services = _services(data_dir)
     collectivite = services.store.get_collectivite(siren)
-    items = services.law.deadlines(today=dt.date.today(), within_days=3660, siren=siren)
+    items = services.law.deadlines(today=_today(None), within_days=3660, siren=siren)
     data = deadlines_calendar(collectivite.name, items, now=dt.datetime.now(dt.UTC))
     if out:
         out.write_bytes(data)
