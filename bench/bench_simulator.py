@@ -71,7 +71,7 @@ def _measure(state: SimulatorState, world: World, size: int, rounds: int) -> dic
         ),
         "duplicate number check": _best(
             lambda: state.query(
-                "SELECT id FROM transactions WHERE type = 1 AND siren = ? AND number = ?",
+                "SELECT id FROM transactions WHERE siren = ? AND number = ? LIMIT 1",
                 "212801344",
                 f"N{middle}",
             ),
@@ -79,8 +79,8 @@ def _measure(state: SimulatorState, world: World, size: int, rounds: int) -> dic
         ),
         "list_actes first page": _best(
             lambda: state.query(
-                "SELECT id, subject, number FROM transactions WHERE type = 1 AND status = ?"
-                " ORDER BY id LIMIT 100 OFFSET 0",
+                "SELECT id, subject, number FROM transactions WHERE status = ? AND type = 1"
+                " ORDER BY id DESC LIMIT 100 OFFSET 0",
                 3,
             ),
             rounds,

@@ -17,6 +17,8 @@
     │   └── AlreadyExists           the same act / number / key was already recorded
     ├── NotFound                    the thing named does not exist (or is not yours to see)
     └── SecurityError               a credential, certificate or signature check failed
+        └── PlatformAccessRefused   the platform sent its web interface (a redirect, an HTML
+                                    page) instead of an API reply: certificate, login, rights
 
 Interfaces map this tree to their vocabulary in one place each (CLI exit codes, HTTP statuses,
 Celery retry decisions). Every error carries structured fields besides its text so that a
@@ -158,3 +160,11 @@ class NotFound(ActesError):
 
 class SecurityError(ActesError):
     code = "security"
+
+
+class PlatformAccessRefused(SecurityError):
+    """The platform answered with a redirect or an HTML page where its API answers
+    ``OK``/``KO``: the certificate is not an account's, the login is missing or wrong, or the
+    account lacks the right. Retrying changes nothing; a person must fix the access."""
+
+    code = "platform_access"

@@ -91,7 +91,7 @@ class PackagingOptions:
     counter for ``generated_on`` (the store assigns it; 1 for the first of the day).
     ``profile``: S²LOW limits the objet to 499 characters, the ministry XSD to 500.
     ``allowed_typologies``: when the collectivité's classification (7-2) is known, the
-    typology codes it allows for the act's nature.
+    typology codes it allows for the act's nature (``typologies_from``: that 7-2's date).
     """
 
     generated_on: dt.date
@@ -100,6 +100,7 @@ class PackagingOptions:
     appli: str = "EACT"
     profile: NumberProfile = NumberProfile.S2LOW
     allowed_typologies: frozenset[str] | None = None
+    typologies_from: dt.date | None = None  # the date of the 7-2 they come from
 
 
 # --------------------------------------------------------------------------- outputs
@@ -159,7 +160,7 @@ def _fields(value: PackagedFile) -> dict[str, Any]:
 
 # Characters outside ISO-8859-1 that French office software commonly produces, and their
 # Latin-1 rendering. Anything else outside Latin-1 is refused with its position.
-_TRANSLITERATION = {
+TRANSLITERATION = {
     "\u2018": "'",
     "\u2019": "'",
     "\u201a": "'",
@@ -211,7 +212,7 @@ def clean_objet(raw: str, *, max_length: int) -> tuple[str, tuple[str, ...]]:
         if ord(char) < 256:
             out.append(char)
             continue
-        replacement = _TRANSLITERATION.get(char)
+        replacement = TRANSLITERATION.get(char)
         if replacement is None:
             raise InvalidInput(
                 f"objet character {char!r} (U+{ord(char):04X}, position {position}) is not in "
@@ -298,12 +299,18 @@ def _check_main_kind(
 
 
 def _check_typology(
-    typology: TypologyCode, nature: ActNature, allowed: frozenset[str] | None, *, field: str
+    typology: TypologyCode,
+    nature: ActNature,
+    options: PackagingOptions,
+    *,
+    field: str,
 ) -> None:
+    allowed = options.allowed_typologies
     if allowed is not None and typology.value not in allowed:
+        of = f" of {options.typologies_from}" if options.typologies_from else ""
         raise InvalidInput(
             f"typology {typology} is not allowed for nature {nature.abbrev} by the "
-            "collectivité's classification",
+            f"collectivité's classification (7-2{of}); allowed: {', '.join(sorted(allowed))}",
             field=field,
             rule="typology allowed for the nature (7-2)",
             value=typology.value,
@@ -345,7 +352,7 @@ def package_act(
     main_facts = examine(act.document.path, field="document")
     _check_main_kind(main_facts, act.nature, act.classification)
     main_typology = act.document.typology or act.nature.default_typology
-    _check_typology(main_typology, act.nature, options.allowed_typologies, field="typologie")
+    _check_typology(main_typology, act.nature, options, field="typologie")
 
     collectivite = act.collectivite
     stem = MessageStem.for_act(
@@ -412,7 +419,7 @@ def _plan_annexe(
             rule="one typology per annexe",
             value=annexe.path.name,
         )
-    _check_typology(annexe.typology, act.nature, options.allowed_typologies, field="typologie")
+    _check_typology(annexe.typology, act.nature, options, field="typologie")
     name = stem.document_name(code, index + 1, facts.kind.value, annexe.typology)
     return _PlannedDocument(facts, name, "annexe", annexe.typology)
 

@@ -46,8 +46,32 @@ class PlatformStatus(enum.IntEnum):
 
 
 class SubmitMode(enum.Enum):
+    """How acts are sent. S²LOW 6.0 removed archive submission (PROTOCOL.md §6.6): form mode
+    is the default, archive mode is for a pre-6.0 platform only."""
+
     ARCHIVE = "archive"  # actes_transac_submit.php: the archive we built, byte for byte
     FORM = "form"  # actes_transac_create.php: metadata + files, the platform builds the archive
+
+
+#: statuses of an act that was acknowledged and then moved on (validated, archived…):
+#: ``get_status`` no longer carries the ARActe, ``get_ARActe`` does (PROTOCOL.md §6.6)
+AFTER_ACKNOWLEDGEMENT = frozenset(
+    {
+        PlatformStatus.VALIDE,
+        PlatformStatus.ENVOYE_AU_SAE,
+        PlatformStatus.ARCHIVE_PAR_LE_SAE,
+        PlatformStatus.ERREUR_ARCHIVAGE,
+        PlatformStatus.RECU_PAR_LE_SAE,
+        PlatformStatus.DETRUITE,
+        PlatformStatus.EN_ATTENTE_DE_TRANSMISSION_AU_SAE,
+        PlatformStatus.ERREUR_ENVOI_SAE,
+        PlatformStatus.IMPOSSIBLE_D_ENVOYER_AU_SAE,
+    }
+)
+#: statuses where a transaction waits for a person on the platform (never transmitted as is)
+WAITING_ON_PLATFORM = frozenset(
+    {PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE, PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +79,7 @@ class PlatformConfig:
     """How to reach one platform. TLS verification is always on (``ca_file`` may be set)."""
 
     base_url: str
-    mode: SubmitMode = SubmitMode.ARCHIVE
+    mode: SubmitMode = SubmitMode.FORM
     ca_file: Path | None = None
     client_cert: Path | None = None
     client_key: Path | None = None
@@ -93,11 +117,40 @@ class StatusReport:
 
 @dataclass(frozen=True, slots=True)
 class ListedTransaction:
+    """A row of ``api/list_actes.php``: ``type`` is the transaction type as the platform
+    writes it (``"1"`` an act, ``"2"``–``"5"`` letters and answers, ``"6"`` a cancellation,
+    ``"7"`` a classification request)."""
+
     id: str
     number: str
     subject: str
     date: str
     status: PlatformStatus
+    type: str = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class ListingWindow:
+    """Filters of ``api/list_actes.php`` (S²LOW ≥ 5.0.38): the transaction type, and the
+    days the transactions entered the status asked."""
+
+    type_acte: int | None = None
+    min_date: dt.date | None = None
+    max_date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionInfo:
+    """``api/info-connexion.php``: the account the client certificate (and login) opened,
+    and its collectivité as the platform knows it."""
+
+    login: str
+    user_name: str
+    authority_id: str
+    authority_name: str
+    siren: str | None
+    department: str = ""
+    raw: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +179,9 @@ class PrefectureDocument:
 
 @dataclass(frozen=True, slots=True)
 class FormSubmission:
-    """What form mode posts (``actes_transac_create.php``)."""
+    """What form mode posts (``actes_transac_create.php``). ``siren`` is the collectivité the
+    act is for: S²LOW takes it from the account and ignores the field; the simulator checks
+    that they agree (and, with its development account, uses it)."""
 
     nature_code: int
     classification: tuple[int, ...]
@@ -139,6 +194,7 @@ class FormSubmission:
     document_signature: bytes | None = None
     annexe_signatures: tuple[bytes | None, ...] = field(default_factory=tuple)
     document_papier: bool = False
+    siren: str | None = None
 
 
 class TransmissionPlatform(Protocol):
@@ -151,7 +207,12 @@ class TransmissionPlatform(Protocol):
     def get_status(self, transaction_id: str, *, by_id_acte: bool = False) -> StatusReport: ...
 
     def list_transactions(
-        self, status: PlatformStatus, *, offset: int = 0, limit: int = 100
+        self,
+        status: PlatformStatus,
+        *,
+        offset: int = 0,
+        limit: int = 100,
+        window: ListingWindow | None = None,
     ) -> list[ListedTransaction]: ...
 
     def find_existing(self, number: str) -> ListedTransaction | None: ...
@@ -170,6 +231,7 @@ class TransmissionPlatform(Protocol):
         answer_type: int,
         document: Path | None = None,
         attachments: tuple[tuple[Path, str], ...] = (),
+        typology: str = "99_AU",
     ) -> str: ...
 
     def fetch_classification(self) -> bytes: ...
@@ -187,3 +249,9 @@ class TransmissionPlatform(Protocol):
     ) -> bytes: ...
 
     def bordereau(self, transaction_id: str) -> bytes: ...
+
+    def confirm(self, transaction_id: str) -> None: ...
+
+    def get_ar_acte(self, transaction_id: str) -> bytes: ...
+
+    def connection_info(self) -> ConnectionInfo: ...

@@ -26,7 +26,10 @@ class Settings(BaseSettings):
     platform_ca: Path | None = None
     platform_cert: Path | None = None
     platform_key: Path | None = None
-    platform_mode: Literal["archive", "form"] = "archive"
+    platform_mode: Literal["archive", "form"] = "form"  # archive: pre-6.0 S²LOW only
+    #: HTTP Basic login, when several platform accounts share the client certificate
+    platform_login: str | None = None
+    platform_password_file: Path | None = None
     signer_pkcs12: Path | None = None
     signer_passphrase_file: Path | None = None
     trigramme: str = "SLO"

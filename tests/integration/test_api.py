@@ -24,7 +24,7 @@ from workflow.adapters.simulator.state import Delays
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
 from workflow.adapters.textpdf import text_pdf
-from workflow.collectivite import Collectivite
+from workflow.collectivite import Collectivite, Registry
 from workflow.intake.service import Intake
 from workflow.interfaces.api.app import create_api
 from workflow.interfaces.cli.supervisor import free_port
@@ -244,6 +244,7 @@ def test_fixture_deliberations_go_from_the_endpoint_to_an_accuse_de_reception(
         state_file=tmp_path / "sim.sqlite3",
         tls_dir=pki.directory,
         delays=Delays(1, 1, 1),
+        registry=Registry((DREUX, DOLE, SAINT_AMBROIX)),  # the platform's accounts
     )
     config = PlatformConfig(
         base_url=f"https://127.0.0.1:{port}",

@@ -84,6 +84,11 @@ def test_worker_killed_and_broker_flushed(
         app.send_task("workers.tasks.package_act", args=[act_id], queue="packaging")
     broker.flushdb()  # the broker loses every message: only the store knows the work
     data_dir = tmp_path / "data"
+    registry = tmp_path / "registry.toml"  # the platform knows the account's collectivité
+    registry.write_text(
+        '[[collectivite]]\nname = "Dreux"\nsiren = "212801344"\ndepartement = "028"\n'
+        'emails = ["a@dreux.fr"]\n'
+    )
     with Supervisor(tmp_path / "logs") as supervisor:
         supervisor.start(
             "simulator",
@@ -97,6 +102,8 @@ def test_worker_killed_and_broker_flushed(
                 str(tmp_path / "sim.sqlite3"),
                 "--delay",
                 "0.5",
+                "--registry",
+                str(registry),
             ),
         )
         wait_until(lambda: port_open(port), timeout=30, what="simulator", supervisor=supervisor)

@@ -16,7 +16,7 @@ from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOpt
 from workflow.adapters.simulator.state import Delays
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
-from workflow.collectivite import Collectivite
+from workflow.collectivite import Collectivite, Registry
 from workflow.errors import InvalidInput, TransientError
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
@@ -42,6 +42,7 @@ def services(pki: DevPki, tmp_path: Path, database_url: str) -> Iterator[Service
         state_file=tmp_path / "sim.sqlite3",
         tls_dir=pki.directory,
         delays=Delays(1, 1, 1),
+        registry=Registry((DREUX,)),  # the platform knows the account's collectivité
     )
     engine = make_engine(database_url)
     upgrade_to_head(engine)

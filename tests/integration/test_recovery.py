@@ -5,24 +5,21 @@ an act that is not moving says why and since when — against the real simulator
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 import pytest
+import requests
 
-from tests.integration.test_engine import DREUX, control
-from workflow.adapters.pki import DevPki, create_dev_pki
+from tests.integration import test_engine as engine_tests
+from tests.integration.test_engine import control
+from tests.integration.test_s2low_rules import _fingerprint
+from workflow.adapters.pki import DevPki
 from workflow.adapters.platform_http import HttpPlatform
-from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
-from workflow.adapters.simulator.state import Delays
-from workflow.adapters.store.engine import make_engine, upgrade_to_head
-from workflow.adapters.store.repository import SqlStore
 from workflow.alerts import Digest
 from workflow.errors import Conflict, TransientError
-from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
-from workflow.platform import PlatformConfig
 from workflow.problems import ProblemCode
 from workflow.signing import CertificateExpired, DetachedSignature
 from workflow.store import NewAct
@@ -33,33 +30,22 @@ from workflow.usecases.resend import Correction
 CORRUPT_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 9 0 R>>endobj\ngarbage\n%%EOF\n"
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
-    return create_dev_pki(tmp_path_factory.mktemp("pki"))
+pki = engine_tests.pki  # the same fixtures: the simulator over HTTPS, a store with Dreux
+services = engine_tests.services
 
 
-@pytest.fixture
-def services(pki: DevPki, tmp_path: Path, database_url: str) -> Iterator[Services]:
-    port = free_port()
-    options = SimulatorOptions(
-        port=port,
-        state_file=tmp_path / "sim.sqlite3",
-        tls_dir=pki.directory,
-        delays=Delays(1, 1, 1),
-    )
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(DREUX)
-    config = PlatformConfig(
-        base_url=f"https://127.0.0.1:{port}",
-        ca_file=pki.ca_cert,
-        client_cert=pki.client_cert,
-        client_key=pki.client_key,
-    )
-    with BackgroundSimulator(options), HttpPlatform(config) as platform:
-        yield Services(store=store, outbox=tmp_path / "outbox", platform=platform)
-    store.close()
+def control_json(services: Services, path: str, body: object) -> None:
+    """A control request whose body is any JSON (a list of accounts)."""
+    platform = services.platform
+    assert isinstance(platform, HttpPlatform)
+    config = platform.config
+    requests.post(
+        config.base_url + path,
+        json=body,
+        timeout=10,
+        verify=str(config.ca_file),
+        cert=(str(config.client_cert), str(config.client_key)),
+    ).raise_for_status()
 
 
 def _submit(services: Services, pdf: Path, number: str) -> int:
@@ -97,6 +83,7 @@ def test_a_refused_act_is_corrected_and_acknowledged_under_a_derived_number(
     corrupt.write_bytes(CORRUPT_PDF)
     old_id = _submit(services, corrupt, "DEL2022_148")
     _send(services, old_id)
+    _acknowledge(services)  # the platform opens the PDFs after its OK, then answers −1
     old = services.store.get_act(old_id)
     assert old.state is ActState.REJECTED
     assert old.problem is not None and old.problem.code is ProblemCode.PLATFORM_REFUSED
@@ -226,18 +213,16 @@ def test_one_poll_at_a_time(services: Services, pdf_factory: Callable[..., Path]
 
 
 def test_an_act_parked_on_the_platform_says_a_person_must_confirm_it(
-    services: Services, pdf_factory: Callable[..., Path]
+    services: Services, pdf_factory: Callable[..., Path], pki: DevPki
 ) -> None:
+    mine = _fingerprint(pki)  # an account with CS but not TT: its acts wait in 17
+    account = {"login": "agent", "certificate": mine, "siren": "212801344", "rights": "CS"}
+    control_json(services, "/control/accounts", [account])
     act_id = _submit(services, pdf_factory(), "PARK1")
     _send(services, act_id)
-    control(services, "/control/park", {"number": "PARK1", "status": 17})
-    control(services, "/control/advance", {"seconds": 5})
-    services.polling.poll()  # just sent: not looked for yet
-    assert services.store.get_act(act_id).problem is None
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11)
-    services.clock = lambda: later
-    services.polling.poll()
+    assert services.polling.poll().parked == (act_id,)
     act = services.store.get_act(act_id)
     assert act.state is ActState.SUBMITTED
     assert act.problem is not None and act.problem.code is ProblemCode.PARKED_ON_PLATFORM
+    assert "17" in act.problem.message() and "actes platform confirm" in act.problem.message()
     assert act.problem.action() == "confirmez l'acte sur la plateforme de transmission"

@@ -21,7 +21,7 @@ from workflow.interfaces.cli.supervisor import free_port
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.platform import PlatformConfig, PlatformStatus
 from workflow.protocol import messages as m
-from workflow.protocol import xml_in
+from workflow.protocol import xml_in, xml_out
 from workflow.protocol.archive import ReceivedArchive
 
 DREUX = Collectivite.from_mapping(
@@ -42,6 +42,7 @@ def simulator(pki: DevPki, tmp_path: Path) -> Iterator[str]:
         state_file=tmp_path / "sim.sqlite3",
         tls_dir=pki.directory,
         delays=Delays(5, 5, 5),
+        archive_submission=True,  # these tests send archives: a pre-6.0 platform
     )
     with BackgroundSimulator(options):
         yield f"https://127.0.0.1:{port}"
@@ -72,6 +73,18 @@ def control(client: HttpPlatform, path: str, body: dict[str, object]) -> dict[st
     response.raise_for_status()
     result: dict[str, object] = response.json()
     return result
+
+
+def _classification_with(*typologies: str) -> m.RetourClassification:
+    """The simulator's default 7-2, with ``typologies`` added to every nature."""
+    import dataclasses
+
+    from workflow.adapters.simulator.validation import default_classification
+
+    base = default_classification()
+    extra = tuple(m.Typology(code, code) for code in typologies)
+    natures = tuple(dataclasses.replace(n, typologies=n.typologies + extra) for n in base.natures)
+    return dataclasses.replace(base, natures=natures)
 
 
 def _archive(
@@ -249,9 +262,9 @@ def test_paging_and_classification(
     for index in range(5):
         client.submit_archive(_archive(tmp_path, pdf_factory, f"P{index}"))
     first = client.list_transactions(PlatformStatus.POSTE, offset=0, limit=2)
-    assert [t.number for t in first] == ["P0", "P1"]
+    assert [t.number for t in first] == ["P4", "P3"]  # newest first, as S²LOW lists
     assert [t.number for t in client.iter_transactions(PlatformStatus.POSTE, page=2)] == [
-        f"P{i}" for i in range(5)
+        f"P{i}" for i in reversed(range(5))
     ]
     classification = xml_in.parse_message(client.fetch_classification())
     assert isinstance(classification, m.RetourClassification)
@@ -263,7 +276,9 @@ def test_state_survives_a_restart(
 ) -> None:
     state = tmp_path / "persist.sqlite3"
     port = free_port()
-    options = SimulatorOptions(port=port, state_file=state, tls_dir=pki.directory)
+    options = SimulatorOptions(
+        port=port, state_file=state, tls_dir=pki.directory, archive_submission=True
+    )
     config = PlatformConfig(
         base_url=f"https://127.0.0.1:{port}",
         ca_file=pki.ca_cert,
@@ -289,6 +304,11 @@ def test_cli_simulator_send_and_status(tmp_path: Path, pdf_factory: Callable[...
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     archive = _archive(tmp_path, pdf_factory, "CLI1")
+    registry = tmp_path / "registry.toml"  # S²LOW knows the collectivité of the account
+    registry.write_text(
+        '[[collectivite]]\nname = "Dreux"\nsiren = "212801344"\ndepartement = "028"\n'
+        'emails = ["a@dreux.fr"]\n'
+    )
     with Supervisor(tmp_path / "logs") as supervisor:
         supervisor.start(
             "simulator",
@@ -301,6 +321,8 @@ def test_cli_simulator_send_and_status(tmp_path: Path, pdf_factory: Callable[...
                 str(tmp_path / "s.sqlite3"),
                 "--delay",
                 "0.2",
+                "--registry",
+                str(registry),
             ),
         )
         wait_until(lambda: port_open(port), timeout=20, what="simulator", supervisor=supervisor)
@@ -320,6 +342,9 @@ def test_cli_simulator_send_and_status(tmp_path: Path, pdf_factory: Callable[...
         again = run("send", str(archive), "--platform", url)
         assert again.returncode == 2
         assert "même numéro" in again.stderr
+        archived = run("send", str(archive), "--mode", "archive", "--platform", url)
+        assert archived.returncode == 2  # a current platform takes no archive
+        assert "déprécié" in archived.stderr
 
         def acknowledged() -> bool:
             status = run(
@@ -348,14 +373,16 @@ def test_replies_to_prefecture_messages(
     assert answer.isdigit()
     with pytest.raises(Rejected, match="déjà été envoyée"):
         client.reply(by_type[3], 4, pieces)  # one answer per message
-    assert client.reply(by_type[4], 3).isdigit()  # refusing needs no document
-    with pytest.raises(Rejected, match="Aucun fichier"):
+    with pytest.raises(Rejected, match="refusal included"):
+        client.reply(by_type[4], 3)  # a refusal carries its document too (S²LOW, the XSD)
+    assert client.reply(by_type[4], 3, pdf_factory("Refus motivé")).isdigit()
+    with pytest.raises(Rejected, match="document"):
         client.reply(by_type[2], 4)  # an answer carries its document
     assert client.reply(by_type[2], 4, pdf_factory("Réponse")).isdigit()
     with pytest.raises(Rejected, match="Numéro de transaction invalide"):
         client.reply(by_type[5], 4, pieces)  # a déféré is not answered through the platform
     with pytest.raises(Rejected, match="Numéro de transaction invalide"):
-        client.reply(str(int(by_type[5]) + 1000), 4)
+        client.reply(str(int(by_type[5]) + 1000), 4, pieces)
     with pytest.raises(Rejected, match="Type de réponse"):
         client.reply(by_type[3], 7, pieces)
 
@@ -394,6 +421,14 @@ def test_form_mode_builds_the_archive_as_the_platform_does(
         annexes=((pdf_factory("Plan"), "22_AG"),),
     )
     with BackgroundSimulator(options), HttpPlatform(config) as platform:
+        # the préfecture's 7-2 allows 22_AG for deliberations (typologies per nature, §7)
+        requests.post(
+            f"{config.base_url}/control/classification/{DREUX.siren}",
+            data=xml_out.to_xml(_classification_with("22_AG")),
+            timeout=10,
+            verify=str(pki.ca_cert),
+            cert=(str(pki.client_cert), str(pki.client_key)),
+        ).raise_for_status()
         result = platform.submit_form(form)
         control(platform, "/control/advance", {"seconds": 5})
         report = platform.get_status(result.transaction_id)
@@ -417,8 +452,8 @@ def test_files_stamped_act_bordereau_and_classification_request(
     act = client.submit_archive(_archive(tmp_path, pdf_factory, "D1")).transaction_id
     with pytest.raises(Rejected, match="Pas d'acquittement"):
         client.files(act)
-    with pytest.raises(Rejected, match="Pas d'acquittement"):
-        client.bordereau(act)
+    with pytest.raises(Rejected, match="redirected"):
+        client.bordereau(act)  # S²LOW answers a download it cannot serve with a redirect
     control(client, "/control/advance", {"seconds": 20})
     files = client.files(act)
     assert [f.mimetype for f in files] == ["text/xml", "application/pdf"]

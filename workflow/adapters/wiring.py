@@ -14,7 +14,7 @@ from workflow.adapters.store.repository import SqlStore
 from workflow.alerts import Notifier
 from workflow.errors import ConfigurationError
 from workflow.intake.service import Intake
-from workflow.platform import PlatformConfig
+from workflow.platform import PlatformConfig, SubmitMode
 from workflow.settings import Settings
 from workflow.signing import Secret
 from workflow.usecases import Services
@@ -42,12 +42,24 @@ def build_store(settings: Settings) -> SqlStore:
 def build_platform(settings: Settings) -> HttpPlatform | None:
     if not settings.platform_url:
         return None
+    password = None
+    if settings.platform_login:
+        if settings.platform_password_file is None:
+            raise ConfigurationError(
+                "ACTES_PLATFORM_LOGIN needs ACTES_PLATFORM_PASSWORD_FILE",
+                field="platform_password_file",
+                rule="a login comes with its password (HTTP Basic, shared certificate)",
+            )
+        password = Secret(read_passphrase_file(settings.platform_password_file))
     return HttpPlatform(
         PlatformConfig(
             base_url=settings.platform_url,
+            mode=SubmitMode(settings.platform_mode),
             ca_file=settings.platform_ca,
             client_cert=settings.platform_cert,
             client_key=settings.platform_key,
+            login=settings.platform_login,
+            password=password,
         )
     )
 

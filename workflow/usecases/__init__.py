@@ -14,6 +14,7 @@ ports and the sending settings); :class:`Services` is that context with its use 
 ``alerts``         digests of deadlines due and acts that stopped moving
 ``documents``      the stamped act and the bordereau d'acquittement
 ``nomenclature``   the préfecture's classification (7-1 / 7-2)
+``platform_access`` the platform account (is the certificate ours?), acts parked in 17
 =================  ==========================================================================
 """
 
@@ -28,6 +29,7 @@ from workflow.usecases.documents import Documents
 from workflow.usecases.exchanges import Exchanges
 from workflow.usecases.law import Law
 from workflow.usecases.nomenclature import Nomenclature
+from workflow.usecases.platform_access import PlatformAccess
 from workflow.usecases.polling import Polling
 from workflow.usecases.resend import Resending
 from workflow.usecases.submission import Submission
@@ -75,6 +77,10 @@ class Services(Context):
     @cached_property
     def nomenclature(self) -> Nomenclature:
         return Nomenclature(self)
+
+    @cached_property
+    def platform_access(self) -> PlatformAccess:
+        return PlatformAccess(self)
 
     def close(self) -> None:
         """Release connections (database pool, HTTP session) held by the adapters."""

@@ -35,8 +35,9 @@ class Context:
     trigramme: str = "SLO"
     profile: NumberProfile = NumberProfile.S2LOW
     actor: str = "service"
-    #: "archive" (actes_transac_submit.php) or "form" (actes_transac_create.php), per platform
-    submit_mode: str = "archive"
+    #: "form" (actes_transac_create.php, S²LOW ≥ 6.0) or "archive" (actes_transac_submit.php,
+    #: pre-6.0 platforms only), per platform
+    submit_mode: str = "form"
 
     def require_platform(self) -> TransmissionPlatform:
         if self.platform is None:

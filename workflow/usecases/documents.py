@@ -4,9 +4,13 @@ stamp, ready to publish, and the bordereau d'acquittement."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 
-from workflow.errors import Conflict, NotFound
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from workflow.errors import Conflict, NotFound, Rejected
 from workflow.platform import TransmissionPlatform
 from workflow.store import ActRecord
 from workflow.usecases.context import Context
@@ -26,7 +30,17 @@ class Documents:
             raise NotFound(
                 f"the platform lists no document for act {act.id}", field="act", act_id=act.id
             )
-        return platform.download_file(files[1].id, stamp=True, published_on=published_on)
+        pdf = platform.download_file(files[1].id, stamp=True, published_on=published_on)
+        if not _bears_stamp(pdf, act.id_acte or ""):
+            raise Rejected(
+                f"the platform sent act {act.id}'s PDF without the préfecture's stamp "
+                f"(no {act.id_acte} on its first page): stamping failed on the platform, "
+                "which then sends the unstamped act; try again later",
+                field="stamped",
+                rule="a stamped act shows its IDActe",
+                act_id=act.id,
+            )
+        return pdf
 
     def bordereau(self, act_id: int, *, siren: str | None = None) -> bytes:
         """The bordereau d'acquittement (PDF) the platform issues for an acknowledged act."""
@@ -46,3 +60,12 @@ class Documents:
                 act_id=act.id,
             )
         return act, platform
+
+
+def _bears_stamp(pdf: bytes, id_acte: str) -> bool:
+    """S²LOW's stamp prints the IDActe on the first page (``ActeTamponne``)."""
+    try:
+        text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text() or ""
+    except (PdfReadError, IndexError, ValueError, KeyError):
+        return False
+    return bool(id_acte) and id_acte in "".join(text.split())

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.errors import Conflict, InvalidInput, NotFound, Rejected
-from workflow.identifiers import TypologyCode
+from workflow.identifiers import ActNature, TypologyCode
 from workflow.lifecycle import ActState
 from workflow.store import ActRecord, ExchangeRecord
 from workflow.usecases.context import PARIS, Context
@@ -90,18 +90,25 @@ class Exchanges:
         exchange = max(received, key=lambda e: e.day)
         if exchange.answered_on is not None:
             return exchange
-        if not refuse and document is None:
+        if document is None:
             raise InvalidInput(
-                "an answer carries a document (or refuse)",
+                "an answer carries a document, a refusal included (the letter that explains "
+                "it): S²LOW and the message's schema require one",
                 field="document",
-                rule="a PDF, or --refuse",
+                rule="a document in every answer",
             )
         checked = tuple(
             (path, TypologyCode.parse(typology).value) for path, typology in attachments
         )
         platform = ctx.require_platform()
         try:
-            platform.reply(exchange.platform_ref, 3 if refuse else 4, document, checked)
+            platform.reply(
+                exchange.platform_ref,
+                3 if refuse else 4,
+                document,
+                checked,
+                typology=ActNature[act.nature].default_typology.value,
+            )
         finally:
             ctx.flush_attempts(act.id)
         ctx.store.answer_exchange(act.id, code, ctx.paris_today())

@@ -1,5 +1,13 @@
 """Following acts at the platform: one batched poll records accusés de réception, anomalies,
-transmissions, the préfecture's later messages and acknowledged cancellations."""
+transmissions, the préfecture's later messages and acknowledged cancellations.
+
+The poll is proportional to what changed, not to the platform's history (PROTOCOL.md §6.6):
+each status is listed for acts only (``type_acte=1``) from the last successful poll's day, less
+a safety margin (``min_date``), newest first, and paging stops once every pending act was found
+or a page comes back short. Acts parked in 17/18 are marked for a person; an act the listings
+no longer show after weeks (it left status 4 for archiving) is asked for by itself, its AR read
+with ``get_ARActe``.
+"""
 
 from __future__ import annotations
 
@@ -12,20 +20,48 @@ from dataclasses import dataclass
 
 from workflow.errors import Conflict, InvalidInput
 from workflow.lifecycle import AT_PLATFORM, ActState
-from workflow.platform import ListedTransaction, PlatformStatus
+from workflow.platform import (
+    AFTER_ACKNOWLEDGEMENT,
+    WAITING_ON_PLATFORM,
+    ListedTransaction,
+    ListingWindow,
+    PlatformStatus,
+)
 from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
 from workflow.store import ActRecord, ExchangeRecord
-from workflow.usecases.context import Context
+from workflow.usecases.context import PARIS, Context
 from workflow.usecases.exchanges import cancellation_request
 
 POLL_LEASE = "poll"
-#: an act still not transmitted after this is looked for among the platform's waiting statuses
-PARKED_AFTER = dt.timedelta(minutes=10)
 #: a poll killed mid-way frees the lease after this; a running poll renews it at each act
 POLL_LEASE_DURATION = dt.timedelta(seconds=30)
+#: the poll cursor's name in the store, and the margin taken before it (clocks, time zones)
+CURSOR = "platform"
+MARGIN = dt.timedelta(days=1)
+#: an act pending this long may have left status 4 for archiving (S²LOW: ~62 days after 4)
+ASK_ALONE_AFTER = dt.timedelta(days=30)
+PAGE = 100
+#: the statuses a poll lists, in this order (the act's next state, or a person's attention)
+LISTED = (
+    PlatformStatus.ACQUITTEMENT_RECU,
+    PlatformStatus.ERREUR,
+    PlatformStatus.TRANSMIS,
+    PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
+    PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
+)
+PARKED = {
+    PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE: (
+        "status 17 « En attente d'être postée » on the platform: it will not be transmitted "
+        "until a person with the TT right confirms it (actes platform confirm {act})"
+    ),
+    PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE: (
+        "status 18 « En attente d'être signé » on the platform: it waits for a signature "
+        "there before it can be transmitted"
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +72,7 @@ class PollReport:
     transmitted: tuple[int, ...] = ()
     prefecture_messages: tuple[int, ...] = ()
     cancelled: tuple[int, ...] = ()
+    parked: tuple[int, ...] = ()
     #: another poll (another worker, the beat, a person) held the lease: this one did nothing
     skipped: bool = False
 
@@ -78,72 +115,105 @@ class Polling:
         our acts, and asks for the details (the ARActe, the anomaly) only of acts whose
         state changes.
         """
-        changed, waiting = self._changed()
-        self._parked(waiting)
+        ctx = self.ctx
+        ctx.require_platform()  # no platform configured: say so before any work
+        started = ctx.clock()
+        changed, left = self._changed()
         acknowledged = [
             _renewed(lease, self._acknowledge, a) for a in changed[PlatformStatus.ACQUITTEMENT_RECU]
         ]
+        acknowledged += self._archived(left)
         rejected = [_renewed(lease, self._reject, a) for a in changed[PlatformStatus.ERREUR]]
         transmitted = self._transmitted(changed[PlatformStatus.TRANSMIS], lease)
+        parked = self._parked(changed)
         messages = self._prefecture_messages()
         cancelled = self._cancellations()
-        self.ctx.flush_attempts(None)
+        ctx.store.set_poll_cursor(CURSOR, started)  # reached only when every step succeeded
+        ctx.flush_attempts(None)
         return PollReport(
             acknowledged=tuple(a for a in acknowledged if a),
             rejected=tuple(r for r in rejected if r),
             transmitted=tuple(transmitted),
             prefecture_messages=tuple(messages),
             cancelled=tuple(cancelled),
+            parked=tuple(parked),
         )
 
+    def window(self, pending: Iterable[ActRecord]) -> ListingWindow:
+        """Acts only, from the last successful poll (or the oldest pending act) less the
+        margin, as a Paris day: the day a transaction entered its status."""
+        since = self.ctx.store.poll_cursor(CURSOR)
+        if since is None:
+            since = min((a.state_since for a in pending), default=None)
+        if since is None:
+            return ListingWindow(type_acte=1)
+        return ListingWindow(type_acte=1, min_date=(since - MARGIN).astimezone(PARIS).date())
+
     def _changed(self) -> tuple[dict[PlatformStatus, list[ActRecord]], list[ActRecord]]:
-        """Our acts at the platform, by the status the platform now lists them in; and those
-        still waiting in none of these statuses."""
+        """Our acts at the platform, by the status the platform now lists them in; and the
+        pending acts no listing showed."""
         pending = {
             a.platform_ref: a
             for a in self.ctx.store.list_acts(states=sorted(AT_PLATFORM))
             if a.platform_ref
         }
+        window = self.window(pending.values())
         changed: dict[PlatformStatus, list[ActRecord]] = {}
-        for status in (
-            PlatformStatus.ACQUITTEMENT_RECU,
-            PlatformStatus.ERREUR,
-            PlatformStatus.TRANSMIS,
-        ):
-            if not pending:  # nothing waiting at the platform: no listing request at all
-                changed[status] = []
-                continue
-            listed = self._listed(status)
-            changed[status] = [pending.pop(t.id) for t in listed if t.id in pending]
+        for status in LISTED:
+            changed[status] = []
+            if pending:  # nothing waiting at the platform: no listing request at all
+                for listed in self._acts_in(status, window, set(pending)):
+                    changed[status].append(pending.pop(listed.id))
         return changed, list(pending.values())
 
-    def _parked(self, waiting: list[ActRecord]) -> list[int]:
-        """Acts submitted long ago that the platform holds in 17 (waiting to be posted) or 18
-        (waiting to be signed): they never move by themselves (PROTOCOL.md §6.6), so each
-        records the action a person must take. Asked only when such an act exists."""
-        ctx = self.ctx
-        now = ctx.clock()
-        old = {
-            a.platform_ref: a
-            for a in waiting
-            if a.state is ActState.SUBMITTED and now - a.state_since >= PARKED_AFTER
-        }
-        parked = []
-        for status in (
-            PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
-            PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
-        ):
-            if not old:
+    def _acts_in(
+        self, status: PlatformStatus, window: ListingWindow, wanted: set[str]
+    ) -> list[ListedTransaction]:
+        """The wanted acts listed in ``status``: pages of acts (``type == "1"``: a
+        cancellation shares its act's number), newest first, until all are found or a page
+        comes back short."""
+        platform = self.ctx.require_platform()
+        found: list[ListedTransaction] = []
+        offset = 0
+        while wanted:
+            page = platform.list_transactions(status, offset=offset, limit=PAGE, window=window)
+            for listed in page:
+                if listed.type in ("1", "") and listed.id in wanted:
+                    wanted.discard(listed.id)
+                    found.append(listed)
+            if len(page) < PAGE:
                 break
-            for transaction in self._listed(status):
-                act = old.pop(transaction.id, None)
-                if act is None:
-                    continue
-                detail = f"status {status.value} ({status.name.lower().replace('_', ' ')})"
-                code = ProblemCode.PARKED_ON_PLATFORM
-                ctx.store.set_problem(act.id, CurrentProblem(code, now, detail))
+            offset += PAGE
+        return found
+
+    def _parked(self, changed: dict[PlatformStatus, list[ActRecord]]) -> list[int]:
+        """Acts the platform holds in 17/18: they never move by themselves, so each records the
+        action a person must take (``status``, the API and the alerts show it)."""
+        parked = []
+        now = self.ctx.clock()
+        for status in WAITING_ON_PLATFORM:
+            for act in changed.get(status, []):
+                message = PARKED[status].format(act=act.id)
+                if act.last_error != message:
+                    problem = CurrentProblem(ProblemCode.PARKED_ON_PLATFORM, now, message)
+                    self.ctx.store.set_problem(act.id, problem)
                 parked.append(act.id)
         return parked
+
+    def _archived(self, left: list[ActRecord]) -> list[int | None]:
+        """Pending acts sent long ago that no listing showed: they may have left status 4
+        (archiving); ask each alone, and read its AR with ``get_ARActe``."""
+        ctx = self.ctx
+        platform = ctx.require_platform()
+        old = ctx.clock() - ASK_ALONE_AFTER
+        done: list[int | None] = []
+        for act in left:
+            if act.state_since > old:
+                continue
+            report = platform.get_status(act.platform_ref or "")
+            if report.status in AFTER_ACKNOWLEDGEMENT:
+                done.append(self._acknowledge(act, platform.get_ar_acte(act.platform_ref or "")))
+        return done
 
     def _transmitted(self, acts: list[ActRecord], lease: _Lease) -> list[int]:
         ctx = self.ctx
@@ -195,16 +265,18 @@ class Polling:
             received.append(act_id)
         return received
 
-    def _acknowledge(self, act: ActRecord) -> int | None:
+    def _acknowledge(self, act: ActRecord, ar: bytes | None = None) -> int | None:
+        """Record the act's ARActe: the one given, else the one ``get_status`` carries."""
         ctx = self.ctx
-        report = ctx.require_platform().get_status(act.platform_ref or "")
-        if report.message_xml is None:
+        if ar is None:
+            ar = ctx.require_platform().get_status(act.platform_ref or "").message_xml
+        if ar is None:
             return None
-        message = xml_in.parse_message(report.message_xml, source="ARActe")
+        message = xml_in.parse_message(ar, source="ARActe")
         if not isinstance(message, m.ARActe):
             return None
         now = ctx.clock()
-        ctx.store.record_message(act.id, "in", "1-2", report.message_xml, at=now)
+        ctx.store.record_message(act.id, "in", "1-2", ar, at=now)
         ctx.store.transition(
             act.id,
             ActState.ACKNOWLEDGED,
@@ -217,27 +289,20 @@ class Polling:
         return act.id
 
     def _reject(self, act: ActRecord) -> int:
+        """Status −1: the AnomalieActe (from the ministry) comes first in the body, then the
+        platform's message; a refusal by the platform's own checks has the message only."""
         ctx = self.ctx
         report = ctx.require_platform().get_status(act.platform_ref or "")
         nature, detail = None, report.error_text
         now = ctx.clock()
         if report.message_xml:
-            ctx.store.record_message(act.id, "in", "1-3", report.message_xml, at=now)
-        if report.error_text and "<" in report.error_text:
-            text, _, xml = report.error_text.partition("<")
             try:
-                anomaly = xml_in.parse_message(
-                    ("<" + xml).encode("iso-8859-1"), source="AnomalieActe"
-                )
+                anomaly = xml_in.parse_message(report.message_xml, source="AnomalieActe")
             except InvalidInput:
                 anomaly = None
+            ctx.store.record_message(act.id, "in", "1-3", report.message_xml, at=now)
             if isinstance(anomaly, m.AnomalieActe):
-                ctx.store.record_message(
-                    act.id, "in", "1-3", ("<" + xml).encode("iso-8859-1"), at=now
-                )
-                nature, detail = anomaly.nature, anomaly.detail
-            else:
-                detail = text.strip()
+                nature, detail = anomaly.nature, anomaly.detail or detail
         code = ProblemCode.PREFECTURE_ANOMALY if nature else ProblemCode.PLATFORM_REFUSED
         ctx.store.set_problem(act.id, CurrentProblem(code, now, detail or "anomaly"))
         ctx.store.transition(
@@ -251,15 +316,6 @@ class Polling:
         )
         return act.id
 
-    def _listed(self, status: PlatformStatus) -> Iterable[ListedTransaction]:
-        """Every transaction in ``status``: all pages when the platform pages its listing."""
-        platform = self.ctx.require_platform()
-        list_all = getattr(platform, "iter_transactions", None)
-        listed: Iterable[ListedTransaction] = (
-            list_all(status) if list_all else platform.list_transactions(status)
-        )
-        return listed
-
     def _cancellations(self) -> list[int]:
         """Acts whose cancellation the préfecture acknowledged (the act's status 0)."""
         ctx = self.ctx
@@ -272,7 +328,8 @@ class Polling:
         if not waiting:
             return []
         done = []
-        for transaction in self._listed(PlatformStatus.ANNULE):
+        window = self.window(waiting.values())
+        for transaction in self._acts_in(PlatformStatus.ANNULE, window, set(waiting)):
             act = waiting.get(transaction.id)
             if act is None:
                 continue

@@ -12,6 +12,8 @@ from workflow.identifiers import ActNature, Classification, NumeroInterne, Typol
 from workflow.lifecycle import ActState
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.problems import CurrentProblem, ProblemCode
+from workflow.protocol import messages as m
+from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
 from workflow.store import ActRecord, NewAct
 from workflow.usecases.context import Context
@@ -40,10 +42,16 @@ class Submission:
         act_input = self._act_input(act)
         now = ctx.clock()
         today = now.astimezone(dt.UTC).date()
+        allowed, of = self._typologies(act.siren, ActNature[act.nature])
         for _ in range(SERIAL_TRIES):  # another act may take the serial between read and write
             serial = ctx.store.next_serial(act.siren, today)
             options = PackagingOptions(
-                generated_on=today, serial=serial, trigramme=ctx.trigramme, profile=ctx.profile
+                generated_on=today,
+                serial=serial,
+                trigramme=ctx.trigramme,
+                profile=ctx.profile,
+                allowed_typologies=allowed,
+                typologies_from=of,
             )
             try:
                 package = package_act(
@@ -70,11 +78,13 @@ class Submission:
                 ctx.store.record_message(
                     act.id, "out", "1-1", archive.read(package.message_name), at=now
                 )
+            changes = "; ".join(package.objet_changes)
             return ctx.store.transition(
                 act.id,
                 ActState.PACKAGED,
                 actor=ctx.actor,
-                reason=f"archive {package.archive_name}",
+                reason=f"archive {package.archive_name}"
+                + (f" (objet in ISO-8859-1, the platform's charset: {changes})" if changes else ""),
                 at=now,
             )
         raise TransientError("could not reserve an envelope serial", field="serial", act_id=act.id)
@@ -93,6 +103,21 @@ class Submission:
         self.ctx.store.set_problem(
             act_id, CurrentProblem(code, self.ctx.clock(), error.one_line(), next_attempt)
         )
+
+    def _typologies(
+        self, siren: str, nature: ActNature
+    ) -> tuple[frozenset[str] | None, dt.date | None]:
+        """The typologies the collectivité's recorded 7-2 allows for ``nature`` (and its
+        date), checked before sending as the platform checks them after its ``OK``; nothing
+        when no 7-2 was recorded or it lists no typology for the nature."""
+        raw = self.ctx.store.nomenclature(siren)
+        message = xml_in.parse_message(raw) if raw is not None else None
+        if not isinstance(message, m.RetourClassification):
+            return None, None
+        for entry in message.natures:
+            if entry.code == nature.code and entry.typologies:
+                return frozenset(t.code for t in entry.typologies), message.date_classification
+        return None, None
 
     def _act_input(self, act: ActRecord) -> ActInput:
         store = self.ctx.store

@@ -13,6 +13,7 @@ from workflow.errors import (
     ActesError,
     Conflict,
     InvalidInput,
+    PlatformAccessRefused,
     Rejected,
     SecurityError,
     TransientError,
@@ -25,6 +26,7 @@ from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
 from workflow.store import ActRecord
 from workflow.usecases.context import Context
+from workflow.usecases.submission import Submission
 
 
 @dataclass
@@ -71,6 +73,10 @@ class Transmission:
                     result = platform.submit_form(form_from_package(archive, Path(work)))
             else:
                 result = platform.submit_archive(archive)
+        except PlatformAccessRefused as error:
+            ctx.flush_attempts(act.id)
+            code = ProblemCode.PLATFORM_LOGIN_REFUSED  # a person must fix the access
+            return Submission(ctx).fail(act.id, error.one_line(), code=code)
         except Rejected as error:
             now = ctx.clock()
             ctx.store.set_problem(
@@ -141,4 +147,5 @@ def form_from_package(archive: Path, work: Path) -> FormSubmission:
         document_signature=signature,
         annexe_signatures=tuple(sig for _, _, sig in annexes),
         document_papier=bool(data.document_papier),
+        siren=message_name.split("-")[1],
     )

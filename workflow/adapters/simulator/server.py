@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import ssl
 import threading
 import time
@@ -9,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from workflow.adapters.simulator import accounts
 from workflow.adapters.simulator.app import create_app
 from workflow.adapters.simulator.state import Delays, SimulatorState
 from workflow.adapters.simulator.world import World
@@ -26,13 +30,38 @@ class SimulatorOptions:
     delays: Delays = field(default_factory=Delays)
     trigramme: str = "SLO"
     registry: Registry | None = None
+    archive_submission: bool = False  # a pre-6.0 platform: actes_transac_submit.php works
+
+
+class CertificateAwareH11(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, giving each request the SHA-256 of the TLS client
+    certificate (``scope["state"]["client_certificate_sha256"]``): S²LOW finds the account
+    by it (PROTOCOL.md §6.1)."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        ssl_object = transport.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        self.app_state = {
+            **self.app_state,
+            "client_certificate_sha256": hashlib.sha256(der).hexdigest() if der else None,
+        }
 
 
 def build_config(options: SimulatorOptions) -> uvicorn.Config:
+    state = SimulatorState(options.state_file, delays=options.delays)
+    known = options.registry.collectivites if options.registry else ()
+    # one collectivité: its account; several: the development account that acts for each
+    accounts.ensure_default(
+        state,
+        known[0].siren.value if len(known) == 1 else "",
+        known[0].name if len(known) == 1 else "développement",
+    )
     world = World(
-        SimulatorState(options.state_file, delays=options.delays),
+        state,
         trigramme=options.trigramme,
         registry=options.registry,
+        archive_submission=options.archive_submission,
     )
     kwargs: dict[str, object] = {}
     if options.tls_dir is not None:
@@ -56,6 +85,7 @@ def build_config(options: SimulatorOptions) -> uvicorn.Config:
         port=options.port,
         log_level="warning",
         access_log=False,
+        http=CertificateAwareH11,
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -42,13 +42,28 @@ CREATE TABLE IF NOT EXISTS transactions (
     message_archive BLOB,
     error TEXT,
     read INTEGER NOT NULL DEFAULT 0,
-    act_data TEXT                        -- JSON: what the AR must echo
+    act_data TEXT,                       -- JSON: what the AR must echo
+    type_reponse INTEGER,                -- the collectivité's answers (3 refusal, 4 sending)
+    ar_xml BLOB,                         -- the ARActe, kept when the act leaves status 4
+    account TEXT                         -- the login that created it
 );
 CREATE UNIQUE INDEX IF NOT EXISTS one_act_per_number ON transactions(siren, number) WHERE type = 1;
 CREATE INDEX IF NOT EXISTS by_status ON transactions(status, type);
 CREATE INDEX IF NOT EXISTS unread ON transactions(read, type);
 CREATE INDEX IF NOT EXISTS by_id_acte ON transactions(id_acte);  -- get_status by unique_id
 CREATE INDEX IF NOT EXISTS by_related ON transactions(related_id);  -- messages, answers, cancellations of an act
+CREATE INDEX IF NOT EXISTS by_number ON transactions(siren, number);  -- uniqueness across types
+CREATE INDEX IF NOT EXISTS by_status_at ON transactions(status, status_at);  -- listing windows
+CREATE TABLE IF NOT EXISTS accounts (
+    login TEXT PRIMARY KEY,
+    password TEXT NOT NULL DEFAULT '',
+    certificate TEXT NOT NULL DEFAULT '*', -- SHA-256 of the client certificate; '*' any
+    siren TEXT NOT NULL DEFAULT '',       -- '' sees every collectivité (development)
+    rights TEXT NOT NULL DEFAULT 'CS,TT',
+    rgs INTEGER NOT NULL DEFAULT 1,
+    name TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS classifications (siren TEXT PRIMARY KEY, xml BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS refusals (
     number TEXT PRIMARY KEY,             -- '*' refuses every act
     nature TEXT NOT NULL,
@@ -74,15 +89,18 @@ class Faults:
     lost_reply_rate: float = 0.0  # do the work, then lose the reply (the dangerous one)
     reset_rate: float = 0.0  # close the connection without an answer
     latency_ms: int = 0
+    stamp_fails: bool = False  # stamping fails silently: the unstamped PDF is sent (S²LOW does)
 
 
 @dataclass(frozen=True, slots=True)
 class Delays:
-    """Seconds an act waits in each status before moving on (1 → 2 → 3 → 4)."""
+    """Seconds an act waits in each status before moving on (1 → 2 → 3 → 4), and in 4
+    before it leaves for archiving (4 → 19: S²LOW archives about 62 days after the AR)."""
 
     posted: float = 1.0
     waiting: float = 1.0
     transmitted: float = 2.0
+    archiving: float = 62 * 86400.0
 
 
 class SimulatorState:

@@ -1,53 +1,37 @@
-"""What the simulated platform and préfecture do: validate, accept, move on, answer.
+"""What the simulated platform does at its front desk: accept, refuse, cancel, confirm.
 
-Validation follows what S²LOW does to an archive (PROTOCOL.md §9) and answers with S²LOW's
-own wording where the sources give it. Progression: 1 Posté → 2 En attente de transmission →
-3 Transmis → 4 Acquittement reçu (an ARActe whose IDActe is built from the act and whose
-DateReception is the day it reached the préfecture, Paris time), or −1 with an AnomalieActe
-for acts configured to be refused. Cancellation (6-1) ends with an ARAnnulation; scheduled
-letters (2-1, 3-1, 4-1, 5-1) arrive as préfecture messages with their own archive.
+It answers as S²LOW does (PROTOCOL.md §6.6, §9), with S²LOW's wording where the sources give
+it: at creation only the quick checks (number, date, typology present, files posted…), then
+``OK`` with the act in status 1 — or 17 when it must wait for a person, 18 for a signature.
+The deeper checks run afterwards (:mod:`.validation`, from the préfecture's side,
+:mod:`.prefecture`), so a client must expect a −1 minutes after an ``OK``. Archive
+submission (``actes_transac_submit.php``) is gone since S²LOW 6.0 and is refused unless the
+simulator plays an older platform (``archive_submission``).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import json
 import re
-import sqlite3
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
-from workflow.adapters.simulator.state import SimulatorState, paris_day
-from workflow.collectivite import Registry
+from workflow.adapters.simulator.accounts import RGS_REQUIRED, Account
+from workflow.adapters.simulator.prefecture import Prefecture, acte_json
+from workflow.adapters.simulator.state import SimulatorState
+from workflow.collectivite import Collectivite, Registry
 from workflow.errors import ActesError, InvalidInput
-from workflow.identifiers import (
-    ActNature,
-    Classification,
-    IDActe,
-    NumberProfile,
-    NumeroInterne,
-    TypologyCode,
-)
-from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.protocol import messages as m
-from workflow.protocol import schemas, xml_in, xml_out
-from workflow.protocol.archive import OutgoingMember, ReceivedArchive, write_archive
+from workflow.protocol import schemas, xml_in
+from workflow.protocol.archive import ReceivedArchive
 from workflow.protocol.documents import MAX_TOTAL_BYTES
 from workflow.protocol.naming import parse_envelope_name
-from workflow.protocol.nomenclature import NATIONAL_VERSION
 
 S2LOW_NUMBER = re.compile(r"^([A-Z0-9][A-Z0-9_]{0,13})?[A-Z0-9]$")
-_LETTER_TYPES = {"2-1": 2, "3-1": 3, "4-1": 4, "5-1": 5}
-_LETTER_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]"
-    b"/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+DEPRECATED = (
+    "Cette fonctionnalité est déprécié : les actes se transmettent par "
+    "actes_transac_create.php (S²LOW 6.0)"
 )
+WAITING = "La transaction n'est pas dans le statut « En attente d'être posté»"
 
 
 class Refused(InvalidInput):
@@ -61,16 +45,50 @@ class Accepted:
 
 class World:
     def __init__(
-        self, state: SimulatorState, *, trigramme: str = "SLO", registry: Registry | None = None
+        self,
+        state: SimulatorState,
+        *,
+        trigramme: str = "SLO",
+        registry: Registry | None = None,
+        archive_submission: bool = False,
     ) -> None:
         self.state = state
         self.trigramme = trigramme
         self.registry = registry
+        self.archive_submission = archive_submission
+        self.prefecture = Prefecture(state)
+
+    def advance(self) -> None:
+        """Move every act whose delay has passed; deliver letters that are due."""
+        self.prefecture.advance()
+
+    def collectivite_of(self, account: Account, posted: str = "") -> Collectivite:
+        """The collectivité of the account (S²LOW knows it from the certificate). The
+        development account (no SIREN) acts for the registry's collectivité named by the
+        ``siren`` field; a real account refuses an act posted for another collectivité
+        (S²LOW would file it silently under the account's)."""
+        if account.siren and posted and posted != account.siren:
+            raise Refused(
+                f"L'acte est pour le SIREN {posted}, le compte {account.login} est celui du "
+                f"SIREN {account.siren}"
+            )
+        wanted = account.siren or posted
+        known = self.registry.collectivites if self.registry else ()
+        found = [c for c in known if c.siren.value == wanted] if wanted else list(known)
+        if len(found) != 1:
+            raise Refused(
+                "La collectivité du compte est inconnue du simulateur (le lancer avec --registry)"
+            )
+        return found[0]
 
     # ----------------------------------------------------------------- submission
 
-    def submit_archive(self, name: str, data: bytes) -> Accepted:
-        """Validate an uploaded archive as a platform does; store the act (status 1)."""
+    def submit_archive(self, name: str, data: bytes, account: Account | None = None) -> Accepted:
+        """Import a ready-made archive (pre-6.0 platforms only); store the act (status 1)."""
+        if not self.archive_submission:
+            raise Refused(DEPRECATED)
+        if account is not None and not account.rgs:
+            raise Refused(RGS_REQUIRED)
         if len(data) > MAX_TOTAL_BYTES:
             raise Refused(
                 f"La taille de l'archive est trop élevée, {len(data)} octets "
@@ -92,7 +110,12 @@ class World:
             raise
         except ActesError as exc:
             raise Refused(f"Enveloppe invalide : {exc.message}") from exc
-        return self._store_act(envelope, acte, data)
+        if account is not None and account.siren and envelope.siren != account.siren:
+            raise Refused(
+                f"Le SIREN de l'enveloppe ({envelope.siren}) ne correspond pas à celui de "
+                "l'utilisateur authentifié"
+            )
+        return self.store_act(envelope.siren, envelope.departement, acte, data, account)
 
     def _read_archive(
         self, archive: ReceivedArchive, envelope_name: str
@@ -109,63 +132,62 @@ class World:
         if not envelope.adresses_retour:
             raise Refused("pas de mail retour")
         form = envelope.formulaires[0].nom_fichier
-        raw = archive.read(form)
-        schemas.validate(raw, source=form)
-        message = xml_in.parse_message(raw, source=form)
+        message = xml_in.parse_message(archive.read(form), source=form)
         if not isinstance(message, m.Acte):
             raise Refused(f"Enveloppe invalide : {form} n'est pas un acte (1-1)")
         for signed in (message.data.document, *message.data.annexes):
-            self._check_document(archive, signed.nom_fichier)
+            if signed.nom_fichier not in archive.names():
+                raise Refused(
+                    f"Enveloppe invalide : le fichier {signed.nom_fichier} est absent de l'archive"
+                )
         return message.data, envelope
 
-    @staticmethod
-    def _check_document(archive: ReceivedArchive, file_name: str) -> None:
-        if file_name not in archive.names():
-            raise Refused(f"Enveloppe invalide : le fichier {file_name} est absent de l'archive")
-        prefix = file_name.split("-", 1)[0]
-        if not re.fullmatch(r"[A-Z0-9_]{5}", prefix):
-            raise Refused(f"Le code de la PJ doit faire 5 caractères : {file_name}")
-        if file_name.lower().endswith(".pdf"):
-            buffer = io.BytesIO()
-            archive.copy_to(file_name, buffer)
-            try:
-                PdfReader(buffer, strict=False).pages[0]
-            except (PdfReadError, IndexError, ValueError, KeyError) as exc:
-                raise Refused(f"Fichier pdf corrompu dans l'archive : {file_name}") from exc
+    def check_number(self, siren: str, number: str) -> None:
+        """The S²LOW number rule, and uniqueness for the collectivité across every
+        transaction type, errored ones included."""
+        if not S2LOW_NUMBER.match(number):
+            raise Refused(f"Le numéro interne {number} ne respecte pas le format attendu")
+        duplicate = self.state.query(
+            "SELECT id FROM transactions WHERE siren = ? AND number = ? LIMIT 1", siren, number
+        )
+        if duplicate:
+            raise Refused(
+                "Un acte portant le même numéro interne existe déjà pour cette collectivité "
+                f"(transaction {duplicate[0]['id']})"
+            )
 
-    def _store_act(
-        self, envelope: m.EnveloppeCLMISILL, acte: m.ActeData, archive: bytes
+    def store_act(
+        self,
+        siren: str,
+        departement: str,
+        acte: m.ActeData,
+        archive: bytes,
+        account: Account | None,
+        *,
+        status: int = 1,
     ) -> Accepted:
-        if not S2LOW_NUMBER.match(acte.numero):
-            raise Refused(f"Le numéro interne {acte.numero} ne respecte pas le format attendu")
+        """Keep the act in ``status`` (1, or 17/18 when it waits); validation follows."""
+        self.check_number(siren, acte.numero)
         if acte.date > self.state.today_paris():
             raise Refused("La date de décision est une date dans le futur")
+        if status == 1 and account is not None and not account.may("TT"):
+            status = 17  # CS without TT: a person with TT must post it
         now = self.state.now()
-        status, error = 1, None
-        if self.registry is not None and envelope.siren not in self.registry:
+        error = None
+        if self.registry is not None and siren not in self.registry:
             status = -1
             error = (
                 "Enveloppe rejetée par le MI (5 : PREF-VERIF-02 : Votre numéro de SIREN "
                 "n'est pas encore enregistré dans l'application ACTES)"
             )
-        data = json.dumps(_acte_json(acte))
         with self.state.transaction() as db:
-            duplicate = db.execute(
-                "SELECT id FROM transactions WHERE type = 1 AND siren = ? AND number = ?",
-                (envelope.siren, acte.numero),
-            ).fetchone()
-            if duplicate:
-                raise Refused(
-                    "Un acte portant le même numéro interne existe déjà pour cette collectivité "
-                    f"(transaction {duplicate['id']})"
-                )
             cursor = db.execute(
                 "INSERT INTO transactions(type, siren, departement, number, nature, decision_date,"
                 " subject, classification, status, status_at, created_at, error, act_data,"
-                " message_archive) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " message_archive, account) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    envelope.siren,
-                    envelope.departement,
+                    siren,
+                    departement,
                     acte.numero,
                     acte.nature.abbrev,
                     acte.date.isoformat(),
@@ -175,280 +197,34 @@ class World:
                     now,
                     now,
                     error,
-                    data,
+                    json.dumps(acte_json(acte)),
                     archive,
+                    account.login if account else None,
                 ),
             )
             return Accepted(int(cursor.lastrowid or 0))
 
-    def submit_form(
-        self, fields: dict[str, list[str]], files: dict[str, list[tuple[str, bytes]]]
-    ) -> Accepted:
-        """Form mode (``actes_transac_create.php``): build the archive from the posted fields
-        and files, as S²LOW does, then validate and store it like an uploaded archive.
+    # ----------------------------------------------------------------- after submission
 
-        S²LOW knows the collectivité from the client certificate; the simulator takes it from
-        its registry (``--registry``: the first collectivité listed)."""
-        if self.registry is None or not self.registry.collectivites:
-            raise Refused(
-                "Mode formulaire : la collectivité du certificat est inconnue du simulateur "
-                "(le lancer avec --registry)"
-            )
-        collectivite = self.registry.collectivites[0]
-
-        def one(name: str) -> str:
-            values = fields.get(name) or [""]
-            return values[0].strip()
-
-        if not files.get("acte_pdf_file"):
-            raise Refused("Aucun fichier acte n'a été posté")
-        if not one("type_acte"):
-            raise Refused("typologie absente")
-        annexes = files.get("acte_attachments[]", [])
-        typologies = fields.get("type_pj[]", [])
-        if len(typologies) != len(annexes):
-            raise Refused(
-                "Le nombre de types de pièces jointes ne correspond pas au nombre de pièces jointes"
-            )
-        try:
-            nature = ActNature.parse(one("nature_code"), field="nature_code")
-            levels = [one(f"classif{i}") for i in range(1, 6)]
-            classification = Classification.parse(".".join(v for v in levels if v))
-            decision_date = dt.date.fromisoformat(one("decision_date"))
-        except (ValueError, ActesError) as exc:
-            raise Refused(f"Formulaire invalide : {exc}") from exc
-        today = self.state.today_paris()
-        with tempfile.TemporaryDirectory() as work:
-            folder = Path(work)
-
-            def keep(name: str, data: bytes, index: int) -> Path:
-                path = folder / f"{index:03d}-{Path(name).name or 'document'}"
-                path.write_bytes(data)
-                return path
-
-            main_name, main_data = files["acte_pdf_file"][0]
-            try:
-                act = ActInput(
-                    collectivite=collectivite,
-                    numero=NumeroInterne.parse(one("number"), NumberProfile.S2LOW),
-                    date=decision_date,
-                    nature=nature,
-                    classification=classification,
-                    classification_date=NATIONAL_VERSION,
-                    objet=one("subject"),
-                    document=DocumentInput(
-                        keep(main_name, main_data, 0), TypologyCode.parse(one("type_acte"))
-                    ),
-                    annexes=tuple(
-                        DocumentInput(keep(name, data, i), TypologyCode.parse(typology))
-                        for i, ((name, data), typology) in enumerate(
-                            zip(annexes, typologies, strict=True), start=1
-                        )
-                    ),
-                    document_papier=one("document_papier") == "1",
-                )
-                serial = 1 + len(
-                    self.state.query(
-                        "SELECT id FROM transactions WHERE created_at >= ?",
-                        self.state.now() - 86400,
-                    )
-                )
-                package = package_act(
-                    act,
-                    folder / "out",
-                    PackagingOptions(generated_on=today, serial=serial, trigramme=self.trigramme),
-                )
-            except Refused:
-                raise
-            except ActesError as exc:
-                raise Refused(exc.message) from exc
-            return self.submit_archive(package.archive_name, package.archive.path.read_bytes())
-
-    def reply(
-        self,
-        message_id: int,
-        answer_type: int,
-        files: dict[str, list[tuple[str, bytes]]],
-        typologies: list[str],
-    ) -> int:
-        """``actes_transac_reponse_create.php``: the collectivité answers a préfecture message
-        (2-1 → 2-2; 3-1 → 3-3 refusal or 3-4 sending; 4-1 → 4-3 or 4-4). Stored as a
-        transaction of the message's type, transmitted at once."""
-        rows = self.state.query("SELECT * FROM transactions WHERE id = ?", message_id)
-        if not rows or rows[0]["type"] not in (2, 3, 4):
-            raise Refused("Numéro de transaction invalide.")
-        message = rows[0]
-        if message["type"] in (3, 4) and answer_type not in (3, 4):
-            raise Refused("Type de réponse invalide (3 : refus, 4 : envoi)")
-        answering = message["type"] == 2 or answer_type == 4
-        if answering and not files.get("acte_pdf_file"):
-            raise Refused("Aucun fichier acte n'a été posté")
-        annexes = files.get("acte_attachments[]", [])
-        if len(typologies) != len(annexes):
-            raise Refused(
-                "Le nombre de types de pièces jointes ne correspond pas au nombre de pièces jointes"
-            )
-        for name, data in files.get("acte_pdf_file", []) + annexes:
-            if not data.startswith(b"%PDF-"):
-                raise Refused(f"Le fichier {name} n'est pas un PDF")
-        with self.state.transaction() as db:
-            if db.execute(
-                "SELECT id FROM transactions WHERE related_id = ? AND type = ?",
-                (message_id, message["type"]),
-            ).fetchone():
-                raise Refused("Une réponse a déjà été envoyée pour ce message")
-            now = self.state.now()
-            cursor = db.execute(
-                "INSERT INTO transactions(type, siren, departement, number, status, status_at, created_at,"
-                " related_id, id_acte, subject) VALUES (?, ?, ?, ?, 3, ?, ?, ?, ?, ?)",
-                (
-                    message["type"],
-                    message["siren"],
-                    message["departement"],
-                    message["number"],
-                    now,
-                    now,
-                    message_id,
-                    message["id_acte"],
-                    "refus" if answer_type == 3 and message["type"] != 2 else "réponse",
-                ),
-            )
-            db.execute(
-                "UPDATE transactions SET status = 8, status_at = ? WHERE id = ?", (now, message_id)
-            )
-            return int(cursor.lastrowid or 0)
-
-    # ----------------------------------------------------------------- progression
-
-    def advance(self) -> None:
-        """Move every act whose delay has passed; deliver letters that are due."""
-        now = self.state.now()
-        delays = self.state.delays
+    def confirm(self, transaction_id: int, account: Account) -> None:
+        """``actes_transac_post_confirm_api.php``: 17 → 1 (TT right and RGS checked before)."""
+        rows = self.state.query("SELECT * FROM transactions WHERE id = ?", transaction_id)
+        if not rows or (account.siren and rows[0]["siren"] != account.siren):
+            raise Refused("Erreur d'initialisation de la transaction.")
+        if rows[0]["status"] != 17:
+            raise Refused(WAITING)
         with self.state.transaction() as db:
             db.execute(
-                "UPDATE transactions SET status = 2, status_at = status_at + ? "
-                "WHERE type = 1 AND status = 1 AND status_at + ? <= ?",
-                (delays.posted, delays.posted, now),
-            )
-            db.execute(
-                "UPDATE transactions SET status = 3, status_at = status_at + ? "
-                "WHERE type = 1 AND status = 2 AND status_at + ? <= ?",
-                (delays.waiting, delays.waiting, now),
-            )
-            due = db.execute(
-                "SELECT * FROM transactions WHERE type IN (1, 6) AND status = 3 AND status_at + ? <= ?",
-                (delays.transmitted, now),
-            ).fetchall()
-        for row in due:
-            if row["type"] == 1:
-                self._answer_act(row, row["status_at"] + delays.transmitted)
-            else:
-                self._answer_cancellation(row)
-        for letter in self.state.query("SELECT * FROM letters WHERE done = 0 AND due <= ?", now):
-            self._deliver_letter(letter)
-
-    def _answer_act(self, row: sqlite3.Row, at: float) -> None:
-        data = _acte_from_json(json.loads(row["act_data"]))
-        day = paris_day(at)
-        refusal = self.state.refusal_for(row["number"])
-        if refusal is not None:
-            xml = xml_out.to_xml(
-                m.AnomalieActe(
-                    day, refusal["nature"], refusal["detail"], data, data.classification_date
-                )
-            )
-            status, error, id_acte = (
-                -1,
-                f"Anomalie signalee par le MI : {refusal['nature']} - {refusal['detail']}",
-                None,
-            )
-        else:
-            id_acte = _id_acte(row, data)
-            xml = xml_out.to_xml(m.ARActe(id_acte, day, data, data.classification_date))
-            status, error = 4, None
-        with self.state.transaction() as db:
-            db.execute(
-                "UPDATE transactions SET status = ?, status_at = ?, message_xml = ?, error = ?, id_acte = ?"
-                " WHERE id = ? AND status = 3",
-                (status, at, xml, error, id_acte, row["id"]),
+                "UPDATE transactions SET status = 1, status_at = ? WHERE id = ? AND status = 17",
+                (self.state.now(), transaction_id),
             )
 
-    def _answer_cancellation(self, row: sqlite3.Row) -> None:
-        act = self.state.query("SELECT * FROM transactions WHERE id = ?", row["related_id"])[0]
-        xml = xml_out.to_xml(m.ARAnnulation(act["id_acte"], self.state.today_paris()))
-        now = self.state.now()
-        with self.state.transaction() as db:
-            db.execute(
-                "UPDATE transactions SET status = 4, status_at = ?, message_xml = ? WHERE id = ?",
-                (now, xml, row["id"]),
-            )
-            db.execute(
-                "UPDATE transactions SET status = 0, status_at = ? WHERE id = ?", (now, act["id"])
-            )
-
-    def _deliver_letter(self, letter: sqlite3.Row) -> None:
-        act = self.state.query("SELECT * FROM transactions WHERE id = ?", letter["act_id"])[0]
-        code = m.MessageCode(letter["code"])
-        day = self.state.today_paris()
-        id_acte = IDActe.parse(act["id_acte"])
-        stem = f"{id_acte}-{code.value}"
-        document = m.SignedFile(f"{stem}_1.pdf")
-        text = letter["text"] or "Courrier de la préfecture"
-        message: m.Message
-        if code is m.MessageCode.COURRIER_SIMPLE:
-            message = m.CourrierSimple(str(id_acte), day, document=document)
-        elif code is m.MessageCode.DEMANDE_PIECE_COMPLEMENTAIRE:
-            message = m.DemandePieceComplementaire(
-                str(id_acte), day, description_pieces=text, document=document
-            )
-        elif code is m.MessageCode.LETTRE_OBSERVATIONS:
-            message = m.LettreObservations(str(id_acte), day, motif=text, document=document)
-        else:
-            message = m.DefereTA(str(id_acte), day, text, (document,))
-        envelope = m.EnveloppeMISILLCL(
-            m.EmetteurKind.PREFECTURE,
-            act["departement"],
-            None,
-            act["siren"],
-            (m.SignedFile(f"{stem}_0.xml"),),
-        )
-        archive = _in_memory_archive(
-            {
-                f"TACT--PREF{act['departement']}-{act['siren']}-{day:%Y%m%d}-{letter['id']}.xml": xml_out.to_xml(
-                    envelope
-                ),
-                f"{stem}_0.xml": xml_out.to_xml(message),
-                document.nom_fichier: _LETTER_PDF,
-            }
-        )
-        status = 21 if code in {m.MessageCode.COURRIER_SIMPLE, m.MessageCode.DEFERE_TA} else 7
-        now = self.state.now()
-        with self.state.transaction() as db:
-            db.execute(
-                "INSERT INTO transactions(type, siren, departement, number, nature, status, status_at,"
-                " created_at, related_id, id_acte, message_xml, message_archive)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    _LETTER_TYPES[code.value],
-                    act["siren"],
-                    act["departement"],
-                    act["number"],
-                    act["nature"],
-                    status,
-                    now,
-                    now,
-                    act["id"],
-                    act["id_acte"],
-                    xml_out.to_xml(message),
-                    archive,
-                ),
-            )
-            db.execute("UPDATE letters SET done = 1 WHERE id = ?", (letter["id"],))
-
-    def cancel(self, transaction_id: int) -> int:
+    def cancel(self, transaction_id: int, account: Account | None = None) -> int:
         rows = self.state.query("SELECT * FROM transactions WHERE id = ?", transaction_id)
         if not rows or rows[0]["type"] != 1:
             raise Refused("Numéro de transaction invalide.")
+        if account is not None and account.siren and rows[0]["siren"] != account.siren:
+            raise Refused("Accès refusé")
         if rows[0]["status"] != 4:
             raise Refused(
                 "Impossible d'annuler une transaction qui n'est pas en état « Acquittement reçu »"
@@ -476,49 +252,3 @@ class World:
                 ),
             )
             return int(cursor.lastrowid or 0)
-
-
-def _id_acte(row: sqlite3.Row, data: m.ActeData) -> str:
-    # the number segment as sent; the préfecture builds the IDActe from the act (§5)
-    return (
-        f"{row['departement']}-{row['siren']}-{data.date:%Y%m%d}-{data.numero}-{data.nature.abbrev}"
-    )
-
-
-def _acte_json(data: m.ActeData) -> dict[str, object]:
-    return {
-        "date": data.date.isoformat(),
-        "numero": data.numero,
-        "nature": data.nature.abbrev,
-        "classification": str(data.classification),
-        "objet": data.objet,
-        "classification_date": data.classification_date.isoformat()
-        if data.classification_date
-        else None,
-        "document": data.document.nom_fichier,
-        "annexes": [a.nom_fichier for a in data.annexes],
-        "document_papier": bool(data.document_papier),
-    }
-
-
-def _acte_from_json(raw: dict[str, object]) -> m.ActeData:
-    version = raw["classification_date"]
-    return m.ActeData(
-        date=dt.date.fromisoformat(str(raw["date"])),
-        numero=str(raw["numero"]),
-        nature=ActNature[str(raw["nature"])],
-        classification=Classification.parse(str(raw["classification"])),
-        objet=str(raw["objet"]),
-        classification_date=dt.date.fromisoformat(str(version)) if version else None,
-        document=m.SignedFile(str(raw["document"])),
-        annexes=tuple(m.SignedFile(str(a)) for a in raw["annexes"]),  # type: ignore[attr-defined]
-        document_papier=bool(raw["document_papier"]),
-        document_papier_raw="O" if raw["document_papier"] else "N",
-    )
-
-
-def _in_memory_archive(files: dict[str, bytes]) -> bytes:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "message.tar.gz"
-        write_archive(path, [OutgoingMember(n, d) for n, d in files.items()], mtime=0)
-        return path.read_bytes()

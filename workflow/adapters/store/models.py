@@ -245,3 +245,11 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PollCursorRow(Base):
+    """When the last successful poll of the platform started (the listing window's start)."""
+
+    __tablename__ = "poll_cursors"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

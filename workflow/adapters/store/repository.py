@@ -31,6 +31,7 @@ from workflow.adapters.store.models import (
     MessageRow,
     NomenclatureRow,
     PackageRow,
+    PollCursorRow,
     PublicityRow,
     TransactionRow,
 )
@@ -834,6 +835,17 @@ class SqlStore:
         with self._session() as session:
             row = session.get(NomenclatureRow, siren)
             return row.raw if row is not None else None
+
+    def poll_cursor(self, name: str) -> dt.datetime | None:
+        with self._session() as session:
+            row = session.get(PollCursorRow, name)
+            return _utc(row.at) if row is not None else None
+
+    def set_poll_cursor(self, name: str, at: dt.datetime) -> None:
+        with self._session() as session:
+            row = session.get(PollCursorRow, name) or PollCursorRow(name=name)
+            row.at = at
+            session.add(row)
 
     # ------------------------------------------------------------------ API tokens
 

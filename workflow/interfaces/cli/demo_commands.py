@@ -117,6 +117,8 @@ def demo_command(data_dir: Path, timeout: float, as_json: bool) -> None:
                 str(data_dir / "simulator.sqlite3"),
                 "--delay",
                 "1",
+                "--registry",
+                str(_simulator_registry(data_dir)),
             ),
         )
         wait_until(
@@ -143,6 +145,25 @@ def demo_command(data_dir: Path, timeout: float, as_json: bool) -> None:
             f"{row['act']:<24} {row['id_acte'] or '-':<42} {row['sent'] or '-':<11} {row['received'] or '-':<11} {row['state']}"
         )
     click.echo(f"\nstore: {data_dir} (try: actes status --data-dir {data_dir})")
+
+
+def _simulator_registry(data_dir: Path) -> Path:
+    """The collectivités the simulated platform has accounts for (form mode: S²LOW knows the
+    collectivité from the account, not from the form)."""
+    path = data_dir / "simulator-collectivites.toml"
+    lines = []
+    for data in _COLLECTIVITES:
+        emails = ", ".join(f'"{e}"' for e in data["emails"])
+        lines += [
+            "[[collectivite]]",
+            f'name = "{data["name"]}"',
+            f'siren = "{data["siren"]}"',
+            f'departement = "{data["departement"]}"',
+            f"emails = [{emails}]",
+            "",
+        ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
 
 
 def _post_examples(

@@ -19,7 +19,7 @@ from workflow.adapters.wiring import build_store
 from workflow.errors import InvalidInput
 from workflow.i18n import _
 from workflow.interfaces.cli.app import command, emit_json
-from workflow.problems import for_people
+from workflow.problems import ProblemCode, for_people
 from workflow.settings import Settings
 from workflow.store import ActFilter, ActRecord, EventRecord
 from workflow.timeline import event_label
@@ -137,6 +137,8 @@ def status_command(
             f"{a.id:>4} {a.numero:<15} {a.state.value:<14} {a.id_acte or '-':<44} "
             f"{a.date_reception or '-'!s:<10} {problem}".rstrip()
         )
+        if a.problem is not None and a.problem.code is ProblemCode.PARKED_ON_PLATFORM:
+            click.echo(f"{'':>4} ! {a.problem.action()}")  # waiting on the platform (17/18)
 
 
 def _show_act(store: SqlStore, record: ActRecord, as_json: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,10 @@ from workflow.adapters.simulator.server import SimulatorOptions, build_config
 from workflow.adapters.simulator.state import Delays
 from workflow.collectivite import load_registry
 from workflow.errors import InvalidInput
-from workflow.interfaces.cli.app import command, emit_json
-from workflow.platform import PlatformConfig
+from workflow.interfaces.cli.app import cli, command, emit_json
+from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for
+from workflow.platform import PlatformConfig, SubmitMode
+from workflow.usecases.transmission import form_from_package
 
 
 @command("simulator")
@@ -53,6 +56,11 @@ from workflow.platform import PlatformConfig
     help="Seconds spent in each of statuses 1, 2 and 3.",
 )
 @click.option("--trigramme", default="SLO", show_default=True)
+@click.option(
+    "--archive-submission",
+    is_flag=True,
+    help="Play a pre-6.0 S²LOW that still takes archives (actes_transac_submit.php).",
+)
 def simulator_command(
     host: str,
     port: int,
@@ -62,6 +70,7 @@ def simulator_command(
     registry: Path | None,
     delay: float,
     trigramme: str,
+    archive_submission: bool,
 ) -> None:
     """Play the tiers de télétransmission and the préfecture (S²LOW's API) on this machine."""
     if (tls_dir is None) == (not plain_http):
@@ -78,6 +87,7 @@ def simulator_command(
         delays=Delays(delay, delay, delay),
         trigramme=trigramme,
         registry=load_registry(registry) if registry else None,
+        archive_submission=archive_submission,
     )
     scheme = "https" if tls_dir else "http"
     click.echo(f"simulator listening on {scheme}://{host}:{port} (state {state_file})", err=True)
@@ -129,12 +139,30 @@ def platform_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 @command("send")
 @click.argument("archive", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in SubmitMode]),
+    default=SubmitMode.FORM.value,
+    show_default=True,
+    help="form: the package posted field by field (S²LOW ≥ 6.0); archive: pre-6.0 platforms.",
+)
 @platform_options
 def send_command(
-    archive: Path, url: str, ca: Path | None, cert: Path | None, key: Path | None, as_json: bool
+    archive: Path,
+    mode: str,
+    url: str,
+    ca: Path | None,
+    cert: Path | None,
+    key: Path | None,
+    as_json: bool,
 ) -> None:
     """Submit a packaged archive to the platform; print the transaction id."""
-    result = _platform(url, ca, cert, key).submit_archive(archive)
+    platform = _platform(url, ca, cert, key)
+    if SubmitMode(mode) is SubmitMode.ARCHIVE:
+        result = platform.submit_archive(archive)
+    else:
+        with tempfile.TemporaryDirectory() as work:
+            result = platform.submit_form(form_from_package(archive, Path(work)))
     if as_json:
         emit_json(
             {
@@ -184,4 +212,57 @@ def platform_status_command(
         click.echo(
             f"{report.transaction_id}: {int(report.status)} {report.status.name}"
             + (f" — {report.error_text}" if report.error_text else "")
+        )
+
+
+@cli.group("platform")
+def platform_group() -> None:
+    """The platform account: check the certificate, post an act parked in 17."""
+
+
+@platform_group.command("confirm")
+@click.argument("act", type=int)
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def platform_confirm_command(act: int, data_dir: Path, as_json: bool) -> None:
+    """Post an act the platform holds in 17 « En attente d'être postée » (17 → 1); needs the
+    account's TT right and an RGS certificate."""
+    from workflow.adapters.wiring import build_services
+
+    record = build_services(settings_for(data_dir), actor="cli").platform_access.confirm(act)
+    if as_json:
+        emit_json(record.as_dict())
+        return
+    click.echo(f"act {record.id} ({record.numero}) posted on the platform (17 → 1)")
+
+
+@platform_group.command("check")
+@click.option("--siren", help="The collectivité the certificate should be (default: the only one).")
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def platform_check_command(siren: str | None, data_dir: Path, as_json: bool) -> None:
+    """Call test-connexion and info-connexion: which account and collectivité the configured
+    certificate opens, and whether it is the collectivité's. Exit 4 when it is not."""
+    from workflow.adapters.wiring import build_services
+    from workflow.errors import SecurityError
+
+    services = build_services(settings_for(data_dir), actor="cli")
+    if siren is None:
+        known = services.store.list_collectivites()
+        siren = known[0].siren.value if len(known) == 1 else None
+    result = services.platform_access.check(siren)
+    if as_json:
+        emit_json(result)
+    else:
+        click.echo(f"test-connexion: {'OK' if result['test_connexion'] else 'KO'}")
+        click.echo(f"account: {result['login']} — {result['authority']} ({result['department']})")
+        if "matches" in result:
+            verdict = "is" if result["matches"] else "is NOT"
+            click.echo(f"the certificate {verdict} the one of {result['collectivite']}")
+    if result.get("matches") is False:
+        raise SecurityError(
+            f"the platform certificate opens {result['authority']!r}, not "
+            f"{result['collectivite']!r}",
+            field="platform_cert",
+            rule="the certificate of the collectivité",
         )

@@ -1,5 +1,6 @@
 """``/api/acts``: submit an act after the vote, list the caller's acts (by state, age, IDActe or
-number), read one, cancel one, retry a failed one, correct and resend a refused one."""
+number), read one, cancel one, post one the platform parked in 17, retry a failed one, correct
+and resend a refused one."""
 
 from __future__ import annotations
 
@@ -198,6 +199,15 @@ def cancel_act(intake: IntakeDep, caller: Caller, act_id: int, body: CancelIn) -
     act = own_act(intake, caller, act_id)
     exchanges = intake.services.exchanges
     return exchanges.cancel(act.id, reason=body.reason, siren=act.siren).as_dict()
+
+
+@router.post(
+    "/{act_id}/confirm",
+    summary="Post an act the platform holds in 17 « En attente d'être postée » (17 → 1)",
+)
+def confirm_act(intake: IntakeDep, caller: Caller, act_id: int) -> dict[str, Any]:
+    act = own_act(intake, caller, act_id)
+    return intake.services.platform_access.confirm(act.id, siren=act.siren).as_dict()
 
 
 def _save(upload: UploadFile, directory: Path, position: int) -> Upload:
