@@ -138,7 +138,7 @@ def status_command(
             f"{a.date_reception or '-'!s:<10} {problem}".rstrip()
         )
         if a.problem is not None and a.problem.code is ProblemCode.PARKED_ON_PLATFORM:
-            click.echo(f"{'':>4} ! {a.problem.action()}")  # waiting on the platform (17/18)
+            click.echo(f"{'':>4} ! {a.problem.message()}")  # waiting on the platform (17/18)
 
 
 def _show_act(store: SqlStore, record: ActRecord, as_json: bool) -> None:
