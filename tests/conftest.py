@@ -12,7 +12,7 @@ from fpdf import FPDF
 from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("ACTES_SHARED_DIR") or REPO.parent / "shared")
 
 
 @pytest.fixture

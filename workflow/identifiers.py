@@ -69,6 +69,26 @@ class Siren:
         return self.value
 
 
+def commune_departements(siren: Siren) -> frozenset[str] | None:
+    """The départements a commune's SIREN allows (``PROTOCOL.md`` §5), or ``None``.
+
+    A commune's SIREN is ``21``, its INSEE code (Corsica's ``2A``/``2B`` written ``20``),
+    then the Luhn key: ``212801344`` is a commune of 028, ``212000962`` one of 02A or 02B,
+    ``219740000``-like ones of 974. Other collectivités' SIRENs carry no département.
+    """
+    digits = siren.value
+    if not digits.startswith("21"):
+        return None
+    code = digits[2:4]
+    if code == "00":
+        return None
+    if code == "20":
+        return frozenset({"02A", "02B"})
+    if code == "97":
+        return frozenset({"97" + digits[4]})
+    return frozenset({"0" + code})
+
+
 # --------------------------------------------------------------------------- département
 
 _DEPARTEMENTS_OVERSEAS = frozenset({"971", "972", "973", "974", "975", "976"})

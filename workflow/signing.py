@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import textwrap
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol
 
@@ -100,7 +99,8 @@ class DetachedSignature:
 
     @property
     def pem(self) -> str:
-        body = "\n".join(textwrap.wrap(base64.b64encode(self.der).decode("ascii"), 64))
+        text = base64.b64encode(self.der).decode("ascii")
+        body = "\n".join(text[i : i + 64] for i in range(0, len(text), 64))
         return f"-----BEGIN PKCS7-----\n{body}\n-----END PKCS7-----\n"
 
     @property
@@ -165,6 +165,8 @@ class VerificationReport:
 
 
 class Signer(Protocol):
-    """Signs a document's bytes, read from a stream."""
+    """Signs a document: its bytes read from a stream, or its SHA-256 when already known."""
 
     def sign_detached(self, content: BinaryIO) -> DetachedSignature: ...
+
+    def sign_digest(self, sha256: bytes) -> DetachedSignature: ...

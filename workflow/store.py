@@ -7,7 +7,7 @@ attempt is recorded there; the broker only carries "work on act N now".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -195,6 +195,45 @@ class Store(Protocol):
         states: Sequence[ActState] | None = None,
         where: ActFilter | None = None,
     ) -> list[ActRecord]: ...
+
+    def page_acts(
+        self,
+        *,
+        sirens: Collection[str] | None = None,
+        states: Collection[ActState] | None = None,
+        before: int | None = None,
+        limit: int = 50,
+        where: ActFilter | None = None,
+    ) -> list[ActRecord]:
+        """Newest first: at most ``limit`` acts with an id below ``before``, of these
+        collectivités (``None``: all) and states (``None``: all), and ``where`` (IDActe,
+        number, in their state since before a moment)."""
+        ...
+
+    def get_acts(self, ids: Collection[int]) -> list[ActRecord]: ...
+
+    def stale_deadline_acts(
+        self, *, after: int = 0, limit: int = 500
+    ) -> list[tuple[ActRecord, int]]:
+        """Acts (ids above ``after``, in order) whose legal facts changed since their deadline
+        rows were computed, with the version of those facts."""
+        ...
+
+    def replace_deadlines(
+        self, act_id: int, deadlines: Sequence[tuple[str, dt.date]], *, version: int
+    ) -> bool:
+        """The act's deadline rows (kind, due) from the facts of ``version``; False (nothing
+        kept) when the facts changed meanwhile."""
+        ...
+
+    def acts_due_between(
+        self,
+        first: dt.date,
+        last: dt.date,
+        *,
+        states: Collection[ActState],
+        siren: str | None = None,
+    ) -> list[int]: ...
 
     def transition(
         self,

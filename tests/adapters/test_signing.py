@@ -7,6 +7,7 @@ independent of the signer) AND be refused by ``openssl cms -verify -binary``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import shutil
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from workflow.adapters.cms_verify import verify_detached
 from workflow.adapters.pki import DevPki, create_dev_pki, make_certificate, read_passphrase_file
 from workflow.adapters.software_signer import SoftwareSigner, load_signer
+from workflow.errors import InvalidInput
 from workflow.signing import (
     CertificateExpired,
     CertificateNotYetValid,
@@ -354,3 +356,74 @@ def test_a_der_signature_ending_in_a_whitespace_byte_is_read_whole(pki: DevPki) 
         forged = der[:-1] + last
         signed = parse_signature(forged)  # the structure is read whole (the value may not verify)
         assert signed["signer_infos"][0]["signature"].native.endswith(last)
+
+
+class _ChunksOnly(io.RawIOBase):
+    """A stream that refuses to be read whole: signing must hash it by chunks."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+        self.largest = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            raise AssertionError("the whole stream was asked for at once")
+        self.largest = max(self.largest, size)
+        return self._data.read(size)
+
+
+def test_signing_hashes_by_chunks_and_a_known_digest_gives_the_same_check(
+    signer: SoftwareSigner, pki: DevPki, tmp_path: Path
+) -> None:
+    document = DOCUMENT * 40  # ~4 MB
+    stream = _ChunksOnly(document)
+    streamed = signer.sign_detached(stream)  # type: ignore[arg-type]
+    assert stream.largest <= 1024 * 1024
+    known = signer.sign_digest(hashlib.sha256(document).digest())
+    for signature in (streamed, known):
+        report = verify_detached(io.BytesIO(document), signature.der, trust_store=_ca(pki))
+        assert report.valid, report.error
+        assert _openssl(document, signature.der, pki, tmp_path).returncode == 0
+    tampered = verify_detached(io.BytesIO(document + b"x"), known.der, trust_store=_ca(pki))
+    assert tampered.error_code == "digest_mismatch"
+    with pytest.raises(InvalidInput, match="32 bytes"):
+        signer.sign_digest(b"\x00" * 20)
+
+
+def test_an_ec_key_signs_a_cms_both_verifiers_accept(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "TEST EC signer")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=90))
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    signer = load_signer(pem_key, certificate=cert.public_bytes(serialization.Encoding.PEM))
+    der = signer.sign_detached(io.BytesIO(DOCUMENT)).der
+    report = verify_detached(io.BytesIO(DOCUMENT), der)
+    assert report.signature_value_valid and report.content_digest_matches, report.error
+    if shutil.which("openssl"):
+        (tmp_path / "doc").write_bytes(DOCUMENT)
+        (tmp_path / "sig").write_bytes(der)
+        checked = subprocess.run(
+            ["openssl", "cms", "-verify", "-binary", "-noverify", "-inform", "DER",
+             "-in", str(tmp_path / "sig"), "-content", str(tmp_path / "doc"), "-out", "/dev/null"],
+            capture_output=True, check=False, timeout=30,
+        )  # fmt: skip
+        assert checked.returncode == 0, checked.stderr

@@ -162,3 +162,87 @@ def test_messages_attempts_and_sweep_queries(
     assert [a.id for a in store.acts_needing_work(idle_since=NOW)] == [act.id]
     assert store.acts_needing_work(idle_since=NOW - dt.timedelta(seconds=1)) == []
     assert store.next_serial("212801344", dt.date(2026, 11, 23)) == 1
+
+
+def test_a_page_of_acts_is_filtered_scoped_and_cut_in_sql_without_n_plus_one(
+    store: SqlStore, pdf_factory: Callable[..., Path]
+) -> None:
+    from sqlalchemy import event
+
+    pdf = pdf_factory()
+    for i in range(7):
+        siren = "212801344" if i % 2 == 0 else "214502494"
+        act, _ = store.create_act(_new(pdf, f"k{i}", f"N{i}", siren), at=NOW, actor="test")
+        if i in (2, 4):
+            store.transition(act.id, ActState.PACKAGED, actor="t", reason="r", at=NOW)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        first = store.page_acts(sirens={"212801344"}, limit=3)
+        listed = store.list_acts()
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    assert [a.numero for a in first] == ["N6", "N4", "N2"]  # newest first, one collectivité
+    assert all(len(a.documents) == 1 for a in first)
+    assert len(statements) <= 2 * 3 + 1  # acts, documents, refs: per call, not per act
+    assert len(listed) == 7 and [a.id for a in listed] == sorted(a.id for a in listed)
+    rest = store.page_acts(sirens={"212801344"}, before=first[-1].id, limit=3)
+    assert [a.numero for a in rest] == ["N0"]
+    packaged = store.page_acts(states={ActState.PACKAGED}, limit=10)
+    assert [a.numero for a in packaged] == ["N4", "N2"]
+    assert store.page_acts(sirens=frozenset(), limit=10) == []  # a token that sees none
+    assert len(store.page_acts(limit=50)) == 7
+
+
+def test_every_change_of_an_acts_legal_facts_makes_its_deadline_rows_stale(
+    store: SqlStore, pdf_factory: Callable[..., Path]
+) -> None:
+    from workflow.store import ExchangeRecord, PublicityRecord
+
+    act, _ = store.create_act(_new(pdf_factory()), at=NOW, actor="test")
+    other, _ = store.create_act(_new(pdf_factory("b"), "k2", "N2", "214502494"), at=NOW, actor="t")
+    in_eure = {"name": "Dreux", "siren": "212801344", "departement": "027"}
+
+    def stale() -> dict[int, int]:
+        return {a.id: version for a, version in store.stale_deadline_acts()}
+
+    def settle() -> dict[int, int]:
+        versions = stale()
+        for act_id, version in versions.items():
+            assert store.replace_deadlines(act_id, [("prefet_defere", NOW.date())], version=version)
+        assert stale() == {}
+        return versions
+
+    assert set(settle()) == {act.id, other.id}  # a new act has no rows yet
+    changes = [
+        lambda: store.transition(act.id, ActState.PACKAGED, actor="t", reason="r", at=NOW),
+        lambda: store.record_publicity(
+            act.id, PublicityRecord("posting", NOW.date(), None), at=NOW
+        ),
+        lambda: store.record_exchange(
+            act.id, ExchangeRecord("3-1", NOW.date(), "ref-1", None, "pièces")
+        ),
+        lambda: store.answer_exchange(act.id, "3-1", NOW.date()),
+        lambda: store.add_collectivite(
+            Collectivite.from_mapping({**in_eure, "emails": ["a@dreux.fr"]})
+        ),
+    ]
+    last = 0
+    for change in changes:
+        change()
+        versions = settle()
+        assert set(versions) == {act.id}, change  # the other collectivité's act is untouched
+        assert versions[act.id] > last
+        last = versions[act.id]
+    store.add_collectivite(Collectivite.from_mapping({**in_eure, "emails": ["x@dreux.fr"]}))
+    assert stale() == {}  # same département: the deadlines do not move
+    day = NOW.date()
+    assert store.acts_due_between(day, day, states=[ActState.PACKAGED]) == [act.id]
+    assert store.acts_due_between(day, day, states=[ActState.RECEIVED]) == [other.id]
+    assert store.acts_due_between(day, day, states=[ActState.RECEIVED], siren="212801344") == []
+    assert store.acts_due_between(day + dt.timedelta(1), day + dt.timedelta(9), states=[
+        ActState.PACKAGED, ActState.RECEIVED]) == []  # fmt: skip

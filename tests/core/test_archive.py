@@ -201,3 +201,48 @@ def test_reading_limits_and_streaming(tmp_path: Path) -> None:
         assert target.getvalue().startswith(b"%PDF-")
         with pytest.raises(InvalidDocument, match="no member"):
             archive.read("other.pdf")
+
+
+def test_one_gzip_stream_stores_what_does_not_compress_and_deflates_xml(tmp_path: Path) -> None:
+    import os
+    import zlib
+
+    noise = tmp_path / "scan.pdf"
+    noise.write_bytes(b"%PDF-1.7\n" + os.urandom(300_000) + b"\n%%EOF\n")
+    xml = b"<a>" + b"<b>deliberation</b>" * 5000 + b"</a>"
+    written = write_archive(
+        tmp_path / "x.tar.gz",
+        [OutgoingMember("a.xml", xml), OutgoingMember("scan.pdf", noise, level=0)],
+        mtime=0,
+    )
+    data = written.path.read_bytes()
+    inflater = zlib.decompressobj(wbits=31)  # one gzip member, as every reader expects
+    tar_bytes = inflater.decompress(data)
+    assert inflater.eof and inflater.unused_data == b""
+    assert gzip.decompress(data) == tar_bytes
+    with tarfile.open(fileobj=io.BytesIO(tar_bytes)) as tar:
+        assert tar.extractfile("scan.pdf").read() == noise.read_bytes()  # type: ignore[union-attr]
+        assert tar.extractfile("a.xml").read() == xml  # type: ignore[union-attr]
+    # stored: the PDF costs its own size plus 5 bytes a block; the XML shrinks to almost nothing
+    assert noise.stat().st_size < written.size < noise.stat().st_size + 10_000
+    alone = write_archive(tmp_path / "xml.tar.gz", [OutgoingMember("a.xml", xml)], mtime=0)
+    assert alone.size < len(xml) // 20
+
+
+def test_deflate_level_follows_the_content(tmp_path: Path) -> None:
+    import os
+
+    from workflow.protocol.documents import examine
+
+    text_pdf = tmp_path / "text.pdf"
+    text_pdf.write_bytes(b"%PDF-1.4\n" + b"BT /F1 12 Tf (Deliberation) Tj ET\n" * 3000 + b"%%EOF\n")
+    scanned = tmp_path / "scan.pdf"
+    scanned.write_bytes(b"%PDF-1.4\n" + os.urandom(200_000) + b"\n%%EOF\n")
+    png = tmp_path / "plan.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 50_000)
+    xml = tmp_path / "budget.xml"
+    xml.write_bytes(b'<?xml version="1.0"?><a>' + os.urandom(10).hex().encode() + b"</a>")
+    assert examine(text_pdf, field="d").deflate_level == 1
+    assert examine(scanned, field="d").deflate_level == 0
+    assert examine(png, field="d").deflate_level == 0  # compressed already, whatever it holds
+    assert examine(xml, field="d").deflate_level == 6

@@ -95,6 +95,7 @@ def test_package_names_members_and_content(
         envelope = xml_in.parse_message(archive.read("EACT--212801344--20221018-3.xml"))
         raw = archive.read(f"{stem}_0.xml")
     assert raw.startswith(b"<?xml")
+    assert raw == package.message_xml  # kept from packaging: nobody reads the archive back
     assert b"ISO-8859-1" in raw[:60].upper()
     assert isinstance(message, Acte)
     assert message.data.objet == "Espace Numérique de Travail primOT"
@@ -326,3 +327,39 @@ def test_ministry_profile_keeps_hyphens_and_allows_500(
     assert str(package.id_acte) == "028-212801344-20221013-DEL2022-148-DE"
     with tarfile.open(package.archive.path) as tar:
         assert "028-212801344-20221013-DEL2022-148-DE-1-1_0.xml" in tar.getnames()
+
+
+class _DigestOnlySigner:
+    """Signs digests only: packaging must reuse the hash it made, not read documents again."""
+
+    def __init__(self) -> None:
+        self.digests: list[bytes] = []
+
+    def sign_detached(self, content: object) -> object:
+        raise AssertionError("a document was read again to be signed")
+
+    def sign_digest(self, sha256: bytes) -> object:
+        from workflow.signing import DetachedSignature
+
+        self.digests.append(sha256)
+        return DetachedSignature(b"0" + sha256)
+
+
+def test_signing_reuses_each_document_hash(
+    tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    import hashlib
+
+    document, annexe = pdf_factory("acte"), pdf_factory("annexe")
+    signer = _DigestOnlySigner()
+    package = package_act(
+        _act(document, annexes=(DocumentInput(annexe, TypologyCode("99_AU")),)),
+        tmp_path / "out",
+        OPTIONS,
+        signer=signer,  # type: ignore[arg-type]
+    )
+    assert signer.digests == [
+        hashlib.sha256(document.read_bytes()).digest(),
+        hashlib.sha256(annexe.read_bytes()).digest(),
+    ]
+    assert [f.sha256 for f in package.files[2:]] == [d.hex() for d in signer.digests]

@@ -195,3 +195,56 @@ def test_icalendar_feed(services: Services) -> None:
     assert len(events) == 2
     assert all("@actes-workflow" in str(e["uid"]) for e in events)
     assert b"BEGIN:VCALENDAR" in data and b"VERSION:2.0" in data
+
+
+def test_deadline_rows_follow_the_facts_and_the_sweep_reads_only_what_falls_due(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    from sqlalchemy import event
+
+    store = services.store
+    day = dt.date(2022, 12, 10)
+    due = services.law.deadlines(today=day, within_days=15)
+    assert {d.kind.value for _, d in due} == {"prefet_defere", "third_party_appeal"}
+    act = due[0][0]
+    # a later publication moves the third parties' appeal: the act's rows are computed again
+    services.law.record_publicity(act.id, "posting", dt.date(2022, 10, 14))
+    assert store.stale_deadline_acts() and store.stale_deadline_acts()[0][0].id == act.id
+    moved = services.law.deadlines(today=day, within_days=15)
+    assert not store.stale_deadline_acts()
+    assert {d.kind.value: d.due for _, d in moved} == {
+        "third_party_appeal": dt.date(2022, 12, 15),  # two months (délai franc) from 14 Oct
+        "prefet_defere": dt.date(2022, 12, 19),
+    }
+    # acts acknowledged long ago: their rows are computed once, then never read again
+    for i in range(12):
+        old, _ = store.create_act(
+            NewAct(
+                "212801344", f"old{i}", f"OLD{i}", f"OLD{i}", dt.date(2020, 1, 6), "DE", "8.1",
+                dt.date(2019, 3, 1), "Ancien", ((pdf_factory(), None),),
+            ),
+            at=NOW,
+            actor="test",
+        )  # fmt: skip
+        for state in (ActState.PACKAGED, ActState.SUBMITTING, ActState.SUBMITTED):
+            store.transition(old.id, state, actor="test", reason="test", at=NOW)
+        store.transition(
+            old.id, ActState.ACKNOWLEDGED, actor="prefecture", reason="AR", at=NOW,
+            id_acte=f"028-212801344-20200106-OLD{i}-DE", date_reception=dt.date(2020, 1, 7),
+        )  # fmt: skip
+    assert services.law.refresh_deadlines() == 12
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(store.engine, "before_cursor_execute", count)  # type: ignore[attr-defined]
+    try:
+        again = services.law.deadlines(today=day, within_days=15)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)  # type: ignore[attr-defined]
+    assert [(a.id, d.kind) for a, d in again] == [(a.id, d.kind) for a, d in moved]
+    # stale acts, the acts due, one act's records and legal facts: not one statement per act
+    assert len(statements) <= 8, statements
+    assert store.replace_deadlines(act.id, [], version=-1) is False  # older facts: kept nothing
+    assert services.law.deadlines(today=day, within_days=15) == again

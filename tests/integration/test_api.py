@@ -149,7 +149,10 @@ def test_authentication_is_required_and_scoped(
         == "received"
     )
     assert requests.get(f"{url}/api/acts/{act_id}", headers=dole, timeout=10).status_code == 404
-    assert requests.get(f"{url}/api/acts", headers=dole, timeout=10).json() == {"acts": []}
+    assert requests.get(f"{url}/api/acts", headers=dole, timeout=10).json() == {
+        "acts": [],
+        "next_cursor": None,
+    }
     description = requests.get(f"{url}/api/openapi.json", headers=dreux, timeout=10).json()
     assert {"/api/acts", "/api/acts/{act_id}", "/api/drafts/{draft_id}"} <= set(
         description["paths"]
@@ -295,3 +298,50 @@ def test_fixture_deliberations_go_from_the_endpoint_to_an_accuse_de_reception(
         assert act.id_acte is not None and act.date_reception is not None
     assert acts["dreux-2022-148.txt"].id_acte is not None
     assert acts["dreux-2022-148.txt"].id_acte.startswith("028-212801344-20221013-DEL2022_148-DE")
+
+
+def test_the_list_is_paged_filtered_and_scoped(
+    api: tuple[str, list[int]], services: Services, tmp_path: Path
+) -> None:
+    from workflow.store import NewAct
+
+    url, _ = api
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(text_pdf("Délibération"))
+    now = dt.datetime.now(dt.UTC)
+    for i in range(5):
+        for siren in ("212801344", "000000018"):
+            new = NewAct(
+                siren, f"k{i}", f"N{i}", f"N{i}", dt.date(2026, 1, 5), "DE", "8.1",
+                dt.date(2025, 1, 1), f"Objet {i}", ((pdf, None),),
+            )  # fmt: skip
+            services.store.create_act(new, at=now, actor="test")
+    dreux = token_for(services, "212801344")
+    page = requests.get(f"{url}/api/acts?limit=2", headers=dreux, timeout=10).json()
+    assert [a["numero"] for a in page["acts"]] == ["N4", "N3"]
+    assert {a["siren"] for a in page["acts"]} == {"212801344"}
+    seen = [a["numero"] for a in page["acts"]]
+    while page["next_cursor"]:
+        page = requests.get(
+            f"{url}/api/acts",
+            params={"limit": 2, "cursor": page["next_cursor"]},
+            headers=dreux,
+            timeout=10,
+        ).json()
+        seen += [a["numero"] for a in page["acts"]]
+    assert seen == ["N4", "N3", "N2", "N1", "N0"]
+    both = token_for(services, "212801344", "000000018")
+    dole = requests.get(f"{url}/api/acts?siren=000000018", headers=both, timeout=10).json()
+    assert len(dole["acts"]) == 5 and {a["siren"] for a in dole["acts"]} == {"000000018"}
+    refused = requests.get(f"{url}/api/acts?siren=000000018", headers=dreux, timeout=10)
+    assert refused.status_code == 403 and refused.json()["field"] == "siren"
+    received = requests.get(f"{url}/api/acts?state=received", headers=both, timeout=10).json()
+    assert len(received["acts"]) == 10 and received["next_cursor"] is None
+    assert requests.get(f"{url}/api/acts?state=packaged", headers=both, timeout=10).json() == {
+        "acts": [],
+        "next_cursor": None,
+    }
+    unknown = requests.get(f"{url}/api/acts?state=nope", headers=dreux, timeout=10)
+    assert unknown.status_code == 422 and unknown.json()["field"] == "state"
+    bad = requests.get(f"{url}/api/acts?cursor=x1", headers=dreux, timeout=10)
+    assert bad.status_code == 422 and bad.json()["field"] == "cursor"

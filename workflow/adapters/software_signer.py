@@ -1,9 +1,14 @@
 """The software signer: the collectivité's key from a PKCS#12 file (or PEM key + certificate).
 
-Signatures are made by ``cryptography``'s PKCS#7 builder (OpenSSL underneath): detached,
-binary content, SHA-256, with the signed attributes content-type, signing-time and
-message-digest, and the signer certificate included. Verification lives elsewhere
-(:mod:`workflow.adapters.cms_verify`) and shares none of this code (STYLE.md #11).
+Signatures are detached CMS ``SignedData`` (RFC 5652): SHA-256, the signed attributes
+content-type, signing-time and message-digest, the signer certificate (and its chain)
+included. The document is hashed by chunks (constant memory, whatever its size) — or not at
+all when the caller already holds its SHA-256 (:meth:`SoftwareSigner.sign_digest`, used by
+packaging, which hashes each document once); the key (``cryptography``, OpenSSL underneath)
+signs the DER of the signed attributes, and the structure is written as DER around them (its
+constant parts encoded once, by ``asn1crypto``).
+Verification lives elsewhere (:mod:`workflow.adapters.cms_verify`) and shares none of this
+code (STYLE.md #11).
 
 The certificate is checked before anything is signed (validity now, key usage, key/cert
 match, key type), and a warning is kept when it expires within ``warn_days``. Passphrases are
@@ -13,15 +18,19 @@ match, key type), and a warning is kept when it expires within ``warn_days``. Pa
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from asn1crypto import algos, cms
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
 
+from workflow.errors import InvalidInput
 from workflow.signing import (
     CertificateExpired,
     CertificateInfo,
@@ -35,6 +44,8 @@ from workflow.signing import (
 )
 
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+_CHUNK = 1024 * 1024
 
 
 def certificate_info(certificate: x509.Certificate) -> CertificateInfo:
@@ -78,6 +89,24 @@ class SoftwareSigner:
         self.chain = chain
         self.warnings = warnings
         self._clock = clock
+        ders = [c.public_bytes(serialization.Encoding.DER) for c in (certificate, *chain)]
+        own = asn1_x509.Certificate.load(ders[0])
+        self._signer_id = cms.IssuerAndSerialNumber(
+            {"issuer": own.issuer, "serial_number": own.serial_number}
+        ).dump()
+        self._signature_algorithm = algos.SignedDigestAlgorithm(
+            {
+                "algorithm": "rsassa_pkcs1v15"
+                if isinstance(key, rsa.RSAPrivateKey)
+                else "sha256_ecdsa"
+            }
+        ).dump()
+        self._signed_data_head = (
+            cms.CMSVersion("v1").dump()
+            + _der(0x31, _SHA256)  # digestAlgorithms
+            + cms.EncapsulatedContentInfo({"content_type": "data"}).dump()
+            + _der(0xA0, b"".join(ders))  # certificates [0] IMPLICIT CertificateSet
+        )
 
     @property
     def info(self) -> CertificateInfo:
@@ -87,20 +116,87 @@ class SoftwareSigner:
         return f"SoftwareSigner({self.info.subject!r})"
 
     def sign_detached(self, content: BinaryIO) -> DetachedSignature:
+        """Sign a stream's bytes, hashed by chunks (memory does not grow with the document)."""
+        digest = hashlib.sha256()
+        for chunk in iter(lambda: content.read(_CHUNK), b""):
+            digest.update(chunk)
+        return self.sign_digest(digest.digest())
+
+    def sign_digest(self, sha256: bytes) -> DetachedSignature:
+        """Sign a document known by its SHA-256 (32 bytes): a detached CMS ``SignedData``."""
+        if len(sha256) != 32:
+            raise InvalidInput(
+                f"a SHA-256 digest is 32 bytes, not {len(sha256)}",
+                field="sha256",
+                rule="32 bytes",
+                value=len(sha256),
+            )
         # The certificate may have expired since loading (a long-running worker).
-        check_validity(self.certificate, self._clock())
-        builder = pkcs7.PKCS7SignatureBuilder().set_data(content.read())
-        builder = builder.add_signer(self.certificate, self._key, hashes.SHA256())
-        for extra in self.chain:
-            builder = builder.add_certificate(extra)
-        der = builder.sign(
-            serialization.Encoding.DER,
-            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+        now = self._clock()
+        check_validity(self.certificate, now)
+        # RFC 5652 §5.4: the signature covers the signed attributes' DER as a SET OF
+        attributes = _signed_attributes(sha256, now)
+        value = self._sign(_der(0x31, attributes))
+        signer_info = _der(
+            0x30,
+            b"\x02\x01\x01"  # version 1: the signer named by issuer and serial number
+            + self._signer_id
+            + _SHA256
+            + _der(0xA0, attributes)  # signedAttrs [0] IMPLICIT
+            + self._signature_algorithm
+            + _der(0x04, value),
         )
-        return DetachedSignature(der)
+        signed_data = _der(0x30, self._signed_data_head + _der(0x31, signer_info))
+        return DetachedSignature(_der(0x30, _SIGNED_DATA_OID + _der(0xA0, signed_data)))
+
+    def _sign(self, data: bytes) -> bytes:
+        if isinstance(self._key, rsa.RSAPrivateKey):
+            return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        return self._key.sign(data, ec.ECDSA(hashes.SHA256()))
+
+
+# The CMS structure is written as DER directly: its constant parts are encoded once by
+# asn1crypto (here and in SoftwareSigner.__init__), the three attributes and the value per
+# signature. Each signature is checked by the separate verifier and by ``openssl cms``.
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    """One DER element: tag, definite length, content."""
+    size = len(content)
+    if size < 0x80:
+        return bytes((tag, size)) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(length))) + length + content
+
+
+def _signed_attributes(sha256: bytes, now: dt.datetime) -> bytes:
+    """content-type, signing-time, message-digest: in DER order (SET OF sorts by encoding,
+    and their encodings grow in this order)."""
+    utc = now.astimezone(dt.UTC)
+    signing_time = (
+        _der(0x17, utc.strftime("%y%m%d%H%M%SZ").encode("ascii"))  # UTCTime until 2049
+        if utc.year < 2050
+        else _der(0x18, utc.strftime("%Y%m%d%H%M%SZ").encode("ascii"))
+    )
+    return (
+        _CONTENT_TYPE_ATTRIBUTE
+        + _der(0x30, _SIGNING_TIME_OID + _der(0x31, signing_time))
+        + _der(0x30, _MESSAGE_DIGEST_OID + _der(0x31, _der(0x04, sha256)))
+    )
+
+
+_SHA256: bytes = algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
+_SIGNED_DATA_OID: bytes = cms.ContentType("signed_data").dump()
+_CONTENT_TYPE_ATTRIBUTE: bytes = cms.CMSAttribute(
+    {"type": "content_type", "values": ["data"]}
+).dump()
+_SIGNING_TIME_OID: bytes = cms.CMSAttributeType("signing_time").dump()
+_MESSAGE_DIGEST_OID: bytes = cms.CMSAttributeType("message_digest").dump()
 
 
 def check_validity(certificate: x509.Certificate, at: dt.datetime) -> None:
+    if certificate.not_valid_before_utc <= at <= certificate.not_valid_after_utc:
+        return
     subject = certificate.subject.rfc4514_string()
     if at > certificate.not_valid_after_utc:
         raise CertificateExpired(

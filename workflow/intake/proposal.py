@@ -18,6 +18,7 @@ from typing import Any
 
 from workflow.collectivite import Collectivite
 from workflow.errors import InvalidInput
+from workflow.i18n import _
 from workflow.identifiers import ActNature, Classification, IDActe, NumberProfile, normalise_number
 from workflow.intake.checks import Problem, check_counts, check_dates, check_vote
 from workflow.intake.classify import Classification as Suggestions
@@ -75,25 +76,67 @@ def propose(
     today: dt.date,
     document_problems: Sequence[Problem] = (),
 ) -> Proposal:
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    problems: list[Problem] = list(document_problems)
-    review = {r.field: r.reason for r in (extraction.review if extraction else ())}
+    taker = _Taker(extraction, list(document_problems))
+    values, sources, problems = taker.values, taker.sources, taker.problems
+    # -- the collectivité
+    collectivite = _resolve_collectivite(metadata, extraction, collectivites, problems)
+    if collectivite is not None:
+        values["siren"] = collectivite.siren.value
+        values["collectivite"] = collectivite.name
+        sources.setdefault("siren", "registry")
+    # -- the act
+    numero_printed = taker.take("numero_printed", metadata.numero, required=True)
+    act_date = taker.take("date", metadata.date, "session_date", required=True)
+    nature = taker.take("nature", metadata.nature, required=True)
+    objet = taker.take("objet", metadata.objet, required=True)
+    convocation = taker.take("convocation_date", metadata.convocation_date)
+    for name in _COUNT_FIELDS:
+        taker.take(name, getattr(metadata, name))
+    taker.take("rapporteur", metadata.rapporteur)
+    vote = metadata.vote.model_dump(by_alias=True, exclude_none=True) if metadata.vote else None
+    taker.take("vote", vote)
+    problems.extend(_printed_ar(metadata, extraction, values))
+    problems.extend(_nature(nature, values))
+    problems.extend(_numero(numero_printed, profile, values))
+    problems.extend(_objet(objet, profile, values))
+    suggestions = _classification(metadata, extraction, nomenclature, taker)
+    # -- metadata against the document: the right PDF?
+    if extraction is not None:
+        problems.extend(_contradictions(metadata, extraction, profile))
+    # -- consistency
+    counts = {name: values.get(name) for name in _COUNT_FIELDS}
+    problems.extend(check_counts(**counts))
+    problems.extend(check_vote(values.get("vote"), values.get("voters")))
+    problems.extend(check_dates(act_date=act_date, convocation_date=convocation, today=today))
+    return Proposal(values, sources, tuple(problems), extraction, suggestions)
+
+
+class _Taker:
+    """Each field from the caller's metadata, else the document when read with confidence;
+    a required field neither gives is a problem saying why (and the choices, if any)."""
+
+    def __init__(self, extraction: Extraction | None, problems: list[Problem]) -> None:
+        self.extraction = extraction
+        self.values: dict[str, Any] = {}
+        self.sources: dict[str, str] = {}
+        self.problems = problems
+        self.review = {r.field: r.reason for r in (extraction.review if extraction else ())}
 
     def take(
-        name: str, given: Any, extracted_as: str | None = None, *, required: bool = False
+        self, name: str, given: Any, extracted_as: str | None = None, *, required: bool = False
     ) -> Any:
         if given is not None:
-            values[name], sources[name] = given, "metadata"
+            self.values[name], self.sources[name] = given, "metadata"
             return given
         key = extracted_as or name
+        extraction = self.extraction
         if extraction is not None and key in extraction.fields:
-            if extraction.confident(key) and key not in review:
-                values[name], sources[name] = extraction.value(key), "document"
-                return values[name]
+            if extraction.confident(key) and key not in self.review:
+                self.values[name], self.sources[name] = extraction.value(key), "document"
+                return self.values[name]
             if required:
-                reason = review.get(key, "not read confidently")
-                problems.append(
+                reason = self.review.get(key, "not read confidently")
+                self.problems.append(
                     Problem(
                         name,
                         "needs a person's review",
@@ -104,99 +147,110 @@ def propose(
                 )
             return None
         if required:
-            problems.append(
-                Problem(
-                    name,
-                    "required",
-                    f"{name} is not in the metadata and was not found in the document",
-                )
-            )
+            self.problems.append(self._missing(name, key))
         return None
 
-    # -- the collectivité
-    collectivite = _resolve_collectivite(metadata, extraction, collectivites, problems)
-    if collectivite is not None:
-        values["siren"] = collectivite.siren.value
-        values["collectivite"] = collectivite.name
-        sources.setdefault("siren", "registry")
-    # -- the act
-    numero_printed = take("numero_printed", metadata.numero, required=True)
-    act_date = take("date", metadata.date, "session_date", required=True)
-    nature = take("nature", metadata.nature, required=True)
-    objet = take("objet", metadata.objet, required=True)
-    convocation = take("convocation_date", metadata.convocation_date)
-    for name in _COUNT_FIELDS:
-        take(name, getattr(metadata, name))
-    take("rapporteur", metadata.rapporteur)
-    vote = metadata.vote.model_dump(by_alias=True, exclude_none=True) if metadata.vote else None
-    take("vote", vote)
-    if metadata.already_transmitted is not None:
-        problems.extend(_acknowledgement(metadata, extraction, values))
-    elif extraction is not None and extraction.value("printed_ar"):
-        stamp = extraction.value("printed_ar")
-        printed = stamp.get("id") or stamp.get("id_as_printed")
-        problems.append(
-            Problem(
-                "printed_ar",
-                "an act is never transmitted twice",
-                f"the document already carries the préfecture's accusé de réception {printed}: "
-                "it was transmitted before; do not send it again (to follow its deadlines, "
-                "record it with already_transmitted)",
-                printed,
+    def _missing(self, name: str, key: str) -> Problem:
+        choices = self.extraction.choices(key) if self.extraction is not None else ()
+        if choices:
+            return Problem(
+                name,
+                "a person chooses",
+                _(
+                    "the document cannot settle it ({why}): choose one of {choices}",
+                    why=self.review.get(key, ""),
+                    choices=", ".join(choices),
+                ),
+                list(choices),
             )
+        return Problem(
+            name, "required", f"{name} is not in the metadata and was not found in the document"
         )
 
-    if nature is not None:
-        try:
-            ActNature[str(nature).upper()]
-            values["nature"] = str(nature).upper()
-        except KeyError:
-            problems.append(
-                Problem(
-                    "nature", "one of DE, AR, AI, CC, BF, AU", f"unknown nature {nature!r}", nature
-                )
-            )
-    if numero_printed is not None:
-        try:
-            normalised = normalise_number(str(numero_printed), profile)
-        except InvalidInput as error:
-            problems.append(
-                Problem("numero", error.rule or "NumeroInterne", error.message, numero_printed)
-            )
-        else:
-            values["numero"] = normalised.numero.value
-            if normalised.changed:
-                problems.append(
-                    Problem(
-                        "numero",
-                        f"NumeroInterne ({profile.value} profile)",
-                        f"number {numero_printed!r} will be sent as {normalised.numero.value!r} "
-                        f"({'; '.join(normalised.changes)})",
-                        numero_printed,
-                        "warning",
-                    )
-                )
-    if objet is not None:
-        try:
-            cleaned, changes = clean_objet(
-                " ".join(str(objet).split()), max_length=objet_limit(profile)
-            )
-        except InvalidInput as error:
-            problems.append(Problem("objet", error.rule or "objet", error.message, objet))
-        else:
-            values["objet"] = cleaned
-            if changes:
-                problems.append(
-                    Problem(
-                        "objet",
-                        "ISO-8859-1",
-                        "transliterated: " + ", ".join(changes),
-                        objet,
-                        "warning",
-                    )
-                )
 
-    # -- classification
+def _printed_ar(
+    metadata: ActMetadata, extraction: Extraction | None, values: dict[str, Any]
+) -> list[Problem]:
+    """An act printed with the préfecture's stamp was transmitted before."""
+    if metadata.already_transmitted is not None:
+        return _acknowledgement(metadata, extraction, values)
+    if extraction is None or not extraction.value("printed_ar"):
+        return []
+    stamp = extraction.value("printed_ar")
+    printed = stamp.get("id") or stamp.get("id_as_printed")
+    return [
+        Problem(
+            "printed_ar",
+            "an act is never transmitted twice",
+            f"the document already carries the préfecture's accusé de réception {printed}: "
+            "it was transmitted before; do not send it again (to follow its deadlines, "
+            "record it with already_transmitted)",
+            printed,
+        )
+    ]
+
+
+def _nature(nature: Any, values: dict[str, Any]) -> list[Problem]:
+    if nature is None:
+        return []
+    try:
+        ActNature[str(nature).upper()]
+    except KeyError:
+        return [
+            Problem("nature", "one of DE, AR, AI, CC, BF, AU", f"unknown nature {nature!r}", nature)
+        ]
+    values["nature"] = str(nature).upper()
+    return []
+
+
+def _numero(numero_printed: Any, profile: NumberProfile, values: dict[str, Any]) -> list[Problem]:
+    """The printed number, normalised to the platform's profile (each change shown)."""
+    if numero_printed is None:
+        return []
+    try:
+        normalised = normalise_number(str(numero_printed), profile)
+    except InvalidInput as error:
+        return [Problem("numero", error.rule or "NumeroInterne", error.message, numero_printed)]
+    values["numero"] = normalised.numero.value
+    if not normalised.changed:
+        return []
+    return [
+        Problem(
+            "numero",
+            f"NumeroInterne ({profile.value} profile)",
+            f"number {numero_printed!r} will be sent as {normalised.numero.value!r} "
+            f"({'; '.join(normalised.changes)})",
+            numero_printed,
+            "warning",
+        )
+    ]
+
+
+def _objet(objet: Any, profile: NumberProfile, values: dict[str, Any]) -> list[Problem]:
+    if objet is None:
+        return []
+    try:
+        cleaned, changes = clean_objet(
+            " ".join(str(objet).split()), max_length=objet_limit(profile)
+        )
+    except InvalidInput as error:
+        return [Problem("objet", error.rule or "objet", error.message, objet)]
+    values["objet"] = cleaned
+    if not changes:
+        return []
+    return [
+        Problem("objet", "ISO-8859-1", "transliterated: " + ", ".join(changes), objet, "warning")
+    ]
+
+
+def _classification(
+    metadata: ActMetadata,
+    extraction: Extraction | None,
+    nomenclature: RetourClassification,
+    taker: _Taker,
+) -> Suggestions | None:
+    """The caller's classification, else a clear suggestion from the objet, else a question."""
+    values, sources, problems = taker.values, taker.sources, taker.problems
     suggestions: Suggestions | None = None
     if metadata.classification is not None:
         values["classification"], sources["classification"] = metadata.classification, "metadata"
@@ -204,10 +258,8 @@ def propose(
         theme = extraction.value("theme") if extraction else None
         suggestions = suggest(values["objet"], nomenclature, *([theme] if theme else []))
         if suggestions.chosen is not None:
-            values["classification"], sources["classification"] = (
-                suggestions.chosen.code,
-                "suggestion",
-            )
+            values["classification"] = suggestions.chosen.code
+            sources["classification"] = "suggestion"
         else:
             top = ", ".join(f"{s.code} {s.label}" for s in suggestions.top3) or "none"
             problems.append(
@@ -239,17 +291,7 @@ def propose(
             )
     values["classification_date"] = metadata.classification_date or nomenclature.date_classification
     sources["classification_date"] = "metadata" if metadata.classification_date else "nomenclature"
-
-    # -- metadata against the document: the right PDF?
-    if extraction is not None:
-        problems.extend(_contradictions(metadata, extraction, profile))
-
-    # -- consistency
-    counts = {name: values.get(name) for name in _COUNT_FIELDS}
-    problems.extend(check_counts(**counts))
-    problems.extend(check_vote(values.get("vote"), values.get("voters")))
-    problems.extend(check_dates(act_date=act_date, convocation_date=convocation, today=today))
-    return Proposal(values, sources, tuple(problems), extraction, suggestions)
+    return suggestions
 
 
 def _acknowledgement(

@@ -1,8 +1,12 @@
-"""A document's text, line by line, each line knowing its page.
+"""A document's text, line by line, each line knowing its page (and, read by OCR, how sure
+the OCR was of it).
 
-PDFs are read through their text layer (pypdf); a PDF without one (a scan) or an encrypted PDF
-is refused with the reason, so the caller can ask for the metadata instead. Plain text is read
-as UTF-8, falling back to Windows-1252 (what office software exports on French machines).
+PDFs are read through their text layer (pypdf); a page whose text layer is (almost) empty — a
+scan, or a scan whose only text is the stamp the platform added — is also read through OCR
+(:mod:`workflow.intake.ocr`), as are PNG and JPEG images. Without OCR on the machine such a
+document is refused with the reason (the caller can give the metadata instead), as is an
+encrypted PDF. Plain text is read as UTF-8, falling back to Windows-1252 (what office software
+exports on French machines).
 """
 
 from __future__ import annotations
@@ -11,17 +15,23 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import PdfReadError
 
 from workflow.errors import InvalidDocument
+from workflow.intake.ocr import ocr_image, ocr_missing, ocr_pdf_page
 from workflow.protocol.documents import DocumentKind, sniff_kind
 
 #: fewer letters than this in the whole text layer: the PDF is taken for a scan
 MIN_LETTERS = 40
 #: pages read at most (a deliberation's metadata is at its start; its annexes may be long)
 MAX_PAGES = 50
+#: a page with fewer letters than this in its text layer is read through OCR as well
+PAGE_MIN_LETTERS = 200
+#: pages read through OCR at most (a few seconds each)
+MAX_OCR_PAGES = 10
 
+_IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
 _EMPHASIS = re.compile(r"\*{1,3}|_{2,}")
 
 
@@ -30,6 +40,7 @@ class Line:
     number: int  # 1-based, over the whole document
     page: int  # 1-based; 1 for plain text
     text: str  # stripped, emphasis markers removed
+    ocr: float | None = None  # OCR's confidence in the line (0–1); None: not read by OCR
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +59,18 @@ class TextDocument:
                 cleaned = " ".join(_EMPHASIS.sub("", raw).split())
                 lines.append(Line(len(lines) + 1, page_number, cleaned))
         return cls(tuple(lines), len(pages) if pages is not None else 1, source)
+
+    @classmethod
+    def from_pages(
+        cls, pages: list[list[tuple[str, float | None]]], *, source: str
+    ) -> TextDocument:
+        """Pages of (line, OCR confidence or ``None``)."""
+        lines: list[Line] = []
+        for page_number, page in enumerate(pages, start=1):
+            for raw, confidence in page:
+                cleaned = " ".join(_EMPHASIS.sub("", raw).split())
+                lines.append(Line(len(lines) + 1, page_number, cleaned, confidence))
+        return cls(tuple(lines), len(pages), source)
 
     @property
     def text(self) -> str:
@@ -69,6 +92,8 @@ def read_document_text(path: Path, *, field: str = "document") -> TextDocument:
     kind = sniff_kind(head)
     if kind is DocumentKind.PDF:
         return _read_pdf(path, field=field)
+    if kind in (DocumentKind.PNG, DocumentKind.JPEG) and path.suffix.lower() in _IMAGE_SUFFIXES:
+        return _read_image(path, field=field)  # an image that says it is one: a scan
     if kind is None and b"\x00" not in head:
         raw = path.read_bytes()
         try:
@@ -95,6 +120,9 @@ def _read_pdf(path: Path, *, field: str) -> TextDocument:
                 value=path.name,
             )
         pages = [page.extract_text() or "" for page in reader.pages[:MAX_PAGES]]
+        pictured = {
+            n for n, page in enumerate(reader.pages[:MAX_PAGES], start=1) if _has_image(page)
+        }
     except InvalidDocument:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -104,13 +132,77 @@ def _read_pdf(path: Path, *, field: str) -> TextDocument:
             rule="a readable PDF",
             value=path.name,
         ) from exc
-    document = TextDocument.from_text("", pages=pages, source="pdf")
+    return _with_ocr(path, pages, pictured, field=field)
+
+
+def _has_image(page: PageObject) -> bool:
+    """Whether the page draws an image (a scan), looking only at its resources."""
+    resources = page.get("/Resources")
+    xobjects = resources.get_object().get("/XObject") if resources is not None else None
+    if xobjects is None:
+        return False
+    return any(
+        xobject.get_object().get("/Subtype") == "/Image"
+        for xobject in xobjects.get_object().values()
+    )
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)
+
+
+def _no_ocr(name: str, letters: int, pages: int, missing: str, *, field: str) -> InvalidDocument:
+    from workflow.i18n import _  # the catalogs are read only when a clerk is told
+
+    return InvalidDocument(
+        f"{name} has no text layer ({letters} letters on {pages} page(s)). "
+        + _(
+            "It is a scan and OCR is not installed on this server (package {missing} "
+            "missing): it cannot be read; give its metadata (number, date, nature, objet)",
+            missing=missing,
+        ),
+        field=field,
+        rule="a PDF with a text layer",
+        value=name,
+    )
+
+
+def _with_ocr(path: Path, pages: list[str], pictured: set[int], *, field: str) -> TextDocument:
+    """The text layer, and OCR's reading of each page that is a picture with (almost) no text
+    layer (a page without any text or image is read too: a scan may be drawn otherwise)."""
+    letters = sum(_letters(page) for page in pages)
+    scanned = [
+        n for n, page in enumerate(pages, start=1)
+        if (n in pictured and _letters(page) < PAGE_MIN_LETTERS) or _letters(page) == 0
+    ]  # fmt: skip
+    missing = ocr_missing() if scanned else None
+    if missing is not None or not scanned:
+        if letters < MIN_LETTERS:
+            raise _no_ocr(path.name, letters, len(pages), missing or "?", field=field)
+        return TextDocument.from_text("", pages=pages, source="pdf")
+    read: list[list[tuple[str, float | None]]] = []
+    for number, page in enumerate(pages, start=1):
+        layer: list[tuple[str, float | None]] = [(raw, None) for raw in page.splitlines()]
+        if number in scanned[:MAX_OCR_PAGES]:
+            layer += [
+                (line.text, line.confidence) for line in ocr_pdf_page(path, number, field=field)
+            ]
+        read.append(layer)
+    document = TextDocument.from_pages(read, source="pdf+ocr")
     if document.letters < MIN_LETTERS:
         raise InvalidDocument(
-            f"{path.name} has no text layer ({document.letters} letters on {len(pages)} page(s)): "
-            "a scanned PDF must be OCR'd, or its metadata given",
+            f"{path.name} has no text layer and OCR read almost nothing ({document.letters} "
+            f"letters on {len(pages)} page(s)): give its metadata",
             field=field,
             rule="a PDF with a text layer",
             value=path.name,
         )
     return document
+
+
+def _read_image(path: Path, *, field: str) -> TextDocument:
+    missing = ocr_missing()
+    if missing is not None:
+        raise _no_ocr(path.name, 0, 1, missing, field=field)
+    lines = ocr_image(path, field=field)
+    return TextDocument.from_pages([[(line.text, line.confidence) for line in lines]], source="ocr")

@@ -11,6 +11,7 @@ from workflow.errors import InvalidInput
 from workflow.identifiers import ActNature
 from workflow.legal.deadlines import Deadline, LegalAssessment, LegalFacts, assess, due_within
 from workflow.legal.publicity import PublicityAdvice, expected_publicity
+from workflow.legal.values import Status
 from workflow.lifecycle import ActState
 from workflow.store import ActRecord, PublicityRecord
 from workflow.usecases.context import Context
@@ -87,10 +88,40 @@ class Law:
         self, *, today: dt.date, within_days: int, siren: str | None = None
     ) -> list[tuple[ActRecord, Deadline]]:
         """Deadlines of transmitted acts open on ``today`` and falling within the horizon,
-        soonest first (never a passed, ended or suspended one)."""
-        states = [ActState.ACKNOWLEDGED, ActState.CANCELLATION_REQUESTED]
+        soonest first (never a passed, ended or suspended one).
+
+        Reads only the acts with a deadline row in the window (after bringing the rows of the
+        acts whose facts changed up to date): the cost follows the deadlines, not the history.
+        """
+        self.refresh_deadlines()
+        store = self.ctx.store
+        last = today + dt.timedelta(days=within_days)
+        ids = store.acts_due_between(today, last, states=_WITH_DEADLINES, siren=siren)
         found = []
-        for act in self.ctx.store.list_acts(siren=siren, states=states):
+        for act in store.get_acts(ids):
             for deadline in due_within(assess(self.legal_facts(act)), today, within_days):
                 found.append((act, deadline))
         return sorted(found, key=lambda pair: (pair[1].due or today, pair[0].id))
+
+    def refresh_deadlines(self) -> int:
+        """Compute the deadline rows of the acts whose legal facts changed; returns how many
+        acts were brought up to date. A row is kept for each deadline the facts leave open
+        and dated (whatever the day: the sweep asks for its window)."""
+        store, done, after = self.ctx.store, 0, 0
+        # one pass in id order: an act whose facts change meanwhile waits for the next sweep
+        while batch := store.stale_deadline_acts(after=after):
+            for act, version in batch:
+                rows: list[tuple[str, dt.date]] = []
+                if act.state in _WITH_DEADLINES:
+                    rows = [
+                        (d.kind.value, d.due)
+                        for d in assess(self.legal_facts(act)).deadlines
+                        if d.status is Status.OPEN and d.due is not None
+                    ]
+                done += store.replace_deadlines(act.id, rows, version=version)
+            after = batch[-1][0].id
+        return done
+
+
+#: the acts whose deadlines are followed: transmitted and acknowledged
+_WITH_DEADLINES = (ActState.ACKNOWLEDGED, ActState.CANCELLATION_REQUESTED)

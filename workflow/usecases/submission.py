@@ -14,7 +14,6 @@ from workflow.packaging import ActInput, DocumentInput, PackagingOptions, packag
 from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
-from workflow.protocol.archive import ReceivedArchive
 from workflow.store import ActRecord, NewAct
 from workflow.usecases.context import Context
 from workflow.usecases.resend import Resending
@@ -74,10 +73,8 @@ class Submission:
                 )
             except AlreadyExists:
                 continue
-            with ReceivedArchive.open(package.archive.path) as archive:
-                ctx.store.record_message(
-                    act.id, "out", "1-1", archive.read(package.message_name), at=now
-                )
+            # the 1-1 as packaged: kept by packaging, never read back from the archive
+            ctx.store.record_message(act.id, "out", "1-1", package.message_xml, at=now)
             changes = "; ".join(package.objet_changes)
             return ctx.store.transition(
                 act.id,

@@ -6,9 +6,11 @@ import datetime as dt
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql.expression import true
 
 
 class Base(DeclarativeBase):
@@ -49,6 +52,10 @@ class ActRow(Base):
         UniqueConstraint("siren", "idempotency_key", name="uq_acts_idempotency"),
         UniqueConstraint("siren", "numero", name="uq_acts_numero"),
         UniqueConstraint("replaced_by_id", name="uq_acts_replaced_by"),
+        # the listing's pages, newest first, per collectivité or per state (page_acts)
+        Index("ix_acts_siren_id", "siren", "id"),
+        Index("ix_acts_siren_state_id", "siren", "state", "id"),
+        Index("ix_acts_state_id", "state", "id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     siren: Mapped[str] = mapped_column(ForeignKey("collectivites.siren"), index=True)
@@ -77,6 +84,24 @@ class ActRow(Base):
     # a corrected act sent again replaces this one (both ways; the old one stays in history)
     replaces_id: Mapped[int | None] = mapped_column(Integer)
     replaced_by_id: Mapped[int | None] = mapped_column(Integer)
+    # the legal facts changed since the act's deadline rows were computed (see DeadlineRow);
+    # facts_version counts the changes, so a recomputation never hides a newer one
+    deadlines_stale: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true(), index=True
+    )
+    facts_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class DeadlineRow(Base):
+    """When an act's open deadlines fall due: an index on the date, so that the alert sweep
+    reads the acts with a deadline in its window and nothing else. The deadlines themselves
+    are computed by the legal core; these rows say where to look."""
+
+    __tablename__ = "deadlines"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int] = mapped_column(ForeignKey("acts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    due: Mapped[dt.date] = mapped_column(Date, index=True)
 
 
 class ActDocumentRow(Base):

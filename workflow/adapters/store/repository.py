@@ -1,136 +1,48 @@
-"""The store adapter: records in, frozen records out; SQLAlchemy errors translated here."""
+"""The store adapter: records in, frozen records out; SQLAlchemy errors translated here.
+
+:class:`SqlStore` is made of one part per thing it stores: the acts and their documents
+(here), the platform side and the exchanges (:mod:`.exchanges`), when deadlines fall due
+(:mod:`.deadlines`), alerts (:mod:`.alerts`),
+drafts (:mod:`.drafts`), collectivités and API tokens (:mod:`.collectivites`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from workflow.adapters.store.alerts import AlertsStore
+from workflow.adapters.store.base import StoreBase, utc
+from workflow.adapters.store.collectivites import CollectivitesStore
+from workflow.adapters.store.deadlines import DeadlinesStore
+from workflow.adapters.store.drafts import DraftsStore
+from workflow.adapters.store.exchanges import ExchangesStore
 from workflow.adapters.store.models import (
     ActDocumentRow,
     ActRow,
-    AlertSentRow,
-    ApiTokenRow,
-    AttemptRow,
-    CollectiviteRow,
     DocumentRow,
-    DraftRow,
     EventRow,
-    ExchangeRow,
-    LeaseRow,
-    MessageRow,
-    NomenclatureRow,
-    PackageRow,
-    PollCursorRow,
-    PublicityRow,
     TransactionRow,
 )
-from workflow.collectivite import Collectivite
-from workflow.errors import AlreadyExists, Conflict, NotFound, TransientError
+from workflow.adapters.store.recovery import RecoveryStore, link_replacement, problem_of
+from workflow.errors import AlreadyExists, Conflict, NotFound
 from workflow.lifecycle import ActState, check_transition
-from workflow.platform import Attempt
-from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol.documents import examine
-from workflow.store import (
-    ActFilter,
-    ActRecord,
-    DocumentRef,
-    DraftRecord,
-    EventRecord,
-    ExchangeRecord,
-    NewAct,
-    PublicityRecord,
-    TokenRecord,
-)
+from workflow.store import ActFilter, ActRecord, DocumentRef, EventRecord, NewAct
+
+#: acts whose documents and transaction are read in one query (IN lists stay short)
+_BATCH = 500
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    # SQLite returns naive datetimes even for timezone=True columns: they are stored as UTC
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-class SqlStore:
-    def __init__(self, engine: Engine, files_dir: Path) -> None:
-        self.engine = engine
-        self.files_dir = files_dir
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except IntegrityError as exc:
-            session.rollback()
-            raise AlreadyExists(f"already recorded ({exc.orig})", rule="unique") from exc
-        except OperationalError as exc:
-            session.rollback()
-            raise TransientError(
-                f"the database is unavailable ({exc.orig})", field="database"
-            ) from exc
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-    # ------------------------------------------------------------------ collectivités
-
-    def add_collectivite(self, collectivite: Collectivite) -> None:
-        with self._session() as session:
-            row = session.get(CollectiviteRow, collectivite.siren.value) or CollectiviteRow(
-                siren=collectivite.siren.value
-            )
-            row.name = collectivite.name
-            row.departement = collectivite.departement.value
-            row.arrondissement = collectivite.arrondissement.value
-            row.nature = collectivite.nature.value
-            row.emails = "\n".join(e.value for e in collectivite.emails)
-            row.population = collectivite.population
-            row.publicity_mode = collectivite.publicity_mode
-            session.add(row)
-
-    def get_collectivite(self, siren: str) -> Collectivite:
-        with self._session() as session:
-            row = session.get(CollectiviteRow, siren)
-            if row is None:
-                raise NotFound(f"no collectivité with SIREN {siren}", field="siren", value=siren)
-            return Collectivite.from_mapping(
-                {
-                    "name": row.name,
-                    "siren": row.siren,
-                    "departement": row.departement,
-                    "arrondissement": row.arrondissement,
-                    "nature": row.nature,
-                    "emails": [e for e in row.emails.split("\n") if e],
-                    "population": row.population,
-                    "publicity_mode": row.publicity_mode,
-                }
-            )
-
-    def list_collectivites(self) -> list[Collectivite]:
-        with self._session() as session:
-            sirens = list(
-                session.scalars(select(CollectiviteRow.siren).order_by(CollectiviteRow.name))
-            )
-        return [self.get_collectivite(siren) for siren in sirens]
-
-    # ------------------------------------------------------------------ documents
-
+class ActsStore(StoreBase):
     def document_path(self, sha256: str) -> Path:
         return self.files_dir / sha256[:2] / sha256
 
@@ -176,8 +88,6 @@ class SqlStore:
                 )
         return facts.sha256, facts.size, facts.kind.value
 
-    # ------------------------------------------------------------------ acts
-
     def create_act(self, new: NewAct, *, at: dt.datetime, actor: str) -> tuple[ActRecord, bool]:
         """Create the act in ``received``; a repeated idempotency key returns the first act."""
         existing = self._by_key(new.siren, new.idempotency_key)
@@ -208,7 +118,7 @@ class SqlStore:
                 session.add(row)
                 session.flush()
                 if new.replaces is not None:
-                    self._link_replacement(session, new.replaces, row.id, new.numero, at, actor)
+                    link_replacement(session, new.replaces, row.id, new.numero, at, actor)
                 for position, ((sha, _, _), path, typology) in enumerate(stored):
                     session.add(
                         ActDocumentRow(
@@ -244,39 +154,6 @@ class SqlStore:
                 value=new.numero,
             ) from None
         return self.get_act(act_id), True
-
-    @staticmethod
-    def _link_replacement(
-        session: Session, old_id: int, new_id: int, numero: str, at: dt.datetime, actor: str
-    ) -> None:
-        """Mark ``old_id`` replaced by ``new_id`` in the new act's transaction: only once."""
-        old = session.get(ActRow, old_id)
-        if old is None:
-            raise NotFound(f"no act {old_id}", field="act", value=old_id)
-        result = session.execute(
-            update(ActRow)
-            .where(ActRow.id == old_id, ActRow.replaced_by_id.is_(None))
-            .values(replaced_by_id=new_id, problem_code=None, problem_next_at=None)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict(
-                f"act {old_id} was already replaced by act {old.replaced_by_id}",
-                field="act",
-                rule="an act is replaced once",
-                value=old_id,
-                act_id=old.replaced_by_id,
-            )
-        session.add(
-            EventRow(
-                act_id=old_id,
-                at=at,
-                actor=actor,
-                event="replaced",
-                from_state=old.state,
-                to_state=old.state,
-                reason=f"replaced by act {new_id} ({numero})",
-            )
-        )
 
     def act_by_key(self, siren: str, key: str) -> ActRecord | None:
         return self._by_key(siren, key)
@@ -327,42 +204,78 @@ class SqlStore:
                 query = query.where(ActRow.numero == where.numero)
             if where.state_before is not None:
                 query = query.where(ActRow.state_since <= where.state_before)
-            return [self._record(session, row) for row in session.scalars(query)]
+            return self._records(session, session.scalars(query))
+
+    def page_acts(
+        self,
+        *,
+        sirens: Collection[str] | None = None,
+        states: Collection[ActState] | None = None,
+        before: int | None = None,
+        limit: int = 50,
+        where: ActFilter | None = None,
+    ) -> list[ActRecord]:
+        """Newest first, at most ``limit`` acts with an id below ``before`` (the cursor: the
+        last id of the previous page), of the ``sirens`` given (``None``: every collectivité)
+        and in the ``states`` given. Filtered, ordered and cut in SQL (indexes on
+        ``(siren, id)``, ``(siren, state, id)``, ``(state, id)``): a page costs the same at
+        any size."""
+        if (sirens is not None and not sirens) or (states is not None and not states):
+            return []
+        query = select(ActRow).order_by(ActRow.id.desc()).limit(limit)
+        if sirens is not None:
+            query = query.where(ActRow.siren.in_(sorted(sirens)))
+        if states is not None:
+            query = query.where(ActRow.state.in_(sorted(s.value for s in states)))
+        if before is not None:
+            query = query.where(ActRow.id < before)
+        if where is not None and where.id_acte is not None:
+            query = query.where(ActRow.id_acte == where.id_acte)
+        if where is not None and where.numero is not None:
+            query = query.where(ActRow.numero == where.numero)
+        if where is not None and where.state_before is not None:
+            query = query.where(ActRow.state_since <= where.state_before)
+        with self._session() as session:
+            return self._records(session, session.scalars(query))
+
+    def get_acts(self, ids: Collection[int]) -> list[ActRecord]:
+        """The acts of ``ids`` that exist, by id."""
+        with self._session() as session:
+            rows = session.scalars(select(ActRow).where(ActRow.id.in_(sorted(ids))))
+            return sorted(self._records(session, rows), key=lambda a: a.id)
+
+    def stale_deadline_acts(
+        self, *, after: int = 0, limit: int = 500
+    ) -> list[tuple[ActRecord, int]]:
+        """Acts (ids above ``after``, in order) whose legal facts changed since their deadline
+        rows were computed, each with the version of its facts (for :meth:`replace_deadlines`)."""
+        with self._session() as session:
+            rows = list(
+                session.scalars(
+                    select(ActRow)
+                    .where(ActRow.deadlines_stale.is_(True), ActRow.id > after)
+                    .order_by(ActRow.id)
+                    .limit(limit)
+                )
+            )
+            versions = [row.facts_version for row in rows]
+            return list(zip(self._records(session, rows), versions, strict=True))
 
     def _record(self, session: Session, row: ActRow) -> ActRecord:
-        documents = session.scalars(
-            select(ActDocumentRow)
-            .where(ActDocumentRow.act_id == row.id)
-            .order_by(ActDocumentRow.position)
-        )
-        ref = session.scalar(
-            select(TransactionRow.platform_ref).where(TransactionRow.act_id == row.id)
-        )
-        return ActRecord(
-            id=row.id,
-            siren=row.siren,
-            numero=row.numero,
-            numero_printed=row.numero_printed,
-            act_date=row.act_date,
-            nature=row.nature,
-            classification=row.classification,
-            classification_date=row.classification_date,
-            objet=row.objet,
-            state=ActState(row.state),
-            state_since=_utc(row.state_since),
-            id_acte=row.id_acte,
-            date_reception=row.date_reception,
-            anomaly_nature=row.anomaly_nature,
-            anomaly_detail=row.anomaly_detail,
-            last_error=row.last_error,
-            platform_ref=ref,
-            documents=tuple(
-                DocumentRef(d.position, d.sha256, d.file_name, d.typology) for d in documents
-            ),
-            problem=_problem(row),
-            replaces=row.replaces_id,
-            replaced_by=row.replaced_by_id,
-        )
+        return self._records(session, [row])[0]
+
+    def _records(self, session: Session, rows: Iterable[ActRow]) -> list[ActRecord]:
+        """Records of ``rows`` with their documents and platform reference: two queries per
+        batch of acts, never two per act."""
+        records: list[ActRecord] = []
+        batch: list[ActRow] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == _BATCH:
+                records.extend(_batch_records(session, batch))
+                batch = []
+        records.extend(_batch_records(session, batch))
+        return records
 
     def transition(
         self,
@@ -391,7 +304,15 @@ class SqlStore:
             result = session.execute(
                 update(ActRow)
                 .where(ActRow.id == act_id, ActRow.version == row.version)
-                .values(state=target.value, state_since=at, version=row.version + 1, **fields)
+                .values(
+                    state=target.value,
+                    state_since=at,
+                    version=row.version + 1,
+                    # the state and the facts it brings (date of reception…) move the deadlines
+                    deadlines_stale=True,
+                    facts_version=row.facts_version + 1,
+                    **fields,
+                )
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict(
@@ -416,57 +337,13 @@ class SqlStore:
                 update(ActRow).where(ActRow.id == act_id).values(last_error=error[:2000])
             )
 
-    def set_problem(self, act_id: int, problem: CurrentProblem | None) -> None:
-        """Record why the act is not moving (``since`` kept while the same problem lasts)."""
-        with self._session() as session:
-            row = session.get(ActRow, act_id)
-            if row is None:
-                raise NotFound(f"no act {act_id}", field="act", value=act_id)
-            if problem is None:
-                row.problem_code, row.problem_next_at = None, None
-                return
-            if row.problem_code != problem.code.value or row.problem_since is None:
-                row.problem_since = problem.since
-            row.problem_code = problem.code.value
-            row.problem_next_at = problem.next_attempt
-            row.problem_detail = problem.detail[:2000]
-            row.last_error = problem.detail[:2000]
-
-    def acquire_lease(
-        self, name: str, holder: str, *, until: dt.datetime, now: dt.datetime
-    ) -> bool:
-        """Take the lease ``name`` until ``until`` unless another holder has it past ``now``.
-        Atomic in the database, so it holds across processes and machines."""
-        with self._session() as session:
-            taken = session.execute(
-                update(LeaseRow)
-                .where(LeaseRow.name == name, (LeaseRow.until < now) | (LeaseRow.holder == holder))
-                .values(holder=holder, until=until)
-            )
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
-                return True
-        try:
-            with self._session() as session:
-                session.add(LeaseRow(name=name, holder=holder, until=until))
-        except AlreadyExists:
-            return False  # held by another, not expired
-        return True
-
-    def release_lease(self, name: str, holder: str) -> None:
-        with self._session() as session:
-            session.execute(
-                update(LeaseRow)
-                .where(LeaseRow.name == name, LeaseRow.holder == holder)
-                .values(until=dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
-            )
-
     def events(self, act_id: int) -> list[EventRecord]:
         with self._session() as session:
             rows = session.scalars(
                 select(EventRow).where(EventRow.act_id == act_id).order_by(EventRow.id)
             )
             return [
-                EventRecord(_utc(r.at), r.actor, r.event, r.from_state, r.to_state, r.reason)
+                EventRecord(utc(r.at), r.actor, r.event, r.from_state, r.to_state, r.reason)
                 for r in rows
             ]
 
@@ -481,444 +358,63 @@ class SqlStore:
                     ActRow.state_since <= idle_since,
                 )
             )
-            return [self._record(session, row) for row in rows]
+            return self._records(session, rows)
 
-    # ------------------------------------------------------------------ packages, platform
 
-    def record_package(
-        self,
-        act_id: int,
-        siren: str,
-        day: dt.date,
-        archive_name: str,
-        archive_path: Path,
-        sha256: str,
-        size: int,
-        *,
-        at: dt.datetime,
-    ) -> None:
-        with self._session() as session:
-            serial = int(archive_name.rsplit("-", 1)[1].split(".")[0])
-            session.add(
-                PackageRow(
-                    act_id=act_id,
-                    siren=siren,
-                    day=day,
-                    serial=serial,
-                    archive_name=archive_name,
-                    archive_path=str(archive_path),
-                    sha256=sha256,
-                    size=size,
-                    created_at=at,
-                )
+def _batch_records(session: Session, rows: list[ActRow]) -> list[ActRecord]:
+    if not rows:
+        return []
+    ids = [row.id for row in rows]
+    documents: dict[int, list[DocumentRef]] = {act_id: [] for act_id in ids}
+    for d in session.scalars(
+        select(ActDocumentRow)
+        .where(ActDocumentRow.act_id.in_(ids))
+        .order_by(ActDocumentRow.act_id, ActDocumentRow.position)
+    ):
+        documents[d.act_id].append(DocumentRef(d.position, d.sha256, d.file_name, d.typology))
+    refs: dict[int, str] = {  # noqa: C416 - Result is not a mapping source
+        act_id: ref
+        for act_id, ref in session.execute(
+            select(TransactionRow.act_id, TransactionRow.platform_ref).where(
+                TransactionRow.act_id.in_(ids)
             )
-
-    def next_serial(self, siren: str, day: dt.date) -> int:
-        with self._session() as session:
-            used = session.scalar(
-                select(func.max(PackageRow.serial)).where(
-                    PackageRow.siren == siren, PackageRow.day == day
-                )
-            )
-            return int(used or 0) + 1
-
-    def latest_package(self, act_id: int) -> Path | None:
-        with self._session() as session:
-            path = session.scalar(
-                select(PackageRow.archive_path)
-                .where(PackageRow.act_id == act_id)
-                .order_by(PackageRow.id.desc())
-            )
-            return Path(path) if path else None
-
-    def record_transaction(
-        self, act_id: int, platform_ref: str, *, at: dt.datetime, recovered: bool = False
-    ) -> None:
-        """The act's one platform transaction; a second one is refused by the database."""
-        with self._session() as session:
-            session.add(
-                TransactionRow(
-                    act_id=act_id,
-                    platform_ref=platform_ref,
-                    recovered=int(recovered),
-                    created_at=at,
-                )
-            )
-
-    def acts_by_platform_ref(self) -> dict[str, int]:
-        with self._session() as session:
-            rows = session.execute(select(TransactionRow.platform_ref, TransactionRow.act_id))
-            return {ref: act_id for ref, act_id in rows}  # noqa: C416 - Result is not a mapping source
-
-    def record_attempt(
-        self,
-        act_id: int | None,
-        attempt: Attempt,
-        *,
-        at: dt.datetime,
-        platform_ref: str | None = None,
-    ) -> None:
-        with self._session() as session:
-            session.add(
-                AttemptRow(
-                    act_id=act_id,
-                    at=at,
-                    endpoint=attempt.endpoint,
-                    duration_ms=attempt.duration_ms,
-                    http_status=attempt.http_status,
-                    platform_ref=platform_ref,
-                    excerpt=attempt.excerpt[:2048],
-                    error=attempt.error,
-                )
-            )
-
-    def attempts(self, act_id: int) -> list[AttemptRow]:
-        with self._session() as session:
-            return list(
-                session.scalars(
-                    select(AttemptRow).where(AttemptRow.act_id == act_id).order_by(AttemptRow.id)
-                )
-            )
-
-    def record_message(
-        self, act_id: int, direction: str, code: str, raw: bytes, *, at: dt.datetime
-    ) -> bool:
-        """Keep a message sent or received (raw bytes + SHA-256), once. True when new."""
-        digest = hashlib.sha256(raw).hexdigest()
-        with self._session() as session:
-            exists = session.scalar(
-                select(MessageRow.id).where(
-                    MessageRow.act_id == act_id, MessageRow.sha256 == digest
-                )
-            )
-            if exists is not None:
-                return False
-            session.add(
-                MessageRow(
-                    act_id=act_id, direction=direction, code=code, raw=raw, sha256=digest, at=at
-                )
-            )
-            return True
-
-    def messages(self, act_id: int) -> list[tuple[str, str, str]]:
-        with self._session() as session:
-            rows = session.execute(
-                select(MessageRow.direction, MessageRow.code, MessageRow.sha256)
-                .where(MessageRow.act_id == act_id)
-                .order_by(MessageRow.id)
-            )
-            return [(d, c, s) for d, c, s in rows]
-
-    # ------------------------------------------------------------------ publicity, exchanges
-
-    def record_publicity(self, act_id: int, publicity: PublicityRecord, *, at: dt.datetime) -> None:
-        self.get_act(act_id)
-        with self._session() as session:
-            session.add(
-                PublicityRow(
-                    act_id=act_id,
-                    mode=publicity.mode,
-                    day=publicity.day,
-                    url=publicity.url,
-                    recorded_at=at,
-                )
-            )
-
-    def publicities(self, act_id: int) -> list[PublicityRecord]:
-        with self._session() as session:
-            rows = session.scalars(
-                select(PublicityRow).where(PublicityRow.act_id == act_id).order_by(PublicityRow.day)
-            )
-            return [PublicityRecord(r.mode, r.day, r.url) for r in rows]
-
-    def record_exchange(self, act_id: int, exchange: ExchangeRecord) -> bool:
-        """Record a préfecture message once (by its platform reference). True when new."""
-        with self._session() as session:
-            exists = session.scalar(
-                select(ExchangeRow.id).where(
-                    ExchangeRow.act_id == act_id, ExchangeRow.platform_ref == exchange.platform_ref
-                )
-            )
-            if exists is not None:
-                return False
-            session.add(
-                ExchangeRow(
-                    act_id=act_id,
-                    code=exchange.code,
-                    day=exchange.day,
-                    platform_ref=exchange.platform_ref,
-                    answered_on=exchange.answered_on,
-                    detail=exchange.detail,
-                )
-            )
-            return True
-
-    def exchanges(self, act_id: int) -> list[ExchangeRecord]:
-        with self._session() as session:
-            rows = session.scalars(
-                select(ExchangeRow)
-                .where(ExchangeRow.act_id == act_id)
-                .order_by(ExchangeRow.day, ExchangeRow.id)
-            )
-            return [
-                ExchangeRecord(r.code, r.day, r.platform_ref, r.answered_on, r.detail) for r in rows
-            ]
-
-    def answer_exchange(self, act_id: int, code: str, answered_on: dt.date) -> None:
-        with self._session() as session:
-            row = session.scalars(
-                select(ExchangeRow)
-                .where(ExchangeRow.act_id == act_id, ExchangeRow.code == code)
-                .order_by(ExchangeRow.day.desc())
-            ).first()
-            if row is None:
-                raise NotFound(
-                    f"act {act_id} has no {code} message to answer", field="code", value=code
-                )
-            row.answered_on = answered_on
-
-    # ------------------------------------------------------------------ alerts
-
-    def alert_sent(self, key: tuple[int, str, dt.date, int], channel: str) -> bool:
-        act_id, kind, due, horizon = key
-        with self._session() as session:
-            found = session.scalar(
-                select(AlertSentRow.id).where(
-                    AlertSentRow.act_id == act_id,
-                    AlertSentRow.kind == kind,
-                    AlertSentRow.due == due,
-                    AlertSentRow.horizon_days == horizon,
-                    AlertSentRow.channel == channel,
-                )
-            )
-            return found is not None
-
-    def record_alert(
-        self, key: tuple[int, str, dt.date, int], channel: str, *, at: dt.datetime
-    ) -> None:
-        act_id, kind, due, horizon = key
-        with self._session() as session:
-            session.add(
-                AlertSentRow(
-                    act_id=act_id,
-                    kind=kind,
-                    due=due,
-                    horizon_days=horizon,
-                    channel=channel,
-                    sent_at=at,
-                )
-            )
-
-    # ------------------------------------------------------------------ drafts
-
-    def create_draft(
-        self,
-        *,
-        principal: str,
-        idempotency_key: str,
-        siren: str | None,
-        metadata: dict[str, Any],
-        documents: Sequence[DocumentRef],
-        report: dict[str, Any],
-        at: dt.datetime,
-    ) -> tuple[DraftRecord, bool]:
-        """A new open draft; the same (principal, key) returns the first one."""
-        existing = self.draft_by_key(principal, idempotency_key)
-        if existing is not None:
-            return existing, False
-        try:
-            with self._session() as session:
-                row = DraftRow(
-                    principal=principal,
-                    idempotency_key=idempotency_key,
-                    siren=siren,
-                    status="open",
-                    act_id=None,
-                    metadata_json=json.dumps(metadata, ensure_ascii=False),
-                    documents_json=json.dumps(
-                        [
-                            {"sha256": d.sha256, "file_name": d.file_name, "typology": d.typology}
-                            for d in documents
-                        ]
-                    ),
-                    report_json=json.dumps(report, ensure_ascii=False, default=str),
-                    created_at=at,
-                    updated_at=at,
-                )
-                session.add(row)
-                session.flush()
-                draft_id = row.id
-        except AlreadyExists:
-            again = self.draft_by_key(principal, idempotency_key)
-            if again is None:
-                raise
-            return again, False
-        return self.get_draft(draft_id), True
-
-    def draft_by_key(self, principal: str, key: str) -> DraftRecord | None:
-        with self._session() as session:
-            row = session.scalar(
-                select(DraftRow).where(
-                    DraftRow.principal == principal, DraftRow.idempotency_key == key
-                )
-            )
-            return _draft(row) if row is not None else None
-
-    def drafts_by_key(self, key: str) -> list[DraftRecord]:
-        with self._session() as session:
-            rows = session.scalars(
-                select(DraftRow).where(DraftRow.idempotency_key == key).order_by(DraftRow.id)
-            )
-            return [_draft(row) for row in rows]
-
-    def get_draft(self, draft_id: int) -> DraftRecord:
-        with self._session() as session:
-            row = session.get(DraftRow, draft_id)
-            if row is None:
-                raise NotFound(f"no draft {draft_id}", field="draft", value=draft_id)
-            return _draft(row)
-
-    def list_drafts(self, *, status: str | None = "open") -> list[DraftRecord]:
-        with self._session() as session:
-            query = select(DraftRow).order_by(DraftRow.id)
-            if status is not None:
-                query = query.where(DraftRow.status == status)
-            return [_draft(row) for row in session.scalars(query)]
-
-    def update_draft(
-        self,
-        draft_id: int,
-        *,
-        at: dt.datetime,
-        siren: str | None = None,
-        metadata: dict[str, Any] | None = None,
-        report: dict[str, Any] | None = None,
-        status: str | None = None,
-        act_id: int | None = None,
-    ) -> DraftRecord:
-        with self._session() as session:
-            row = session.get(DraftRow, draft_id, with_for_update=True)
-            if row is None:
-                raise NotFound(f"no draft {draft_id}", field="draft", value=draft_id)
-            if row.status != "open":
-                raise Conflict(
-                    f"draft {draft_id} is {row.status}, no longer open",
-                    field="draft",
-                    rule="only an open draft changes",
-                    value=row.status,
-                )
-            if siren is not None:
-                row.siren = siren
-            if metadata is not None:
-                row.metadata_json = json.dumps(metadata, ensure_ascii=False)
-            if report is not None:
-                row.report_json = json.dumps(report, ensure_ascii=False, default=str)
-            if status is not None:
-                row.status = status
-            if act_id is not None:
-                row.act_id = act_id
-            row.updated_at = at
-            session.flush()
-            return _draft(row)
-
-    # ------------------------------------------------------------------ nomenclatures
-
-    def save_nomenclature(
-        self, siren: str, version: dt.date, raw: bytes, *, at: dt.datetime
-    ) -> None:
-        with self._session() as session:
-            row = session.get(NomenclatureRow, siren) or NomenclatureRow(siren=siren)
-            row.version, row.raw, row.recorded_at = version, raw, at
-            session.add(row)
-
-    def nomenclature(self, siren: str) -> bytes | None:
-        with self._session() as session:
-            row = session.get(NomenclatureRow, siren)
-            return row.raw if row is not None else None
-
-    def poll_cursor(self, name: str) -> dt.datetime | None:
-        with self._session() as session:
-            row = session.get(PollCursorRow, name)
-            return _utc(row.at) if row is not None else None
-
-    def set_poll_cursor(self, name: str, at: dt.datetime) -> None:
-        with self._session() as session:
-            row = session.get(PollCursorRow, name) or PollCursorRow(name=name)
-            row.at = at
-            session.add(row)
-
-    # ------------------------------------------------------------------ API tokens
-
-    def add_token(self, name: str, sirens: Sequence[str], sha256: str, *, at: dt.datetime) -> int:
-        with self._session() as session:
-            row = ApiTokenRow(
-                name=name, token_sha256=sha256, sirens="\n".join(sirens), created_at=at
-            )
-            session.add(row)
-            session.flush()
-            return row.id
-
-    def token_by_hash(self, sha256: str) -> TokenRecord | None:
-        with self._session() as session:
-            row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_sha256 == sha256))
-            return _token(row) if row is not None else None
-
-    def list_tokens(self) -> list[TokenRecord]:
-        with self._session() as session:
-            return [
-                _token(r) for r in session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id))
-            ]
-
-    def revoke_token(self, token_id: int, *, at: dt.datetime) -> TokenRecord:
-        with self._session() as session:
-            row = session.get(ApiTokenRow, token_id)
-            if row is None:
-                raise NotFound(f"no API token {token_id}", field="token", value=token_id)
-            if row.revoked_at is None:
-                row.revoked_at = at
-            session.flush()
-            return _token(row)
+        )
+    }
+    return [
+        ActRecord(
+            id=row.id,
+            siren=row.siren,
+            numero=row.numero,
+            numero_printed=row.numero_printed,
+            act_date=row.act_date,
+            nature=row.nature,
+            classification=row.classification,
+            classification_date=row.classification_date,
+            objet=row.objet,
+            state=ActState(row.state),
+            state_since=utc(row.state_since),
+            id_acte=row.id_acte,
+            date_reception=row.date_reception,
+            anomaly_nature=row.anomaly_nature,
+            anomaly_detail=row.anomaly_detail,
+            last_error=row.last_error,
+            platform_ref=refs.get(row.id),
+            documents=tuple(documents[row.id]),
+            problem=problem_of(row),
+            replaces=row.replaces_id,
+            replaced_by=row.replaced_by_id,
+        )
+        for row in rows
+    ]
 
 
-def _problem(row: ActRow) -> CurrentProblem | None:
-    if row.problem_code is None or row.problem_since is None:
-        return None
-    try:
-        code = ProblemCode(row.problem_code)
-    except ValueError:  # a code of a newer version: shown by the detail alone
-        code = ProblemCode.PACKAGING_FAILED
-    return CurrentProblem(
-        code,
-        _utc(row.problem_since),
-        row.problem_detail or "",
-        _utc(row.problem_next_at) if row.problem_next_at else None,
-    )
-
-
-def _draft(row: DraftRow) -> DraftRecord:
-    return DraftRecord(
-        id=row.id,
-        principal=row.principal,
-        idempotency_key=row.idempotency_key,
-        siren=row.siren,
-        status=row.status,
-        act_id=row.act_id,
-        metadata=json.loads(row.metadata_json),
-        documents=tuple(
-            DocumentRef(i, d["sha256"], d["file_name"], d["typology"])
-            for i, d in enumerate(json.loads(row.documents_json))
-        ),
-        report=json.loads(row.report_json),
-        created_at=_utc(row.created_at),
-        updated_at=_utc(row.updated_at),
-    )
-
-
-def _token(row: ApiTokenRow) -> TokenRecord:
-    return TokenRecord(
-        id=row.id,
-        name=row.name,
-        sirens=frozenset(s for s in row.sirens.split("\n") if s),
-        created_at=_utc(row.created_at),
-        revoked_at=_utc(row.revoked_at) if row.revoked_at else None,
-    )
+class SqlStore(
+    ActsStore,
+    ExchangesStore,
+    DeadlinesStore,
+    AlertsStore,
+    DraftsStore,
+    CollectivitesStore,
+    RecoveryStore,
+):
+    """The store on SQLAlchemy (PostgreSQL, or SQLite for the embedded default)."""

@@ -1,5 +1,5 @@
-"""Intake from the command line: ``actes extract``, ``actes submit``, ``actes watch`` and the
-drafts.
+"""Intake from the command line: ``actes submit``, ``actes watch`` and the drafts
+(``actes extract`` is in :mod:`.extract_commands`: it stores nothing, and loads no store).
 
 ``actes submit`` and ``actes watch`` act as the local operator (every registered
 collectivité); the REST API acts for a token's collectivités only. An act that is ready is
@@ -20,77 +20,12 @@ import click
 from workflow.adapters.wiring import build_intake
 from workflow.errors import ActesError, InvalidInput
 from workflow.i18n import _
-from workflow.intake.classify import suggest
-from workflow.intake.extract import extract
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import LOCAL, Intake, IntakeResult, Principal, Upload
-from workflow.intake.text import read_document_text
 from workflow.interfaces.cli.app import EXIT_USER_ERROR, cli, command, emit_json
 from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for, store_settings
-from workflow.protocol import xml_in
-from workflow.protocol.messages import RetourClassification
-from workflow.protocol.nomenclature import national_classification
 
 FOLDER = Principal("folder")
-
-
-# --------------------------------------------------------------------------- extract
-
-
-@command("extract")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object: fields, sources, review.")
-@click.option(
-    "--nomenclature",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    help="The préfecture's 7-2 classification (XML) to suggest from; default: national levels.",
-)
-def extract_command(file: Path, as_json: bool, nomenclature: Path | None) -> None:
-    """Show what FILE (PDF or text) says about the act, without storing anything."""
-    extraction = extract(read_document_text(file))
-    classification = _nomenclature(nomenclature)
-    objet = extraction.value("objet")
-    theme = extraction.value("theme")
-    suggestions = suggest(objet, classification, *([theme] if theme else [])) if objet else None
-    if as_json:
-        emit_json(
-            {
-                "file": str(file),
-                **extraction.as_dict(),
-                "classification": suggestions.as_dict() if suggestions else None,
-            }
-        )
-        return
-    click.echo(f"{file}: {extraction.pages} page(s), {extraction.lines} lines")
-    for name, found in extraction.fields.items():
-        where = f"p{found.where.page} l{found.where.line}" if found.where else "-"
-        value = json.dumps(found.as_dict()["value"], ensure_ascii=False)
-        click.echo(f"  {name:<18} {value[:70]:<70} {found.confidence:4.2f}  {where:<9} {found.how}")
-    if suggestions is not None:
-        click.echo(f"  {'classification':<18} {suggestions.explain()}")
-        if suggestions.chosen is None:
-            for s in suggestions.top3:
-                click.echo(
-                    f"      candidate {s.code} {s.label} (score {s.score:g}: {', '.join(s.words)})"
-                )
-    if extraction.review:
-        click.echo("needs review:")
-        for item in extraction.review:
-            click.echo(f"  {item.field}: {item.reason}")
-
-
-def _nomenclature(path: Path | None) -> RetourClassification:
-    if path is None:
-        return national_classification()
-    message = xml_in.parse_message(path.read_bytes())
-    if not isinstance(message, RetourClassification):
-        raise InvalidInput(
-            f"{path} is not a 7-2 RetourClassification message",
-            field="nomenclature",
-            rule="7-2 XML",
-            value=str(path),
-        )
-    return message
 
 
 # --------------------------------------------------------------------------- submit

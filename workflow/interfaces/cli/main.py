@@ -1,8 +1,7 @@
-"""Entry point of the ``actes`` console command: imports every command module, runs the group."""
+"""Entry point of the ``actes`` console command: runs the group, whose commands load when used."""
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import click
@@ -18,16 +17,154 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.engine_commands",
     "workflow.interfaces.cli.legal_commands",
     "workflow.interfaces.cli.intake_commands",
+    "workflow.interfaces.cli.extract_commands",
     "workflow.interfaces.cli.admin_commands",
     "workflow.interfaces.cli.serve_commands",
     "workflow.interfaces.cli.nomenclature_commands",
     "workflow.interfaces.cli.recovery_commands",
 ]
 
+_CLI = "workflow.interfaces.cli."
+# Each command: the module that registers it and its one-line help, so that `actes --help`
+# imports none of them (tests/integration/test_cli_startup.py checks this table against the
+# modules: a new command gets its row here; one without a row runs, but is not listed).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "alerts": (
+        _CLI + "legal_commands",
+        "Send the deadline alerts due today and the stuck acts (e-mail / webhook), each once.",
+    ),
+    "answer": (
+        _CLI + "legal_commands",
+        "Answer the préfecture (courrier, pièces complémentaires, observations) through the "
+        "platform.",
+    ),
+    "beat": (
+        _CLI + "engine_commands",
+        "Run the periodic sweeps (platform polling, unfinished work).",
+    ),
+    "cancel": (
+        _CLI + "engine_commands",
+        "Withdraw an acknowledged act (6-1); the next poll records the ARAnnulation (6-2).",
+    ),
+    "collectivites": (
+        _CLI + "admin_commands",
+        "The collectivités the service sends for.",
+    ),
+    "deadlines": (
+        _CLI + "legal_commands",
+        "Open deadlines of transmitted acts due within the horizon, soonest first.",
+    ),
+    "demo": (
+        _CLI + "demo_commands",
+        "Run the main job end to end on the example deliberations (no server needed).",
+    ),
+    "documents": (
+        _CLI + "engine_commands",
+        "Fetch what the platform issues for an acknowledged act: the stamped PDF, the bordereau.",
+    ),
+    "draft": (
+        _CLI + "intake_commands",
+        "Look at, complete or discard one draft.",
+    ),
+    "drafts": (
+        _CLI + "intake_commands",
+        "The acts held back at intake, and why.",
+    ),
+    "explain": (
+        _CLI + "legal_commands",
+        "Every date of an act and why: executory state and each deadline with its rule and its "
+        "status today.",
+    ),
+    "extract": (
+        _CLI + "extract_commands",
+        "Show what FILE (PDF or text) says about the act, without storing anything.",
+    ),
+    "ical": (
+        _CLI + "legal_commands",
+        "The collectivité's open deadlines as an iCalendar (.ics) feed.",
+    ),
+    "id": (
+        _CLI + "protocol_commands",
+        "Work with act identifiers (IDActe).",
+    ),
+    "inspect": (
+        _CLI + "protocol_commands",
+        "Read an ACTES archive or message XML and print it as one JSON object.",
+    ),
+    "legal": (
+        _CLI + "legal_commands",
+        "Executory date and every deadline, each with its rule, source, explanation and status "
+        "today (open with the days left, passed, ended by an event, or suspended).",
+    ),
+    "nomenclature": (
+        _CLI + "nomenclature_commands",
+        "A collectivité's classification (7-2), which classification suggestions use.",
+    ),
+    "openapi": (
+        _CLI + "serve_commands",
+        "Print the REST API's OpenAPI description (JSON).",
+    ),
+    "package": (
+        _CLI + "protocol_commands",
+        "Package an act as an ACTES 1-1 archive (tar.gz) and print its path.",
+    ),
+    "pki": (
+        _CLI + "signing_commands",
+        "Development PKI (TEST material, never for production).",
+    ),
+    "platform": (
+        _CLI + "platform_commands",
+        "The platform account: check the certificate, post an act parked in 17.",
+    ),
+    "platform-status": (
+        _CLI + "platform_commands",
+        "Read a transaction's status (and the ARActe once acknowledged).",
+    ),
+    "publish": (
+        _CLI + "legal_commands",
+        "Record how and when an act was made public (publication, posting, notification).",
+    ),
+    "send": (
+        _CLI + "platform_commands",
+        "Submit a packaged archive to the platform; print the transaction id.",
+    ),
+    "serve": (
+        _CLI + "serve_commands",
+        "Serve the REST API (POST /api/acts …; description at /api/openapi.json).",
+    ),
+    "simulator": (
+        _CLI + "platform_commands",
+        "Play the tiers de télétransmission and the préfecture (S²LOW's API) on this machine.",
+    ),
+    "status": (
+        _CLI + "engine_commands",
+        "Show the acts (or one act with its history) and their state, IDActe and dates.",
+    ),
+    "submit": (
+        _CLI + "intake_commands",
+        "Submit FILE.pdf (and annexes): read, check, record; send if nothing needs a person.",
+    ),
+    "token": (
+        _CLI + "admin_commands",
+        "API tokens for the deliberation software (one per caller, for its collectivités).",
+    ),
+    "verify": (
+        _CLI + "signing_commands",
+        "Verify a document's detached CMS signature, or every signature inside an ACTES archive.",
+    ),
+    "watch": (
+        _CLI + "intake_commands",
+        "Submit the PDFs an office exports to FOLDER (NAME.json beside a PDF is its metadata).",
+    ),
+    "worker": (
+        _CLI + "engine_commands",
+        "Run a Celery worker (packaging, signing, submission, polling).",
+    ),
+}
+cli.lazy_commands(COMMANDS, _COMMAND_MODULES)
+
 
 def main() -> None:
-    for module in _COMMAND_MODULES:
-        importlib.import_module(module)
     try:
         result = cli.main(prog_name="actes", standalone_mode=False)
     except click.UsageError as error:

@@ -18,11 +18,12 @@ from workflow.errors import InvalidInput
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import Upload
 from workflow.interfaces.api.deps import Caller, IntakeDep, enqueue_act, intake_answer, own_act
+from workflow.interfaces.api.listing import MAX_PAGE, acts_page
 from workflow.interfaces.api.schemas import CancelIn, IntakeOut
 from workflow.problems import for_people
 from workflow.store import ActFilter
 from workflow.timeline import event_label
-from workflow.usecases.lookup import parse_age, parse_states
+from workflow.usecases.lookup import parse_age
 from workflow.usecases.resend import SETTABLE, Correction
 
 router = APIRouter(prefix="/api/acts", tags=["acts"])
@@ -75,11 +76,14 @@ def post_act(
         return intake_answer(request, intake.submit(caller, uploads, parsed, idempotency_key))
 
 
-@router.get("", summary="The caller's acts, by state, age, IDActe or number")
+@router.get("", summary="The caller's acts, newest first, a page at a time (by state, age, …)")
 def list_acts(
     intake: IntakeDep,
     caller: Caller,
     state: str | None = None,
+    siren: str | None = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     id_acte: str | None = None,
     numero: str | None = None,
     older_than: Annotated[
@@ -87,15 +91,16 @@ def list_acts(
     ] = None,
 ) -> dict[str, Any]:
     where = ActFilter(
-        sirens=caller.sirens,
-        states=parse_states([state] if state else []),
         id_acte=id_acte,
         numero=numero,
         state_before=dt.datetime.now(dt.UTC) - parse_age(older_than, field="older_than")
         if older_than
         else None,
     )
-    return {"acts": [a.as_dict() for a in intake.services.store.list_acts(where=where)]}
+    store = intake.services.store
+    return acts_page(
+        store, caller, state=state, siren=siren, cursor=cursor, limit=limit, where=where
+    )
 
 
 @router.get("/{act_id}", summary="One act: state, IDActe, date of reception, history")

@@ -1,0 +1,61 @@
+"""The store adapter's base: sessions, and SQLAlchemy errors translated into ours."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import ColumnElement, Engine, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from workflow.adapters.store.models import ActRow
+from workflow.errors import AlreadyExists, TransientError
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes even for timezone=True columns: they are stored as UTC
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+class StoreBase:
+    """What every part of the store shares: the engine, the files area, one session a call."""
+
+    def __init__(self, engine: Engine, files_dir: Path) -> None:
+        self.engine = engine
+        self.files_dir = files_dir
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except IntegrityError as exc:
+            session.rollback()
+            raise AlreadyExists(f"already recorded ({exc.orig})", rule="unique") from exc
+        except OperationalError as exc:
+            session.rollback()
+            raise TransientError(
+                f"the database is unavailable ({exc.orig})", field="database"
+            ) from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def facts_changed(session: Session, where: ColumnElement[bool]) -> None:
+    """The legal facts of these acts changed: their deadline rows must be computed again."""
+    session.execute(
+        update(ActRow)
+        .where(where)
+        .values(deadlines_stale=True, facts_version=ActRow.facts_version + 1)
+    )

@@ -1,0 +1,233 @@
+"""The store: what goes to and comes from the platform — packages, transactions, attempts,
+messages, the polling cursors — and what follows the act there: its publicity and the
+préfecture's exchanges."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from workflow.adapters.store.base import StoreBase, facts_changed, utc
+from workflow.adapters.store.models import (
+    ActRow,
+    AttemptRow,
+    ExchangeRow,
+    MessageRow,
+    PackageRow,
+    PollCursorRow,
+    PublicityRow,
+    TransactionRow,
+)
+from workflow.errors import NotFound
+from workflow.platform import Attempt
+from workflow.store import ExchangeRecord, PublicityRecord
+
+
+class ExchangesStore(StoreBase):
+    def record_package(
+        self,
+        act_id: int,
+        siren: str,
+        day: dt.date,
+        archive_name: str,
+        archive_path: Path,
+        sha256: str,
+        size: int,
+        *,
+        at: dt.datetime,
+    ) -> None:
+        with self._session() as session:
+            serial = int(archive_name.rsplit("-", 1)[1].split(".")[0])
+            session.add(
+                PackageRow(
+                    act_id=act_id,
+                    siren=siren,
+                    day=day,
+                    serial=serial,
+                    archive_name=archive_name,
+                    archive_path=str(archive_path),
+                    sha256=sha256,
+                    size=size,
+                    created_at=at,
+                )
+            )
+
+    def next_serial(self, siren: str, day: dt.date) -> int:
+        with self._session() as session:
+            used = session.scalar(
+                select(func.max(PackageRow.serial)).where(
+                    PackageRow.siren == siren, PackageRow.day == day
+                )
+            )
+            return int(used or 0) + 1
+
+    def latest_package(self, act_id: int) -> Path | None:
+        with self._session() as session:
+            path = session.scalar(
+                select(PackageRow.archive_path)
+                .where(PackageRow.act_id == act_id)
+                .order_by(PackageRow.id.desc())
+            )
+            return Path(path) if path else None
+
+    def record_transaction(
+        self, act_id: int, platform_ref: str, *, at: dt.datetime, recovered: bool = False
+    ) -> None:
+        """The act's one platform transaction; a second one is refused by the database."""
+        with self._session() as session:
+            session.add(
+                TransactionRow(
+                    act_id=act_id,
+                    platform_ref=platform_ref,
+                    recovered=int(recovered),
+                    created_at=at,
+                )
+            )
+
+    def acts_by_platform_ref(self) -> dict[str, int]:
+        with self._session() as session:
+            rows = session.execute(select(TransactionRow.platform_ref, TransactionRow.act_id))
+            return {ref: act_id for ref, act_id in rows}  # noqa: C416 - Result is not a mapping source
+
+    def record_attempt(
+        self,
+        act_id: int | None,
+        attempt: Attempt,
+        *,
+        at: dt.datetime,
+        platform_ref: str | None = None,
+    ) -> None:
+        with self._session() as session:
+            session.add(
+                AttemptRow(
+                    act_id=act_id,
+                    at=at,
+                    endpoint=attempt.endpoint,
+                    duration_ms=attempt.duration_ms,
+                    http_status=attempt.http_status,
+                    platform_ref=platform_ref,
+                    excerpt=attempt.excerpt[:2048],
+                    error=attempt.error,
+                )
+            )
+
+    def attempts(self, act_id: int) -> list[AttemptRow]:
+        with self._session() as session:
+            return list(
+                session.scalars(
+                    select(AttemptRow).where(AttemptRow.act_id == act_id).order_by(AttemptRow.id)
+                )
+            )
+
+    def record_message(
+        self, act_id: int, direction: str, code: str, raw: bytes, *, at: dt.datetime
+    ) -> bool:
+        """Keep a message sent or received (raw bytes + SHA-256), once. True when new."""
+        digest = hashlib.sha256(raw).hexdigest()
+        with self._session() as session:
+            exists = session.scalar(
+                select(MessageRow.id).where(
+                    MessageRow.act_id == act_id, MessageRow.sha256 == digest
+                )
+            )
+            if exists is not None:
+                return False
+            session.add(
+                MessageRow(
+                    act_id=act_id, direction=direction, code=code, raw=raw, sha256=digest, at=at
+                )
+            )
+            return True
+
+    def messages(self, act_id: int) -> list[tuple[str, str, str]]:
+        with self._session() as session:
+            rows = session.execute(
+                select(MessageRow.direction, MessageRow.code, MessageRow.sha256)
+                .where(MessageRow.act_id == act_id)
+                .order_by(MessageRow.id)
+            )
+            return [(d, c, s) for d, c, s in rows]
+
+    def record_publicity(self, act_id: int, publicity: PublicityRecord, *, at: dt.datetime) -> None:
+        with self._session() as session:
+            if session.get(ActRow, act_id) is None:
+                raise NotFound(f"no act {act_id}", field="act", value=act_id)
+            session.add(
+                PublicityRow(
+                    act_id=act_id,
+                    mode=publicity.mode,
+                    day=publicity.day,
+                    url=publicity.url,
+                    recorded_at=at,
+                )
+            )
+            facts_changed(session, ActRow.id == act_id)
+
+    def publicities(self, act_id: int) -> list[PublicityRecord]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(PublicityRow).where(PublicityRow.act_id == act_id).order_by(PublicityRow.day)
+            )
+            return [PublicityRecord(r.mode, r.day, r.url) for r in rows]
+
+    def record_exchange(self, act_id: int, exchange: ExchangeRecord) -> bool:
+        """Record a préfecture message once (by its platform reference). True when new."""
+        with self._session() as session:
+            exists = session.scalar(
+                select(ExchangeRow.id).where(
+                    ExchangeRow.act_id == act_id, ExchangeRow.platform_ref == exchange.platform_ref
+                )
+            )
+            if exists is not None:
+                return False
+            session.add(
+                ExchangeRow(
+                    act_id=act_id,
+                    code=exchange.code,
+                    day=exchange.day,
+                    platform_ref=exchange.platform_ref,
+                    answered_on=exchange.answered_on,
+                    detail=exchange.detail,
+                )
+            )
+            facts_changed(session, ActRow.id == act_id)
+            return True
+
+    def exchanges(self, act_id: int) -> list[ExchangeRecord]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(ExchangeRow)
+                .where(ExchangeRow.act_id == act_id)
+                .order_by(ExchangeRow.day, ExchangeRow.id)
+            )
+            return [
+                ExchangeRecord(r.code, r.day, r.platform_ref, r.answered_on, r.detail) for r in rows
+            ]
+
+    def answer_exchange(self, act_id: int, code: str, answered_on: dt.date) -> None:
+        with self._session() as session:
+            row = session.scalars(
+                select(ExchangeRow)
+                .where(ExchangeRow.act_id == act_id, ExchangeRow.code == code)
+                .order_by(ExchangeRow.day.desc())
+            ).first()
+            if row is None:
+                raise NotFound(
+                    f"act {act_id} has no {code} message to answer", field="code", value=code
+                )
+            row.answered_on = answered_on
+            facts_changed(session, ActRow.id == act_id)
+
+    def poll_cursor(self, name: str) -> dt.datetime | None:
+        with self._session() as session:
+            row = session.get(PollCursorRow, name)
+            return utc(row.at) if row is not None else None
+
+    def set_poll_cursor(self, name: str, at: dt.datetime) -> None:
+        with self._session() as session:
+            row = session.get(PollCursorRow, name) or PollCursorRow(name=name)
+            row.at = at
+            session.add(row)
