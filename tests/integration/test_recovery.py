@@ -156,6 +156,9 @@ class _ExpiredSigner:
     """A signer whose certificate has expired (what check_validity raises at signing)."""
 
     def sign_detached(self, content: BinaryIO) -> DetachedSignature:
+        return self.sign_digest(b"")
+
+    def sign_digest(self, sha256: bytes) -> DetachedSignature:
         raise CertificateExpired(
             "the signing certificate CN=Mairie expired on 2026-01-01",
             field="certificate",
