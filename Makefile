@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/actes demo
+	$(BIN)/actes demo --keep-running
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     webhook_secret_file: Path | None = None
     alert_horizons: str = "15,7,2"
     alert_seconds: float = 3600.0
+    #: the clerks' pages: session cookies marked Secure (set false only for local http)
+    web_secure_cookies: bool = True
+    #: the key signing the session cookies (default: created once in data_dir, mode 600)
+    web_secret_file: Path | None = None
 
     @property
     def horizons(self) -> tuple[int, ...]:

@@ -13,7 +13,11 @@ from workflow import i18n
 
 PACKAGE = Path(i18n.__file__).parents[1]
 KEYWORDS = {"_": None, "gettext": None}
-METHODS = [("**/locale/**", "ignore"), ("**.py", "python")]
+METHODS = [
+    ("**/locale/**", "ignore"),
+    ("**.py", "python"),
+    ("**/templates/**.html", "jinja2"),
+]
 
 
 def _marked() -> dict[str, str]:
@@ -25,6 +29,10 @@ def _marked() -> dict[str, str]:
         if isinstance(message, str):
             found[message] = filename
     return found
+
+
+def test_the_templates_are_extracted_too() -> None:
+    assert any(f.endswith(".html") for f in _marked().values()), "no template message extracted"
 
 
 def _fields(text: str) -> set[str]:

@@ -11,6 +11,7 @@ from workflow.adapters.platform_http import HttpPlatform
 from workflow.adapters.software_signer import load_signer
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
+from workflow.adapters.store.users import SqlUsers
 from workflow.alerts import Notifier
 from workflow.errors import ConfigurationError
 from workflow.intake.service import Intake
@@ -37,6 +38,13 @@ def build_store(settings: Settings) -> SqlStore:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     _migrated(settings.database)
     return SqlStore(make_engine(settings.database), settings.files_dir)
+
+
+def build_users(settings: Settings) -> SqlUsers:
+    """The users of the clerks' pages (same database as the store)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _migrated(settings.database)
+    return SqlUsers(make_engine(settings.database))
 
 
 def build_platform(settings: Settings) -> HttpPlatform | None:

@@ -151,6 +151,17 @@ class ExchangesStore(StoreBase):
             )
             return [(d, c, s) for d, c, s in rows]
 
+    def message(self, act_id: int, code: str) -> bytes | None:
+        """The last message of ``code`` kept for the act (raw bytes), if any."""
+        with self._session() as session:
+            raw: bytes | None = session.scalar(
+                select(MessageRow.raw)
+                .where(MessageRow.act_id == act_id, MessageRow.code == code)
+                .order_by(MessageRow.id.desc())
+                .limit(1)
+            )
+            return raw
+
     def record_publicity(self, act_id: int, publicity: PublicityRecord, *, at: dt.datetime) -> None:
         with self._session() as session:
             if session.get(ActRow, act_id) is None:

@@ -24,6 +24,7 @@ from workflow.interfaces.api import errors
 from workflow.interfaces.api.deps import Caller
 from workflow.interfaces.api.limits import DEFAULT_MAX_BODY, ASGIApp, BodyLimit
 from workflow.interfaces.api.routes import acts, drafts
+from workflow.interfaces.web.security import WebOptions
 
 __all__ = ["DEFAULT_MAX_BODY", "create_api", "openapi_document"]
 
@@ -34,10 +35,12 @@ def create_api(
     enqueue: Callable[[int], None] | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     upload_dir: Path | None = None,
+    web: WebOptions | None = None,
 ) -> ASGIApp:
     """The API app. ``intake_factory`` builds the use cases (once, on first use);
     ``enqueue(act_id)`` hands a new act to the workers (if it fails, the beat sweep re-enqueues
-    the act from the store: nothing is lost)."""
+    the act from the store: nothing is lost). With ``web``, the clerks' pages are served at
+    ``/`` beside the API (:mod:`workflow.interfaces.web`)."""
     app = FastAPI(
         title="actes-workflow",
         version="1",
@@ -66,6 +69,10 @@ def create_api(
     def openapi(_: Caller) -> dict[str, Any]:
         return app.openapi()
 
+    if web is not None:
+        from workflow.interfaces.web.app import create_web
+
+        app.mount("/", create_web(intake, web, enqueue=enqueue, upload_dir=upload_dir))
     return BodyLimit(app, max_body_bytes)
 
 

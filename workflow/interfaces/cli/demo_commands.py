@@ -23,7 +23,7 @@ import requests
 
 from workflow.adapters.pki import create_dev_pki
 from workflow.adapters.textpdf import text_pdf
-from workflow.adapters.wiring import build_services
+from workflow.adapters.wiring import build_services, build_users
 from workflow.collectivite import Collectivite
 from workflow.errors import TransientError
 from workflow.interfaces.cli.app import command, emit_json
@@ -40,6 +40,7 @@ from workflow.settings import Settings
 from workflow.store import ActRecord
 from workflow.tokens import issue_token
 from workflow.usecases import Services
+from workflow.users import create_user
 
 # The collectivités of the examples. Dole's and Saint-Ambroix's SIRENs are not in the
 # reference material: the demo uses clearly fictitious numbers that pass the Luhn check.
@@ -80,7 +81,12 @@ _DONE = {ActState.ACKNOWLEDGED, ActState.REJECTED, ActState.FAILED, ActState.CAN
     help="Seconds to wait for the accusés de réception.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of the table.")
-def demo_command(data_dir: Path, timeout: float, as_json: bool) -> None:
+@click.option(
+    "--keep-running",
+    is_flag=True,
+    help="Leave the pages, the API, the workers and the simulator up until Ctrl-C.",
+)
+def demo_command(data_dir: Path, timeout: float, as_json: bool, keep_running: bool) -> None:
     """Run the main job end to end on the example deliberations (no server needed)."""
     data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -98,6 +104,7 @@ def demo_command(data_dir: Path, timeout: float, as_json: bool) -> None:
             "ACTES_SIGNER_PASSPHRASE_FILE": str(pki_dir / "collectivite.passphrase"),
             "ACTES_POLL_SECONDS": "1",
             "ACTES_SWEEP_SECONDS": "10",
+            "ACTES_WEB_SECURE_COOKIES": "false",  # the demo serves the pages over plain http
         }
     )
     say = (lambda text: click.echo(text, err=True)) if as_json else click.echo
@@ -132,9 +139,44 @@ def demo_command(data_dir: Path, timeout: float, as_json: bool) -> None:
             "api", actes_argv("serve", "--data-dir", str(data_dir), "--port", str(api_port))
         )
         wait_until(lambda: port_open(api_port), timeout=30, what="REST API", supervisor=supervisor)
-        say(f"REST API on http://127.0.0.1:{api_port}")
+        say(f"REST API on http://127.0.0.1:{api_port}/api")
         ids = _post_examples(services, data_dir, f"http://127.0.0.1:{api_port}", say)
         _watch(services, ids, supervisor, timeout, say)
+        password = _demo_user(services, Settings())
+        _report(services, ids, data_dir, as_json)
+        say(
+            f"\nclerks' pages: http://127.0.0.1:{api_port}/  "
+            f"(login: {DEMO_LOGIN}, password: {password})"
+        )
+        if keep_running:
+            say("the pages, the API, the workers and the simulator stay up: Ctrl-C to stop")
+            while True:
+                supervisor.check_alive()
+                time.sleep(1)
+
+
+DEMO_LOGIN = "demo"
+_DEMO_PASSWORD = "demo-actes-2022"  # noqa: S105 - a TEST login on the local demo store only
+
+
+def _demo_user(services: Services, settings: Settings) -> str:
+    """A demo agent for the three collectivités (created once; the password is printed)."""
+    users = build_users(settings)
+    if users.user_by_login(DEMO_LOGIN) is None:
+        create_user(
+            users,
+            services.store,
+            login=DEMO_LOGIN,
+            name="Agent de démonstration",
+            role="agent",
+            sirens=[str(c["siren"]) for c in _COLLECTIVITES],
+            password=_DEMO_PASSWORD,
+            at=dt.datetime.now(dt.UTC),
+        )
+    return _DEMO_PASSWORD
+
+
+def _report(services: Services, ids: dict[str, int], data_dir: Path, as_json: bool) -> None:
     rows = [_row(services, services.store.get_act(act_id), key) for key, act_id in ids.items()]
     if as_json:
         emit_json({"data_dir": str(data_dir), "acts": rows})

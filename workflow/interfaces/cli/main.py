@@ -22,6 +22,7 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.serve_commands",
     "workflow.interfaces.cli.nomenclature_commands",
     "workflow.interfaces.cli.recovery_commands",
+    "workflow.interfaces.cli.user_commands",
 ]
 
 _CLI = "workflow.interfaces.cli."
@@ -130,7 +131,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "serve": (
         _CLI + "serve_commands",
-        "Serve the REST API (POST /api/acts …; description at /api/openapi.json).",
+        "Serve the clerks' pages (/) and the REST API (/api; description at /api/openapi.json).",
     ),
     "simulator": (
         _CLI + "platform_commands",
@@ -157,6 +158,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": (
         _CLI + "admin_commands",
         "API tokens for the deliberation software (one per caller, for its collectivités).",
+    ),
+    "user": (
+        _CLI + "user_commands",
+        "People who log in to the clerks' pages (role and collectivités).",
     ),
     "verify": (
         _CLI + "signing_commands",

@@ -1,4 +1,5 @@
-"""The web application: ``actes serve`` (the REST API) and ``actes openapi``."""
+"""The web application: ``actes serve`` (the clerks' pages and the REST API) and
+``actes openapi``."""
 
 from __future__ import annotations
 
@@ -34,11 +35,12 @@ def serve_command(
     keyfile: Path | None,
     data_dir: Path,
 ) -> None:
-    """Serve the REST API (POST /api/acts …; description at /api/openapi.json)."""
+    """Serve the clerks' pages (/) and the REST API (/api; description at /api/openapi.json)."""
     import uvicorn
 
     from workers.app import build_enqueue
     from workflow.interfaces.api.app import create_api
+    from workflow.interfaces.cli.user_commands import web_options
 
     settings = settings_for(data_dir)
     app = create_api(
@@ -46,6 +48,7 @@ def serve_command(
         enqueue=build_enqueue(settings),
         max_body_bytes=max_body_mb * 1024 * 1024,
         upload_dir=_upload_dir(settings.data_dir),
+        web=web_options(settings),
     )
     tls: dict[str, Any] = (
         {"ssl_certfile": str(certfile), "ssl_keyfile": str(keyfile)} if certfile else {}

@@ -6,7 +6,7 @@
   one, which stays in the history (rejected or failed);
 * ``leases``: one named lease (``poll``) so that one poll runs at a time across workers and beat.
 
-Revision ID: 0008
+Revision ID: 0009
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
