@@ -10,8 +10,9 @@ unfinished). Two brokers are supported:
   polls the table once a second: fine for a town hall's volume (tens of acts a day); past that,
   use Redis.
 
-Queues: ``packaging`` (CPU: packaging and signing) apart from ``platform`` (network: submit,
-poll) and ``sweeps`` (beat work), so slow platform calls never starve packaging.
+Queues: ``packaging`` (CPU: packaging and signing) apart from ``platform`` (network: submit),
+``poll`` (the platform poll, which never waits behind a backlog of submissions) and
+``sweeps`` (beat work), so slow platform calls never starve packaging or the poll.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from kombu.entity import Queue
 
 QUEUE_PACKAGING = "packaging"
 QUEUE_PLATFORM = "platform"
+QUEUE_POLL = "poll"
 QUEUE_SWEEPS = "sweeps"
-ALL_QUEUES = (QUEUE_PACKAGING, QUEUE_PLATFORM, QUEUE_SWEEPS)
+ALL_QUEUES = (QUEUE_PACKAGING, QUEUE_PLATFORM, QUEUE_POLL, QUEUE_SWEEPS)
 
 if TYPE_CHECKING:
     from workflow.settings import Settings
@@ -58,7 +60,7 @@ def create_celery(
         task_routes={
             "workers.tasks.package_act": {"queue": QUEUE_PACKAGING},
             "workers.tasks.submit_act": {"queue": QUEUE_PLATFORM},
-            "workers.tasks.poll_platform": {"queue": QUEUE_PLATFORM},
+            "workers.tasks.poll_platform": {"queue": QUEUE_POLL},
             "workers.tasks.sweep_unfinished": {"queue": QUEUE_SWEEPS},
             "workers.tasks.alert_deadlines": {"queue": QUEUE_SWEEPS},
         },

@@ -41,9 +41,21 @@ def services() -> Services:
         return _build()
 
 
+#: an act the sweep enqueued is left to its task for two sweep periods (at least this): the
+#: sweep does not enqueue it again before, however long the platform fails; a task killed
+#: with its worker is picked up again when the lease runs out
+MIN_LEASE_SECONDS = 10.0
+
+
+def _done(act_id: int) -> None:
+    """The task reached an outcome (not a retry): the sweep may take the act again."""
+    services().store.release(act_id)
+
+
 @shared_task(name="workers.tasks.package_act", acks_late=True)
 def package_act(act_id: int) -> str:
-    act = services().submission.package(act_id)
+    act = services().submission.package(act_id)  # a TransientError keeps the lease
+    _done(act_id)
     if act.state is ActState.PACKAGED:
         submit_act.delay(act_id)
     return act.state.value
@@ -62,6 +74,7 @@ class _SubmitTask(Task):  # type: ignore[misc]
         else:  # not the platform's weather: a fault a person must look at
             code = ProblemCode.PACKAGING_FAILED
             services().submission.fail(int(act_id), f"transmission failed: {exc}", code=code)
+        _done(int(act_id))
 
 
 def retry_delay(retries: int, settings: Settings) -> float | None:
@@ -76,7 +89,7 @@ def retry_delay(retries: int, settings: Settings) -> float | None:
 @shared_task(bind=True, name="workers.tasks.submit_act", base=_SubmitTask, acks_late=True)
 def submit_act(self: Task, act_id: int) -> str:
     try:
-        return services().transmission.transmit(act_id).state.value
+        state = services().transmission.transmit(act_id).state.value  # retried: lease kept
     except TransientError as error:
         delay = retry_delay(self.request.retries, Settings())
         if delay is None:
@@ -84,6 +97,8 @@ def submit_act(self: Task, act_id: int) -> str:
         next_attempt = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
         services().submission.waiting(act_id, error, next_attempt=next_attempt)
         raise self.retry(exc=error, countdown=delay, max_retries=None) from error
+    _done(act_id)
+    return state
 
 
 @shared_task(name="workers.tasks.poll_platform", acks_late=True)
@@ -112,14 +127,17 @@ def alert_deadlines() -> int:
 
 @shared_task(name="workers.tasks.sweep_unfinished", acks_late=True)
 def sweep_unfinished(idle_seconds: float = 30.0) -> int:
-    """Re-enqueue unfinished work the store knows about (recovers a flushed broker)."""
+    """Re-enqueue unfinished work the store knows about (recovers a flushed broker), each act
+    at most once per lease (issue 14 #6)."""
     count = 0
-    for act in services().alerts.unfinished(idle_seconds=idle_seconds):
+    lease = max(MIN_LEASE_SECONDS, 2 * idle_seconds)
+    for act in services().alerts.claim_unfinished(idle_seconds=idle_seconds, lease_seconds=lease):
         if act.state is ActState.RECEIVED:
             package_act.delay(act.id)
         elif act.state in {ActState.PACKAGED, ActState.SUBMITTING}:
             submit_act.delay(act.id)
         else:
+            services().store.release(act.id)
             continue
         count += 1
     if count:

@@ -38,6 +38,8 @@ def _shorten(value: object) -> str | None:
     if value is None:
         return None
     text = value if isinstance(value, str) else repr(value)
+    # a lone surrogate cannot be encoded (logs, JSON replies): show it escaped
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if len(text) > _MAX_VALUE_CHARS:
         return text[: _MAX_VALUE_CHARS - 1] + "…"
     return text

@@ -16,6 +16,13 @@ from dataclasses import dataclass, field
 
 from workflow.errors import InvalidIdentifier
 
+
+def ascii_digits(text: str) -> bool:
+    """Only 0–9: ``str.isdigit`` is also true for ``²``, ``０`` or ``٣``, which ``int`` may
+    refuse or read, and which no ACTES identifier holds (issue 14 #3)."""
+    return text.isascii() and text.isdigit()
+
+
 # --------------------------------------------------------------------------- SIREN
 
 
@@ -45,7 +52,7 @@ class Siren:
     @classmethod
     def parse(cls, raw: str, *, field: str = "siren") -> Siren:
         text = str(raw).strip().replace(" ", "")
-        if not text.isascii() or not text.isdigit():
+        if not ascii_digits(text):
             raise InvalidIdentifier(
                 f"SIREN must be 9 digits, got {raw!r}", field=field, rule="9 digits", value=raw
             )
@@ -104,12 +111,12 @@ class Departement:
     @classmethod
     def parse(cls, raw: str, *, field: str = "departement") -> Departement:
         text = str(raw).strip().upper()
-        if text.isdigit() and len(text) < 3:
+        if ascii_digits(text) and len(text) < 3:
             text = text.zfill(3)  # "28" is how people write 028; ACTES wants three characters
         valid = (
             text in {"02A", "02B"}
             or text in _DEPARTEMENTS_OVERSEAS
-            or (len(text) == 3 and text.isdigit() and 1 <= int(text) <= 95 and text != "020")
+            or (len(text) == 3 and ascii_digits(text) and 1 <= int(text) <= 95 and text != "020")
         )
         if not valid:
             why = " (Corsica is 02A or 02B since 1976)" if text == "020" else ""
@@ -138,7 +145,7 @@ class Arrondissement:
     @classmethod
     def parse(cls, raw: str | int, *, field: str = "arrondissement") -> Arrondissement:
         text = str(raw).strip()
-        if len(text) != 1 or not text.isdigit():
+        if len(text) != 1 or not ascii_digits(text):
             raise InvalidIdentifier(
                 f"arrondissement must be one digit, got {raw!r}",
                 field=field,
@@ -186,7 +193,7 @@ class CollectiviteNature:
     @classmethod
     def parse(cls, raw: str | int, *, field: str = "nature_collectivite") -> CollectiviteNature:
         text = str(raw).strip()
-        if len(text) != 2 or not text.isdigit():
+        if len(text) != 2 or not ascii_digits(text):
             raise InvalidIdentifier(
                 f"collectivité nature must be two digits (31 = commune), got {raw!r}",
                 field=field,
@@ -238,7 +245,7 @@ class ActNature(enum.Enum):
         text = str(raw).strip().upper()
         if text in cls.__members__:
             return cls[text]
-        if text.isdigit() and 1 <= int(text) <= 6:
+        if len(text) == 1 and ascii_digits(text) and 1 <= int(text) <= 6:
             return cls(int(text))
         raise InvalidIdentifier(
             f"act nature must be one of DE, AR, AI, CC, BF, AU (or 1–6), got {raw!r}",
@@ -323,7 +330,7 @@ class Classification:
             )
         levels = []
         for position, part in enumerate(parts, start=1):
-            if not part.isascii() or not part.isdigit() or int(part) == 0 or len(part) > 3:
+            if not ascii_digits(part) or len(part) > 3 or int(part) == 0:
                 raise InvalidIdentifier(
                     f"classification {raw!r}: level {position} is {part!r}, not a positive number",
                     field=field,
@@ -482,7 +489,7 @@ def _try_normalise(raw: str, profile: NumberProfile) -> str | None:
 
 
 def _parse_compact_date(text: str, *, field: str, what: str) -> dt.date:
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not ascii_digits(text):
         raise InvalidIdentifier(
             f"{what}: date segment {text!r} must be YYYYMMDD",
             field=field,
@@ -552,10 +559,10 @@ class IDActe:
                 value=raw,
             )
         departement = Departement.parse(dept_raw, field=field)
-        if not siren_raw.isdigit() or len(siren_raw) != 9:
+        if not ascii_digits(siren_raw) or len(siren_raw) != 9:
             raise InvalidIdentifier(
                 f"{what}: the SIREN segment {siren_raw!r} has {len(siren_raw)} "
-                f"{'digits' if siren_raw.isdigit() else 'characters'}; a SIREN has 9 digits",
+                f"{'digits' if ascii_digits(siren_raw) else 'characters'}; a SIREN has 9 digits",
                 field=field,
                 rule="SIREN segment of 9 digits",
                 value=raw,

@@ -154,6 +154,16 @@ class ConnectionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class TransactionDetails:
+    """What a transaction shows of itself, to prove whose it is (lost-reply recovery)."""
+
+    id: str
+    status: PlatformStatus
+    id_acte: str | None  # from its ARActe (status 4 and after)
+    message_name: str | None  # its 1-1 file name, once the platform lists its files
+
+
+@dataclass(frozen=True, slots=True)
 class PlatformFile:
     """One file of a transaction (``actes_transac_get_files_list.php``): [0] the message XML,
     [1] the act, [2…] the annexes."""
@@ -215,7 +225,9 @@ class TransmissionPlatform(Protocol):
         window: ListingWindow | None = None,
     ) -> list[ListedTransaction]: ...
 
-    def find_existing(self, number: str) -> ListedTransaction | None: ...
+    def find_candidates(self, number: str) -> list[ListedTransaction]: ...
+
+    def transaction_details(self, transaction_id: str) -> TransactionDetails: ...
 
     def list_prefecture_documents(self) -> list[PrefectureDocument]: ...
 

@@ -115,6 +115,12 @@ class NewAct:
     documents: tuple[tuple[Path, str | None], ...]  # (path, typology); the first is the act
     file_names: tuple[str, ...] = ()  # as uploaded, when the paths are not the original names
     replaces: int | None = None  # the rejected or failed act this one corrects
+    #: written in the act's own transaction (issue 14 #5): the draft it settles (marked
+    #: submitted and linked), the intake report kept as a message, and for an act the
+    #: préfecture acknowledged before the service met it, its (IDActe, date of reception)
+    draft_id: int | None = None
+    intake_report: bytes | None = None
+    acknowledged: tuple[str, dt.date] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +175,28 @@ class DraftRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    """An operational alert: kept, listed by ``actes incidents``, never silently dropped."""
+
+    id: int
+    act_id: int | None
+    kind: str  # recovery_ambiguous / inbound_quarantined / …
+    detail: str
+    at: dt.datetime
+    payload_size: int  # bytes kept with it (a quarantined message), 0 when none
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "act_id": self.act_id,
+            "kind": self.kind,
+            "detail": self.detail,
+            "at": self.at.isoformat(),
+            "payload_size": self.payload_size,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class TokenRecord:
     id: int
     name: str
@@ -179,6 +207,24 @@ class TokenRecord:
 
 class Store(Protocol):
     def add_collectivite(self, collectivite: Collectivite) -> None: ...
+
+    def record_incident(
+        self,
+        kind: str,
+        detail: str,
+        *,
+        at: dt.datetime,
+        act_id: int | None = None,
+        payload: bytes | None = None,
+    ) -> IncidentRecord: ...
+
+    def incidents(self, *, act_id: int | None = None) -> list[IncidentRecord]: ...
+
+    def incident_payload(self, incident_id: int) -> bytes | None: ...
+
+    def claim(self, act_id: int, *, until: dt.datetime, now: dt.datetime) -> bool: ...
+
+    def release(self, act_id: int) -> None: ...
 
     def get_collectivite(self, siren: str) -> Collectivite: ...
 

@@ -121,6 +121,9 @@ def test_lost_reply_never_duplicates(services: Services, pdf_factory: Callable[.
         services.transmission.transmit(act_id)  # the platform stored it, but we never heard back
     assert services.store.get_act(act_id).state is ActState.SUBMITTING
     control(services, "/control/faults", {})
+    with pytest.raises(TransientError, match="SIREN"):
+        services.transmission.transmit(act_id)  # found, but not provably ours before status 4
+    control(services, "/control/advance", {"seconds": 5})
     act = services.transmission.transmit(act_id)  # the retry asks the platform first
     assert act.state is ActState.SUBMITTED
     assert act.platform_ref is not None

@@ -1,231 +1,202 @@
-"""Every act has a way forward: a refused act is corrected and sent again under a derived
-number (replacing it, linked both ways); a failed act is retried once its cause is fixed; and
-an act that is not moving says why and since when — against the real simulator."""
+"""Recovery after a failed first attempt never binds an act to a transaction it did not send.
+
+One platform account serves every collectivité of the registry and its listing carries no
+SIREN (issue 14 #1): the act found by number must be proven ours (SIREN, date, nature, objet,
+its own status and IDActe) before it is bound.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import pytest
-import requests
 
-from tests.integration import test_engine as engine_tests
 from tests.integration.test_engine import control
-from tests.integration.test_s2low_rules import _fingerprint
-from workflow.adapters.pki import DevPki
+from workflow.adapters.pki import DevPki, create_dev_pki
 from workflow.adapters.platform_http import HttpPlatform
-from workflow.alerts import Digest
-from workflow.errors import Conflict, TransientError
+from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
+from workflow.adapters.simulator.state import Delays
+from workflow.adapters.store.engine import make_engine, upgrade_to_head
+from workflow.adapters.store.repository import SqlStore
+from workflow.collectivite import Collectivite, Registry
+from workflow.errors import TransientError
+from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
-from workflow.problems import ProblemCode
-from workflow.signing import CertificateExpired, DetachedSignature
+from workflow.platform import (
+    ListedTransaction,
+    PlatformConfig,
+    PlatformStatus,
+    TransactionDetails,
+)
 from workflow.store import NewAct
 from workflow.usecases import Services
-from workflow.usecases.polling import POLL_LEASE_DURATION
-from workflow.usecases.resend import Correction
 
-CORRUPT_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 9 0 R>>endobj\ngarbage\n%%EOF\n"
-
-
-pki = engine_tests.pki  # the same fixtures: the simulator over HTTPS, a store with Dreux
-services = engine_tests.services
-
-
-def control_json(services: Services, path: str, body: object) -> None:
-    """A control request whose body is any JSON (a list of accounts)."""
-    platform = services.platform
-    assert isinstance(platform, HttpPlatform)
-    config = platform.config
-    requests.post(
-        config.base_url + path,
-        json=body,
-        timeout=10,
-        verify=str(config.ca_file),
-        cert=(str(config.client_cert), str(config.client_key)),
-    ).raise_for_status()
+A = Collectivite.from_mapping(
+    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
+)
+B = Collectivite.from_mapping(
+    {"name": "Chartres", "siren": "212800858", "departement": "028", "emails": ["b@chartres.fr"]}
+)
 
 
-def _submit(services: Services, pdf: Path, number: str) -> int:
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
+    return create_dev_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def services(pki: DevPki, tmp_path: Path, database_url: str) -> Iterator[Services]:
+    port = free_port()
+    options = SimulatorOptions(
+        port=port,
+        state_file=tmp_path / "sim.sqlite3",
+        tls_dir=pki.directory,
+        delays=Delays(1, 1, 1),
+        registry=Registry((A, B)),  # one development account acting for both collectivités
+    )
+    engine = make_engine(database_url)
+    upgrade_to_head(engine)
+    store = SqlStore(engine, tmp_path / "files")
+    store.add_collectivite(A)
+    store.add_collectivite(B)
+    config = PlatformConfig(
+        base_url=f"https://127.0.0.1:{port}",
+        ca_file=pki.ca_cert,
+        client_cert=pki.client_cert,
+        client_key=pki.client_key,
+    )
+    with BackgroundSimulator(options), HttpPlatform(config) as platform:
+        yield Services(store=store, outbox=tmp_path / "outbox", platform=platform)
+    store.close()
+
+
+def _submit(services: Services, pdf: Path, siren: str, objet: str) -> int:
     act, _ = services.submission.submit(
         NewAct(
-            "212801344",
-            f"key-{number}",
-            number,
-            number,
+            siren,
+            f"key-{siren}",
+            "DEL2024_001",
+            "DEL2024_001",
             dt.date(2026, 1, 5),
             "DE",
             "8.1",
             dt.date(2019, 3, 1),
-            "Objet",
+            objet,
             ((pdf, None),),
         )
     )
+    services.submission.package(act.id)
     return act.id
 
 
-def _send(services: Services, act_id: int) -> None:
-    services.submission.package(act_id)
-    services.transmission.transmit(act_id)
+def _advance(services: Services, seconds: int = 5) -> None:
+    control(services, "/control/advance", {"seconds": seconds})
 
 
-def _acknowledge(services: Services) -> None:
-    control(services, "/control/advance", {"seconds": 5})
+def test_b_is_never_bound_to_a_s_transaction_of_the_same_number(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    a_id = _submit(services, pdf_factory(), A.siren.value, "Budget primitif")
+    assert services.transmission.transmit(a_id).state is ActState.SUBMITTED
+    _advance(services)
     services.polling.poll()
-
-
-def test_a_refused_act_is_corrected_and_acknowledged_under_a_derived_number(
-    services: Services, pdf_factory: Callable[..., Path], tmp_path: Path
-) -> None:
-    corrupt = tmp_path / "broken.pdf"
-    corrupt.write_bytes(CORRUPT_PDF)
-    old_id = _submit(services, corrupt, "DEL2022_148")
-    _send(services, old_id)
-    _acknowledge(services)  # the platform opens the PDFs after its OK, then answers −1
-    old = services.store.get_act(old_id)
-    assert old.state is ActState.REJECTED
-    assert old.problem is not None and old.problem.code is ProblemCode.PLATFORM_REFUSED
-    assert "corrompu" in old.problem.message()
-    assert "actes resend" in old.problem.action()
-
-    result = services.resending.resend(
-        old_id,
-        Correction(document=pdf_factory("Délibération corrigée"), changes={"objet": "Corrigé"}),
-        actor="clerk",
-    )
-    assert result.numero_derived and result.act.numero == "DEL2022_148A"
-    assert (result.act.replaces, result.replaced.replaced_by) == (old_id, result.act.id)
-    assert result.act.objet == "Corrigé"
-    _send(services, result.act.id)
-    _acknowledge(services)
-    new = services.store.get_act(result.act.id)
-    assert new.state is ActState.ACKNOWLEDGED
-    assert new.id_acte == "028-212801344-20260105-DEL2022_148A-DE"
-    assert new.problem is None
-    old = services.store.get_act(old_id)
-    assert old.state is ActState.REJECTED  # stays in the history as refused
-    assert old.replaced_by == new.id
-    assert services.store.events(old_id)[-1].event == "replaced"
-    with pytest.raises(Conflict):  # replaced once only
-        services.resending.resend(old_id, Correction(), actor="clerk")
-
-
-def test_an_anomaly_is_resent_and_a_taken_derived_number_is_skipped(
-    services: Services, pdf_factory: Callable[..., Path]
-) -> None:
-    control(services, "/control/refuse", {"number": "BAD1", "nature": "042", "detail": "Inconnue"})
-    old_id = _submit(services, pdf_factory(), "BAD1")
-    _submit(services, pdf_factory(), "BAD1A")  # the first derived number is already used
-    _send(services, old_id)
-    _acknowledge(services)
-    old = services.store.get_act(old_id)
-    assert old.state is ActState.REJECTED
-    assert old.problem is not None and old.problem.code is ProblemCode.PREFECTURE_ANOMALY
-    result = services.resending.resend(old_id, Correction(), actor="clerk")
-    assert result.act.numero == "BAD1B"
-    _send(services, result.act.id)
-    _acknowledge(services)
-    assert services.store.get_act(result.act.id).state is ActState.ACKNOWLEDGED
-
-
-def test_a_failed_act_is_retried_and_only_a_failed_one(
-    services: Services, pdf_factory: Callable[..., Path]
-) -> None:
-    act_id = _submit(services, pdf_factory(), "R1")
-    services.submission.package(act_id)
+    a = services.store.get_act(a_id)
+    assert a.state is ActState.ACKNOWLEDGED
+    b_id = _submit(services, pdf_factory(), B.siren.value, "Tarifs de la cantine")
     control(services, "/control/faults", {"error_rate": 1.0})
     with pytest.raises(TransientError):
-        services.transmission.transmit(act_id)
-    waiting = services.store.get_act(act_id)
-    assert waiting.state is ActState.SUBMITTING
-    assert waiting.problem is not None
-    assert waiting.problem.code is ProblemCode.PLATFORM_UNREACHABLE
-    failed = services.submission.fail(act_id, "no answer after 8 attempts")
-    assert failed.state is ActState.FAILED
-    assert failed.problem is not None and failed.problem.code is ProblemCode.RETRIES_EXHAUSTED
+        services.transmission.transmit(b_id)  # a 503: B's act never reached the platform
     control(services, "/control/faults", {})
-    retried = services.resending.retry(act_id, actor="clerk")
-    assert retried.state is ActState.RECEIVED and retried.problem is None
-    with pytest.raises(Conflict, match="only a failed act"):
-        services.resending.retry(act_id, actor="clerk")
+    b = services.transmission.transmit(b_id)  # recovery finds A's DEL2024_001 and must refuse it
+    assert b.state is ActState.SUBMITTED
+    assert b.platform_ref is not None and b.platform_ref != a.platform_ref
+    _advance(services)
+    services.polling.poll()
+    b = services.store.get_act(b_id)
+    assert b.state is ActState.ACKNOWLEDGED
+    assert b.id_acte is not None and b.id_acte.split("-")[1] == B.siren.value
+    assert not any("lost reply" in e.reason for e in services.store.events(b_id))
 
 
-class _ExpiredSigner:
-    """A signer whose certificate has expired (what check_validity raises at signing)."""
-
-    def sign_detached(self, content: BinaryIO) -> DetachedSignature:
-        return self.sign_digest(b"")
-
-    def sign_digest(self, sha256: bytes) -> DetachedSignature:
-        raise CertificateExpired(
-            "the signing certificate CN=Mairie expired on 2026-01-01",
-            field="certificate",
-            rule="valid at signing time",
-            value="2026-01-01",
-        )
-
-
-class _Outbox:
-    channel = "test"
-
-    def __init__(self) -> None:
-        self.digests: list[Digest] = []
-
-    def send(self, digest: Digest) -> None:
-        self.digests.append(digest)
-
-
-def test_a_configuration_fault_stops_each_act_and_is_alerted_once(
+def test_identical_metadata_waits_for_proof_and_never_binds_across(
     services: Services, pdf_factory: Callable[..., Path]
 ) -> None:
-    services.signer = _ExpiredSigner()
-    first = services.submission.package(_submit(services, pdf_factory(), "S1"))
-    assert first.state is ActState.FAILED
-    assert first.problem is not None and first.problem.code is ProblemCode.SIGNING_FAILED
-    assert first.problem.configuration and "2026-01-01" in first.problem.message()
-    assert "actes retry" in first.problem.action()
-    services.submission.package(_submit(services, pdf_factory(), "S2"))
-    outbox = _Outbox()
-    today = dt.date.today()
-    services.alerts.send_alerts(today=today, notifiers=[outbox])
-    alerts = [a for d in outbox.digests for a in d.alerts]
-    assert [a.kind for a in alerts] == ["config_signing_failed"]
-    assert "2 acte(s)" in alerts[0].explanation  # French by default, from the catalog
-    services.submission.package(_submit(services, pdf_factory(), "S3"))
-    services.alerts.send_alerts(today=today, notifiers=[outbox])
-    assert len(outbox.digests) == 1  # the same fault: not once per act
-    services.signer = None
-    assert services.resending.retry(first.id, actor="clerk").state is ActState.RECEIVED
-    assert services.submission.package(first.id).state is ActState.PACKAGED
+    """A and B send the same number, date, nature and objet; A's reply is lost, B's first
+    send gets a 503. While A's transaction cannot show its SIREN (status 1–3) B waits; once
+    it can, B is sent on its own and A is bound to its own transaction."""
+    a_id = _submit(services, pdf_factory(), A.siren.value, "Objet commun")
+    b_id = _submit(services, pdf_factory(), B.siren.value, "Objet commun")
+    control(services, "/control/faults", {"lost_reply_rate": 1.0})
+    with pytest.raises(TransientError):
+        services.transmission.transmit(a_id)  # stored by the platform, reply lost: A is not bound
+    control(services, "/control/faults", {"error_rate": 1.0})
+    with pytest.raises(TransientError):
+        services.transmission.transmit(b_id)
+    control(services, "/control/faults", {})
+    with pytest.raises(TransientError, match="SIREN"):
+        services.transmission.transmit(b_id)  # A's transaction is still in status 1: no proof yet
+    assert services.store.get_act(b_id).state is ActState.SUBMITTING
+    _advance(services)
+    b = services.transmission.transmit(b_id)
+    a = services.transmission.transmit(a_id)
+    assert a.state is ActState.SUBMITTED and b.state is ActState.SUBMITTED
+    assert a.platform_ref is not None and b.platform_ref is not None
+    assert a.platform_ref != b.platform_ref
+    assert any("lost reply" in e.reason for e in services.store.events(a_id))
+    assert not any("lost reply" in e.reason for e in services.store.events(b_id))
 
 
-def test_one_poll_at_a_time(services: Services, pdf_factory: Callable[..., Path]) -> None:
-    act_id = _submit(services, pdf_factory(), "P1")
-    _send(services, act_id)
-    control(services, "/control/advance", {"seconds": 5})
-    now = dt.datetime.now(dt.UTC)
-    assert services.store.acquire_lease("poll", "beat", until=now + POLL_LEASE_DURATION, now=now)
-    assert services.polling.poll().skipped  # the beat's poll runs: this one does nothing
-    assert services.store.get_act(act_id).state is ActState.SUBMITTED
-    # a worker killed mid-poll never releases its lease: it expires soon, polling goes on
-    later = now + POLL_LEASE_DURATION + dt.timedelta(seconds=1)
-    services.clock = lambda: later
-    assert services.polling.poll().acknowledged == (act_id,)
-
-
-def test_an_act_parked_on_the_platform_says_a_person_must_confirm_it(
-    services: Services, pdf_factory: Callable[..., Path], pki: DevPki
+def test_lost_reply_is_bound_once_its_siren_is_proven(
+    services: Services, pdf_factory: Callable[..., Path]
 ) -> None:
-    mine = _fingerprint(pki)  # an account with CS but not TT: its acts wait in 17
-    account = {"login": "agent", "certificate": mine, "siren": "212801344", "rights": "CS"}
-    control_json(services, "/control/accounts", [account])
-    act_id = _submit(services, pdf_factory(), "PARK1")
-    _send(services, act_id)
-    assert services.polling.poll().parked == (act_id,)
-    act = services.store.get_act(act_id)
-    assert act.state is ActState.SUBMITTED
-    assert act.problem is not None and act.problem.code is ProblemCode.PARKED_ON_PLATFORM
-    assert "17" in act.problem.message() and "actes platform confirm" in act.problem.message()
-    assert act.problem.action() == "confirmez l'acte sur la plateforme de transmission"
+    b_id = _submit(services, pdf_factory(), B.siren.value, "Subvention")
+    control(services, "/control/faults", {"lost_reply_rate": 1.0})
+    with pytest.raises(TransientError):
+        services.transmission.transmit(b_id)  # stored by the platform, reply lost
+    control(services, "/control/faults", {})
+    _advance(services)
+    b = services.transmission.transmit(b_id)
+    assert b.state is ActState.SUBMITTED
+    assert any("lost reply" in e.reason for e in services.store.events(b_id))
+    platform = services.platform
+    assert isinstance(platform, HttpPlatform)
+    numbers = [t.number for s in PlatformStatus for t in platform.iter_transactions(s) if t.number]
+    assert numbers.count("DEL2024_001") == 1
+
+
+def test_an_ambiguous_match_binds_nothing_and_is_recorded(
+    services: Services, pdf_factory: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two transactions prove to be the act (a platform that broke its own uniqueness):
+    none is bound, an incident says so, and the act goes on as if nothing were found."""
+    platform = services.platform
+    assert isinstance(platform, HttpPlatform)
+    b_id = _submit(services, pdf_factory(), B.siren.value, "Subvention")
+    control(services, "/control/faults", {"lost_reply_rate": 1.0})
+    with pytest.raises(TransientError):
+        services.transmission.transmit(b_id)
+    control(services, "/control/faults", {})
+    _advance(services)
+    real_find, real_details = platform.find_candidates, platform.transaction_details
+    twin = "9" + "0" * 8
+
+    def find(number: str) -> list[ListedTransaction]:
+        found = real_find(number)
+        return found + [dataclasses.replace(t, id=twin) for t in found]
+
+    def details(transaction_id: str) -> TransactionDetails:
+        real = real_details(
+            real_find("DEL2024_001")[0].id if transaction_id == twin else transaction_id
+        )
+        return dataclasses.replace(real, id=transaction_id)
+
+    monkeypatch.setattr(platform, "find_candidates", find)
+    monkeypatch.setattr(platform, "transaction_details", details)
+    act = services.transmission.transmit(b_id)
+    assert act.platform_ref is None  # re-sent: the platform refuses the duplicate number
+    assert act.state is ActState.REJECTED
+    (incident,) = services.store.incidents(act_id=b_id)
+    assert incident.kind == "recovery_ambiguous" and twin in incident.detail

@@ -250,8 +250,13 @@ def test_faults(client: HttpPlatform, tmp_path: Path, pdf_factory: Callable[...,
     with pytest.raises(TransientError, match="504"):
         client.submit_archive(archive)
     control(client, "/control/faults", {})
-    existing = client.find_existing("LOST1")  # the act was stored: do not send it again
-    assert existing is not None
+    (existing,) = client.find_candidates("LOST1")  # the act was stored: do not send it again
+    details = client.transaction_details(existing.id)
+    assert details.status is PlatformStatus.POSTE and details.message_name is None  # no proof yet
+    control(client, "/control/advance", {"seconds": 30})
+    details = client.transaction_details(existing.id)
+    assert details.message_name is not None and "-1-1_0.xml" in details.message_name
+    assert details.id_acte is not None and details.message_name.startswith(details.id_acte)
     with pytest.raises(Rejected, match="même numéro"):
         client.submit_archive(archive)  # and the platform itself refuses a duplicate
 

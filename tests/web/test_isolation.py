@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
@@ -20,13 +19,13 @@ from tests.integration.test_api import DOLE, DREUX
 from tests.web.conftest import Site
 from workflow.intake.metadata import ActMetadata
 from workflow.intake.service import Intake, Principal, Upload
+from workflow.interfaces.api.app import fastapi_app
 from workflow.store import ExchangeRecord, NewAct
 from workflow.tokens import issue_token
 
 
 def web_routes(site: Site) -> list[APIRoute]:
-    inner = site.app.app  # type: ignore[attr-defined]  # BodyLimit → the FastAPI app
-    assert isinstance(inner, FastAPI)
+    inner = fastapi_app(site.app)  # inside the gate and the body limit
     web = next(r.app for r in inner.routes if isinstance(r, Mount) and r.path == "")
     routes = list(_api_routes(web.routes))
     assert len(routes) > 15, "the pages' routes were not found"

@@ -37,7 +37,8 @@ from workflow.adapters.s2low_wire import (
     multipart,
     split_status_body,
 )
-from workflow.errors import PlatformAccessRefused, Rejected, TransientError
+from workflow.errors import ActesError, PlatformAccessRefused, Rejected, TransientError
+from workflow.identifiers import ascii_digits
 from workflow.platform import (
     Attempt,
     ConnectionInfo,
@@ -50,7 +51,10 @@ from workflow.platform import (
     PrefectureDocument,
     StatusReport,
     SubmitResult,
+    TransactionDetails,
 )
+from workflow.protocol import messages as m
+from workflow.protocol import xml_in
 
 _ACTES = "/modules/actes"
 #: where the platform would send a browser after ``post_confirm``: never followed, only read
@@ -64,6 +68,18 @@ _LIVE_STATUSES = (
     PlatformStatus.ERREUR,
     PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
     PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
+)
+
+
+#: S²LOW lists a transaction's files only once it has left these statuses
+_NO_FILES_YET = frozenset(
+    {
+        PlatformStatus.POSTE,
+        PlatformStatus.EN_ATTENTE_DE_TRANSMISSION,
+        PlatformStatus.TRANSMIS,
+        PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
+        PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
+    }
 )
 
 
@@ -326,15 +342,39 @@ class HttpPlatform:
                 return found
             offset += page
 
-    def find_existing(self, number: str) -> ListedTransaction | None:
-        """Does the platform already hold an act (type 1) with this number? (before any
-        re-send). A cancellation or a letter shares its act's number: only acts count."""
-        acts = ListingWindow(type_acte=1)
+    def find_candidates(self, number: str) -> list[ListedTransaction]:
+        """Every act transaction (type 1) listed with this number, in any live status.
+
+        The listing carries no SIREN: a candidate proves nothing until
+        :meth:`transaction_details` shows whose it is (workflow.recovery)."""
+        acts = ListingWindow(type_acte=1)  # a cancellation or a letter shares the number
+        found: dict[str, ListedTransaction] = {}  # one moving between listings is seen twice
         for status in _LIVE_STATUSES:
             for listed in self.iter_transactions(status, window=acts):
                 if listed.type == "1" and listed.number == number:
-                    return listed
-        return None
+                    found.setdefault(listed.id, listed)
+        return list(found.values())
+
+    def transaction_details(self, transaction_id: str) -> TransactionDetails:
+        """The transaction's status, its IDActe (from its ARActe) and its 1-1 file name (the
+        files list, which S²LOW gives once the transaction has left statuses 1–3)."""
+        report = self.get_status(transaction_id)
+        id_acte = None
+        if report.message_xml is not None:
+            try:
+                message = xml_in.parse_message(report.message_xml, source="get_status")
+            except ActesError:
+                message = None
+            if isinstance(message, m.ARActe):
+                id_acte = message.id_acte
+        message_name = None
+        if report.status not in _NO_FILES_YET:
+            try:
+                listed = self.files(transaction_id)
+            except Rejected:
+                listed = []
+            message_name = listed[0].name if listed else None
+        return TransactionDetails(transaction_id, report.status, id_acte, message_name)
 
     def list_prefecture_documents(self) -> list[PrefectureDocument]:
         path = f"{_ACTES}/api/list_document_prefecture.php"
@@ -399,7 +439,7 @@ class HttpPlatform:
         match = re.search(r"id g\S*n\S*r\S*\s*:\s*(\S+)", head)
         if match is not None:  # api in the query string: "OK : id généré : <id>"
             return match.group(1)
-        if head.strip() == "OK" and rest and rest[0].strip().isdigit():
+        if head.strip() == "OK" and rest and ascii_digits(rest[0].strip()):
             return rest[0].strip()  # api read from the POST body: "OK\n<id>"
         raise TransientError(
             f"{path}: unexpected reply {head!r}", field="platform", rule="OK : id généré : <id>"

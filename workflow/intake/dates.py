@@ -14,6 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from workflow.identifiers import ascii_digits
+
 
 def fold(text: str) -> str:
     """Lower case without accents, the same length as ``text`` (one character for one)."""
@@ -76,10 +78,10 @@ class FoundDate:
 def words_to_number(text: str) -> int | None:
     """``vingt-sept`` → 27, ``deux mille vingt et un`` → 2021, ``1er`` → 1; ``None`` if not a number."""
     text = text.strip()
-    if text.endswith("er") and text[:-2].isdigit():
+    if text.endswith("er") and ascii_digits(text[:-2]):
         text = text[:-2]
-    if text.isdigit():
-        return int(text)
+    if ascii_digits(text):
+        return int(text) if len(text) <= 9 else None
     total = current = 0
     seen = False
     for word in re.split(r"[- ]+", text):
@@ -119,7 +121,7 @@ def find_dates(line: str) -> list[FoundDate]:
             if any(f.start <= match.start() < f.end for f in found):
                 continue
             month_text = match.group("month")
-            month = int(month_text) if month_text.isdigit() else MONTHS[month_text]
+            month = int(month_text) if ascii_digits(month_text) else MONTHS[month_text]
             day = words_to_number(match.group("day"))
             year = words_to_number(match.group("year"))
             if day is None or year is None:

@@ -15,27 +15,64 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+import unicodedata
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+)
 
 from workflow.errors import InvalidInput
+
+#: metadata is a small flat object: refuse a bigger body before decoding it
+MAX_METADATA_CHARS = 64 * 1024
+
+
+def _printable(value: str) -> str:
+    """No lone surrogate (it cannot be stored or encoded) and no control character (the XML
+    of the 1-1 cannot hold one; a clerk cannot see one): the caller is told which, where."""
+    for position, char in enumerate(value, start=1):
+        category = unicodedata.category(char)
+        if category in ("Cs", "Cc"):
+            kind = "a lone surrogate" if category == "Cs" else "a control character"
+            raise ValueError(f"{kind} (U+{ord(char):04X}) at position {position}: remove it")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
+
+
+def _date_text(value: Any) -> Any:
+    """A date is written ``YYYY-MM-DD``: a number (read as seconds since 1970) is refused."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError("a date is written YYYY-MM-DD, not as a number")  # noqa: TRY004
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_date_text)]
 
 
 class VoteMetadata(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    unanimous: bool = False
-    for_: int | None = Field(default=None, alias="for", ge=0)
-    against: int | None = Field(default=None, ge=0)
-    abstentions: int | None = Field(default=None, ge=0)
-    result: str | None = Field(default=None, pattern="^(adopted|rejected)$")
+    unanimous: StrictBool = False
+    for_: StrictInt | None = Field(default=None, alias="for", ge=0)
+    against: StrictInt | None = Field(default=None, ge=0)
+    abstentions: StrictInt | None = Field(default=None, ge=0)
+    result: Text | None = Field(default=None, pattern="^(adopted|rejected)$")
 
 
 class AnnexeMetadata(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    typologie: str | None = Field(default=None, description="typology code, e.g. 22_AG")
+    typologie: Text | None = Field(default=None, description="typology code, e.g. 22_AG")
 
 
 class AlreadyTransmitted(BaseModel):
@@ -45,8 +82,8 @@ class AlreadyTransmitted(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id_acte: str | None = Field(default=None, description="the IDActe of the accusé de réception")
-    reception: dt.date | None = Field(default=None, description="its date of reception")
+    id_acte: Text | None = Field(default=None, description="the IDActe of the accusé de réception")
+    reception: Day | None = Field(default=None, description="its date of reception")
 
 
 class ActMetadata(BaseModel):
@@ -54,22 +91,22 @@ class ActMetadata(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    siren: str | None = Field(default=None, description="the collectivité's SIREN")
-    numero: str | None = Field(default=None, description="the act's number as printed")
-    date: dt.date | None = Field(default=None, description="decision (session) date")
-    nature: str | None = Field(default=None, description="DE, AR, AI, CC, BF or AU")
-    classification: str | None = Field(default=None, description="e.g. 8.1")
-    classification_date: dt.date | None = None
-    objet: str | None = None
-    typologie: str | None = Field(default=None, description="the main document's typology")
+    siren: Text | None = Field(default=None, description="the collectivité's SIREN")
+    numero: Text | None = Field(default=None, description="the act's number as printed")
+    date: Day | None = Field(default=None, description="decision (session) date")
+    nature: Text | None = Field(default=None, description="DE, AR, AI, CC, BF or AU")
+    classification: Text | None = Field(default=None, description="e.g. 8.1")
+    classification_date: Day | None = None
+    objet: Text | None = None
+    typologie: Text | None = Field(default=None, description="the main document's typology")
     annexes: list[AnnexeMetadata] = Field(default_factory=list)
-    convocation_date: dt.date | None = None
-    members_in_office: int | None = Field(default=None, ge=0)
-    present: int | None = Field(default=None, ge=0)
-    proxies: int | None = Field(default=None, ge=0)
-    voters: int | None = Field(default=None, ge=0)
+    convocation_date: Day | None = None
+    members_in_office: StrictInt | None = Field(default=None, ge=0)
+    present: StrictInt | None = Field(default=None, ge=0)
+    proxies: StrictInt | None = Field(default=None, ge=0)
+    voters: StrictInt | None = Field(default=None, ge=0)
     vote: VoteMetadata | None = None
-    rapporteur: str | None = None
+    rapporteur: Text | None = None
     already_transmitted: AlreadyTransmitted | None = None
     publication_date: dt.date | None = Field(
         default=None,
@@ -88,10 +125,20 @@ def parse_metadata(
     """Validate metadata; :class:`InvalidInput` names the first wrong field and why."""
     if raw is None or raw in (b"", ""):
         return ActMetadata()
+    if not isinstance(raw, dict) and len(raw) > MAX_METADATA_CHARS:
+        raise InvalidInput(
+            f"{where} has {len(raw)} characters, more than {MAX_METADATA_CHARS}",
+            field=where,
+            rule=f"at most {MAX_METADATA_CHARS} characters",
+        )
     try:
         data = raw if isinstance(raw, dict) else json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{where} is not JSON ({exc})", field=where, rule="JSON object") from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise InvalidInput(
+            f"{where} is not JSON, or nests too deep ({type(exc).__name__})",
+            field=where,
+            rule="JSON object",
+        ) from exc
     if not isinstance(data, dict):
         raise InvalidInput(f"{where} must be a JSON object", field=where, rule="JSON object")
     try:

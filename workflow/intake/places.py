@@ -3,6 +3,7 @@ characters as the ACTES protocol writes them)."""
 
 from __future__ import annotations
 
+from workflow.identifiers import ascii_digits
 from workflow.intake.dates import fold
 
 DEPARTEMENTS: dict[str, str] = {
@@ -53,7 +54,7 @@ def departement_by_name(name: str) -> str | None:
 def departement_from_postcode(postcode: str) -> str | None:
     """The département a postcode usually belongs to (``30500`` → ``030``); Corsica and a few
     border postcodes do not follow the rule, so callers treat this as a weak clue."""
-    if len(postcode) != 5 or not postcode.isdigit():
+    if len(postcode) != 5 or not ascii_digits(postcode):
         return None
     if postcode.startswith("97"):
         code = postcode[:3]

@@ -345,7 +345,9 @@ class Intake:
             try:
                 text = read_document_text(store.document_path(main.sha256), field="document")
             except InvalidDocument as error:
-                encrypted = error.rule == "PDF not encrypted"
+                # encrypted or unreadable: the platform would refuse it too (a scan without a
+                # text layer only lacks the text to read the metadata from: a warning)
+                encrypted = error.rule in ("PDF not encrypted", "a readable PDF")
                 problems.append(
                     Problem(
                         "document",
@@ -365,6 +367,12 @@ class Intake:
             return IntakeResult(None, draft, True, proposal)
         store = self.services.store
         values = proposal.values
+        report = json.dumps(proposal.as_dict(), ensure_ascii=False, default=str).encode()
+        already = (
+            (str(values["id_acte"]), _as_date(values["date_reception"]))
+            if values.get("id_acte")
+            else None
+        )
         new = NewAct(
             siren=values["siren"],
             idempotency_key=f"{principal.name}:{draft.idempotency_key}",
@@ -377,6 +385,9 @@ class Intake:
             objet=values["objet"],
             documents=tuple((store.document_path(d.sha256), d.typology) for d in draft.documents),
             file_names=tuple(d.file_name for d in draft.documents),
+            draft_id=draft.id,  # the act, its report and the draft's link: one transaction
+            intake_report=report,
+            acknowledged=already,
         )
         try:
             act, created = self.services.submission.submit(new)
@@ -388,24 +399,18 @@ class Intake:
                 draft.id, at=self.services.clock(), report=proposal.as_dict()
             )
             return IntakeResult(None, draft, True, proposal)
-        if created:
-            report = json.dumps(proposal.as_dict(), ensure_ascii=False, default=str).encode()
-            store.record_message(act.id, "in", "intake", report, at=self.services.clock())
+        if not created and draft.status == "open":  # the same key's act, from another draft
+            draft = store.update_draft(
+                draft.id,
+                at=self.services.clock(),
+                status="submitted",
+                act_id=act.id,
+                siren=act.siren,
+            )
+        else:
+            draft = store.get_draft(draft.id)
+        if created:  # the publication date the caller confirmed, as the act's publicity
             self._record_publication(act, draft.metadata.get("publication_date"))
-            if values.get("id_acte"):
-                act = store.transition(
-                    act.id,
-                    ActState.ACKNOWLEDGED,
-                    actor=self.services.actor,
-                    reason=f"transmitted before: accusé de réception {values['id_acte']} "
-                    f"received on {values['date_reception']}",
-                    at=self.services.clock(),
-                    id_acte=values["id_acte"],
-                    date_reception=_as_date(values["date_reception"]),
-                )
-        draft = store.update_draft(
-            draft.id, at=self.services.clock(), status="submitted", act_id=act.id, siren=act.siren
-        )
         return IntakeResult(act, draft, created, proposal)
 
     def _record_publication(self, act: ActRecord, day: str | None) -> None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pypdf import PageObject, PdfReader
-from pypdf.errors import PdfReadError
 
 from workflow.errors import InvalidDocument
 from workflow.intake.ocr import ocr_image, ocr_missing, ocr_pdf_page
@@ -24,6 +23,8 @@ from workflow.protocol.documents import DocumentKind, sniff_kind
 
 #: fewer letters than this in the whole text layer: the PDF is taken for a scan
 MIN_LETTERS = 40
+#: a deliberation's text is a few pages: a bigger text file is refused before it is read
+MAX_TEXT_BYTES = 4 * 1024 * 1024
 #: pages read at most (a deliberation's metadata is at its start; its annexes may be long)
 MAX_PAGES = 50
 #: a page with fewer letters than this in its text layer is read through OCR as well
@@ -95,6 +96,15 @@ def read_document_text(path: Path, *, field: str = "document") -> TextDocument:
     if kind in (DocumentKind.PNG, DocumentKind.JPEG) and path.suffix.lower() in _IMAGE_SUFFIXES:
         return _read_image(path, field=field)  # an image that says it is one: a scan
     if kind is None and b"\x00" not in head:
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise InvalidDocument(
+                f"{path.name} is {size} bytes of text; a deliberation's text is at most "
+                f"{MAX_TEXT_BYTES}",
+                field=field,
+                rule=f"at most {MAX_TEXT_BYTES} bytes of text",
+                value=path.name,
+            )
         raw = path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
@@ -125,9 +135,11 @@ def _read_pdf(path: Path, *, field: str) -> TextDocument:
         }
     except InvalidDocument:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except Exception as exc:
+        # pypdf raises its own errors, but also NotImplementedError (unknown filter),
+        # RecursionError (deep nesting), zlib.error, LimitReachedError … (issue 14 #3)
         raise InvalidDocument(
-            f"{path.name} cannot be read as a PDF ({exc})",
+            f"{path.name} cannot be read as a PDF ({type(exc).__name__}: {str(exc)[:200]})",
             field=field,
             rule="a readable PDF",
             value=path.name,

@@ -40,7 +40,8 @@ TRANSLITERATION = {
 def clean_objet(raw: str, *, max_length: int) -> tuple[str, tuple[str, ...]]:
     """Validate the objet and make it Latin-1, reporting each transliteration.
 
-    Rules: not empty, no line break (Pastell; the platform shows it on one line), at most
+    Rules: not empty, no line break (Pastell; the platform shows it on one line), no other
+    control character and no lone surrogate (XML 1.0 cannot carry them), at most
     ``max_length`` characters after transliteration, only ISO-8859-1 characters.
     """
     text = unicodedata.normalize("NFC", raw).strip()
@@ -58,6 +59,14 @@ def clean_objet(raw: str, *, max_length: int) -> tuple[str, tuple[str, ...]]:
     changes: list[str] = []
     out: list[str] = []
     for position, char in enumerate(text, start=1):
+        if unicodedata.category(char) in ("Cc", "Cs"):
+            raise InvalidInput(
+                f"objet holds a control character or a lone surrogate (U+{ord(char):04X}, "
+                f"position {position}): XML cannot carry it; remove it",
+                field="objet",
+                rule="printable characters",
+                value=raw,
+            )
         if ord(char) < 256:
             out.append(char)
             continue

@@ -19,6 +19,26 @@ from workflow.errors import InvalidDocument
 MAX_TOTAL_BYTES = 150 * 1024 * 1024
 
 _CHUNK = 1024 * 1024
+#: a ZIP ends with its 22-byte end-of-central-directory record and a comment of ≤ 65 535 bytes
+_ZIP_TAIL = 22 + 65535
+_ZIP_LOCAL = b"PK\x03\x04"
+_ZIP_END = b"PK\x05\x06"
+
+
+def is_zip_trailer(tail: bytes) -> bool:
+    """Does ``tail`` (a file's last bytes) end with a ZIP end-of-central-directory record, as
+    a ZIP reader finds it? The record's comment length must reach the end of the file exactly,
+    which bytes of a compressed PDF stream do by chance with negligible odds."""
+    position = tail.rfind(_ZIP_END)
+    while position >= 0:
+        if position + 22 <= len(tail):
+            comment = int.from_bytes(tail[position + 20 : position + 22], "little")
+            if position + 22 + comment == len(tail):
+                return True
+        position = tail.rfind(_ZIP_END, 0, position)
+    return False
+
+
 #: bytes of a document deflated at level 1 to tell whether its content still compresses
 _PROBE = 8 * 1024
 
@@ -101,8 +121,9 @@ def examine(path: Path, *, field: str) -> DocumentFacts:
             for chunk in iter(lambda: stream.read(_CHUNK), b""):
                 sample = sample or chunk[:_PROBE]
                 digest.update(chunk)
-            stream.seek(max(0, size - 2048))
-            tail = stream.read(2048)
+            stream.seek(max(0, size - _ZIP_TAIL))
+            zip_tail = stream.read(_ZIP_TAIL)
+            tail = zip_tail[-2048:]
     except FileNotFoundError as exc:
         raise InvalidDocument(
             f"file {path} does not exist", field=field, rule="an existing file", value=str(path)
@@ -114,6 +135,14 @@ def examine(path: Path, *, field: str) -> DocumentFacts:
     if size == 0:
         raise InvalidDocument(f"{path} is empty", field=field, rule="not empty", value=str(path))
     kind = sniff_kind(head, tail)
+    if kind is not None and (head.startswith(_ZIP_LOCAL) or is_zip_trailer(zip_tail)):
+        raise InvalidDocument(
+            f"{path.name} is also a ZIP archive (a polyglot file): the platform refuses it; "
+            "export the document again",
+            field=field,
+            rule="one kind of document, not a ZIP archive",
+            value=str(path),
+        )
     if kind is None:
         raise InvalidDocument(
             f"{path.name} is not a PDF, XML, PNG or JPEG document (read from its content)",

@@ -14,7 +14,7 @@ from workflow.errors import InvalidMessage
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
 from workflow.protocol.messages import Acte, Message
-from workflow.protocol.xmlsafe import local_name, parse_xml
+from workflow.protocol.xmlsafe import MAX_XML_BYTES, local_name, parse_xml
 
 _ENVELOPE_CODES = frozenset({"enveloppe-cl", "enveloppe-mi", "anomalie-enveloppe"})
 
@@ -33,6 +33,14 @@ def inspect_file(path: Path) -> dict[str, Any]:
         head = stream.read(2)
     if head == b"\x1f\x8b":
         return _inspect_archive(path)
+    size = path.stat().st_size
+    if size > MAX_XML_BYTES:  # refused from its size, before a byte of it is read
+        raise InvalidMessage(
+            f"{path.name} is {size} bytes; an ACTES message is at most {MAX_XML_BYTES}",
+            field="message",
+            rule=f"at most {MAX_XML_BYTES} bytes",
+            value=path.name,
+        )
     data = path.read_bytes()
     description = describe_message(data, source=path.name)
     return {"file": str(path), "kind": "message", **description}

@@ -12,7 +12,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from workflow.identifiers import ActNature, Classification, IDActe
+from workflow.identifiers import ActNature, Classification, IDActe, ascii_digits
 
 
 class MessageCode(enum.Enum):
@@ -48,12 +48,12 @@ class MessageCode(enum.Enum):
     def transaction_type(self) -> int | None:
         """The first digit (1 transmission … 7 classification); ``None`` for envelopes."""
         head = self.value.split("-")[0]
-        return int(head) if head.isdigit() else None
+        return int(head) if ascii_digits(head) else None
 
     @property
     def subtype(self) -> int | None:
         tail = self.value.split("-")[-1]
-        return int(tail) if tail.isdigit() else None
+        return int(tail) if ascii_digits(tail) else None
 
 
 @dataclass(frozen=True, slots=True)

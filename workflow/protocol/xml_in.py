@@ -21,9 +21,12 @@ from collections.abc import Callable
 from lxml import etree
 
 from workflow.errors import InvalidIdentifier, InvalidMessage
-from workflow.identifiers import ActNature, Classification
+from workflow.identifiers import ActNature, Arrondissement, Classification, ascii_digits
 from workflow.protocol import messages as m
 from workflow.protocol.xmlsafe import NS_ACTES, actes, insee, local_name, parse_xml
+
+#: an integer attribute (a code, a count) never needs more; int() refuses past 4 300 digits
+_MAX_INT_DIGITS = 9
 
 
 def parse_message(data: bytes, *, source: str = "message") -> m.Message:
@@ -126,9 +129,10 @@ class _Node:
 
     def int_attr(self, name: str) -> int:
         value = self.attr(name)
-        if not value.isdigit():
+        if not ascii_digits(value) or len(value) > _MAX_INT_DIGITS:
             raise InvalidMessage(
-                f"{self.path}/@{name}: {value!r} is not a number",
+                f"{self.path}/@{name}: {value!r} is not a number of at most "
+                f"{_MAX_INT_DIGITS} digits 0–9",
                 field=f"{self.path}/@{name}",
                 rule="integer",
                 value=value,
@@ -217,6 +221,8 @@ def _envelope_mi(node: _Node) -> m.EnveloppeMISILLCL:
         sender = emetteur.optional(kind.value)
         if sender is not None:
             arrondissement = sender.optional_attr("Arrondissement")
+            if arrondissement:
+                arrondissement = str(Arrondissement.parse(arrondissement, field="Arrondissement"))
             return m.EnveloppeMISILLCL(
                 emetteur=kind,
                 departement=sender.attr("Departement"),

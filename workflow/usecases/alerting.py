@@ -115,6 +115,17 @@ class Alerting:
     def unfinished(self, *, idle_seconds: float) -> list[ActRecord]:
         return self.stuck(dt.timedelta(seconds=idle_seconds))
 
+    def claim_unfinished(self, *, idle_seconds: float, lease_seconds: float) -> list[ActRecord]:
+        """The idle unfinished acts nobody holds, each now held for ``lease_seconds``: the
+        sweep enqueues an act once per lease, however long the platform keeps failing."""
+        now = self.ctx.clock()
+        until = now + dt.timedelta(seconds=lease_seconds)
+        return [
+            act
+            for act in self.unfinished(idle_seconds=idle_seconds)
+            if self.ctx.store.claim(act.id, until=until, now=now)
+        ]
+
 
 _STOPPED = (ActState.FAILED, ActState.REJECTED)
 

@@ -18,7 +18,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from workflow.errors import Conflict, InvalidInput
+from workflow.errors import ActesError, Conflict, InvalidInput, Rejected
+from workflow.i18n import _
 from workflow.lifecycle import AT_PLATFORM, ActState
 from workflow.platform import (
     AFTER_ACKNOWLEDGEMENT,
@@ -237,7 +238,10 @@ class Polling:
         return transmitted
 
     def _prefecture_messages(self) -> list[int]:
-        """Fetch unread préfecture messages (2-1, 3-1, 4-1, 5-1), record them, mark them read."""
+        """Fetch unread préfecture messages (2-1, 3-1, 4-1, 5-1), record them, mark them read.
+
+        A message that cannot be read (a truncated archive, a malformed XML) is quarantined:
+        its bytes are kept in an incident, it is marked read, and the others are taken."""
         ctx = self.ctx
         platform = ctx.require_platform()
         by_ref = ctx.store.acts_by_platform_ref()
@@ -246,24 +250,34 @@ class Polling:
             act_id = by_ref.get(document.related_transaction_id)
             if act_id is None:
                 continue  # not one of ours (another tool on the same account): leave it unread
-            archive = platform.download_message_archive(document.id)
-            now = ctx.clock()
-            with ReceivedArchive.open(archive, name=f"prefecture-{document.id}.tar.gz") as package:
-                for name in package.names():
-                    if not name.endswith(".xml") or name.startswith(("TACT", "EACT")):
-                        continue
-                    raw = package.read(name)
-                    message = xml_in.parse_message(raw, source=name)
-                    ctx.store.record_message(act_id, "in", message.code.value, raw, at=now)
-                    day, detail = exchange_facts(message)
-                    if day is not None:
-                        exchange = ExchangeRecord(
-                            message.code.value, day, document.id, None, detail
-                        )
-                        ctx.store.record_exchange(act_id, exchange)
+            archive = b""
+            try:
+                archive = platform.download_message_archive(document.id)
+                self._take_message(act_id, document.id, archive)
+            except (InvalidInput, Rejected) as error:
+                quarantine(ctx, act_id, f"message {document.id}", error, archive)
+            else:
+                received.append(act_id)
             platform.mark_document_read(document.id)
-            received.append(act_id)
         return received
+
+    def _take_message(self, act_id: int, document_id: str, archive: bytes) -> None:
+        """Parse every message of the archive first, then record them: all or nothing."""
+        ctx = self.ctx
+        parsed = []
+        with ReceivedArchive.open(archive, name=f"prefecture-{document_id}.tar.gz") as package:
+            for name in package.names():
+                if not name.endswith(".xml") or name.startswith(("TACT", "EACT")):
+                    continue
+                raw = package.read(name)
+                parsed.append((raw, xml_in.parse_message(raw, source=name)))
+        now = ctx.clock()
+        for raw, message in parsed:
+            ctx.store.record_message(act_id, "in", message.code.value, raw, at=now)
+            day, detail = exchange_facts(message)
+            if day is not None:
+                exchange = ExchangeRecord(message.code.value, day, document_id, None, detail)
+                ctx.store.record_exchange(act_id, exchange)
 
     def _acknowledge(self, act: ActRecord, ar: bytes | None = None) -> int | None:
         """Record the act's ARActe: the one given, else the one ``get_status`` carries."""
@@ -272,7 +286,11 @@ class Polling:
             ar = ctx.require_platform().get_status(act.platform_ref or "").message_xml
         if ar is None:
             return None
-        message = xml_in.parse_message(ar, source="ARActe")
+        try:
+            message = xml_in.parse_message(ar, source="ARActe")
+        except InvalidInput as error:
+            quarantine(ctx, act.id, "ARActe", error, ar)
+            return None
         if not isinstance(message, m.ARActe):
             return None
         now = ctx.clock()
@@ -359,6 +377,18 @@ def _renewed(lease: _Lease, step: Callable[[ActRecord], int | None], act: ActRec
         return step(act)
     except Conflict:
         return None
+
+
+def quarantine(ctx: Context, act_id: int, what: str, error: ActesError, raw: bytes) -> None:
+    """Keep an unreadable inbound message and say so, once (the operators' incidents)."""
+    detail = _(
+        "{what} cannot be read and is quarantined: {error}", what=what, error=error.one_line()
+    )
+    if any(i.detail == detail for i in ctx.store.incidents(act_id=act_id)):
+        return
+    ctx.store.record_incident(
+        "inbound_quarantined", detail, at=ctx.clock(), act_id=act_id, payload=raw
+    )
 
 
 def exchange_facts(message: m.Message) -> tuple[dt.date | None, str]:

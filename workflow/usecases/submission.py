@@ -7,10 +7,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from workflow.errors import ActesError, AlreadyExists, InvalidInput, SecurityError, TransientError
+from workflow.errors import (
+    ActesError,
+    AlreadyExists,
+    Conflict,
+    InvalidInput,
+    SecurityError,
+    TransientError,
+)
 from workflow.identifiers import ActNature, Classification, NumeroInterne, TypologyCode
 from workflow.lifecycle import ActState
-from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
+from workflow.packaging import (
+    ActInput,
+    DocumentInput,
+    PackagingOptions,
+    clean_objet,
+    objet_limit,
+    package_act,
+)
 from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
@@ -30,6 +44,7 @@ class Submission:
         """Record an act (``received``); the same idempotency key returns the same act."""
         self.ctx.store.get_collectivite(new.siren)  # NotFound for an unknown collectivité
         NumeroInterne.parse(new.numero, self.ctx.profile)
+        clean_objet(new.objet, max_length=objet_limit(self.ctx.profile))  # no poison accepted
         return self.ctx.store.create_act(new, at=self.ctx.clock(), actor=self.ctx.actor)
 
     def package(self, act_id: int) -> ActRecord:
@@ -60,6 +75,13 @@ class Submission:
                 return self._stop(act.id, ProblemCode.SIGNING_FAILED, error)
             except InvalidInput as error:
                 return self._stop(act.id, ProblemCode.PACKAGING_FAILED, error)
+            except (TransientError, Conflict):
+                raise
+            except Exception as error:  # noqa: BLE001 - the same input fails the same way again
+                # packaging is deterministic: a foreign error (lxml, a signer library) would
+                # recur on every attempt, so the act fails now, with the reason (issue 14 #4)
+                reason = f"packaging failed: {type(error).__name__}: {error}"
+                return self.fail(act.id, reason, code=ProblemCode.PACKAGING_FAILED)
             try:
                 ctx.store.record_package(
                     act.id,

@@ -24,6 +24,7 @@ from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
+from workflow.recovery import Candidate, Outcome, judge
 from workflow.store import ActRecord
 from workflow.usecases.context import Context
 from workflow.usecases.submission import Submission
@@ -98,11 +99,41 @@ class Transmission:
         )
 
     def _recover(self, act: ActRecord) -> ActRecord | None:
-        existing = self.ctx.require_platform().find_existing(act.numero)
-        self.ctx.flush_attempts(act.id)
-        if existing is None:
-            return None
-        return self._accepted(act.id, existing.id, recovered=True)
+        """Bind the act to a transaction an earlier attempt created, only when it is proven
+        ours (workflow.recovery); None when nothing of ours is there (send it)."""
+        ctx = self.ctx
+        platform = ctx.require_platform()
+        try:
+            bound = ctx.store.acts_by_platform_ref()
+            candidates = [
+                Candidate(
+                    listed.id,
+                    listed.number,
+                    listed.subject,
+                    listed.date,
+                    details.status,
+                    details.id_acte,
+                    details.message_name,
+                    bound.get(listed.id),
+                )
+                for listed in platform.find_candidates(act.numero)
+                if bound.get(listed.id) in (None, act.id)
+                for details in (platform.transaction_details(listed.id),)
+            ]
+        finally:
+            ctx.flush_attempts(act.id)
+        verdict = judge(act, candidates)
+        if verdict.outcome is Outcome.BIND and verdict.transaction_id is not None:
+            return self._accepted(act.id, verdict.transaction_id, recovered=True)
+        if verdict.outcome is Outcome.PENDING:
+            raise TransientError(
+                f"act {act.id}: {verdict.explanation}", field="recovery", act_id=act.id
+            )
+        if verdict.outcome is Outcome.AMBIGUOUS:
+            ctx.store.record_incident(
+                "recovery_ambiguous", verdict.explanation, at=ctx.clock(), act_id=act.id
+            )
+        return None
 
     def _accepted(self, act_id: int, platform_ref: str, *, recovered: bool) -> ActRecord:
         ctx = self.ctx

@@ -12,6 +12,7 @@ from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
 from workflow.adapters.textpdf import latin1
+from workflow.identifiers import ascii_digits
 from workflow.protocol.archive import ReceivedArchive
 
 #: file ids are the transaction's id times this, plus the file's position
@@ -49,7 +50,7 @@ def files_of(transaction_id: int, archive: bytes) -> list[tuple[TransactionFile,
 
         def position(name: str) -> int:
             suffix = name.rsplit("_", 1)[-1].split(".", 1)[0]
-            return int(suffix) if suffix.isdigit() else 999
+            return int(suffix) if ascii_digits(suffix) else 999
 
         out = []
         for index, name in enumerate(sorted(members, key=position)):

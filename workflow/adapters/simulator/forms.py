@@ -19,6 +19,7 @@ from workflow.identifiers import (
     NumberProfile,
     NumeroInterne,
     TypologyCode,
+    ascii_digits,
 )
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.protocol import messages as m
@@ -147,7 +148,7 @@ def reply(world: World, message_id: int, fields: Fields, files: Files, account: 
     if account.siren and message["siren"] != account.siren:
         raise Refused("Accès refusé")
     raw_type = _one(fields, "type_envoie")
-    answer_type = int(raw_type) if raw_type.isdigit() else 0
+    answer_type = int(raw_type) if ascii_digits(raw_type) else 0
     if message["type"] in (3, 4) and answer_type not in (3, 4):
         raise Refused("Type de réponse invalide (3 : refus, 4 : envoi)")
     if not _posted(files, "acte_pdf_file"):

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from workflow.adapters.store.base import StoreBase, utc
+from workflow.adapters.store.integrity import storable_id
 from workflow.adapters.store.models import DraftRow
 from workflow.errors import AlreadyExists, Conflict, NotFound
 from workflow.store import DocumentRef, DraftRecord
@@ -78,7 +79,7 @@ class DraftsStore(StoreBase):
 
     def get_draft(self, draft_id: int) -> DraftRecord:
         with self._session() as session:
-            row = session.get(DraftRow, draft_id)
+            row = session.get(DraftRow, draft_id) if storable_id(draft_id) else None
             if row is None:
                 raise NotFound(f"no draft {draft_id}", field="draft", value=draft_id)
             return _draft(row)

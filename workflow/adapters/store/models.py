@@ -84,6 +84,8 @@ class ActRow(Base):
     # a corrected act sent again replaces this one (both ways; the old one stays in history)
     replaces_id: Mapped[int | None] = mapped_column(Integer)
     replaced_by_id: Mapped[int | None] = mapped_column(Integer)
+    #: a worker's lease on the act's next step: the sweep does not re-enqueue it before then
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # the legal facts changed since the act's deadline rows were computed (see DeadlineRow);
     # facts_version counts the changes, so a recomputation never hides a newer one
     deadlines_stale: Mapped[bool] = mapped_column(
@@ -134,7 +136,8 @@ class TransactionRow(Base):
     __tablename__ = "transactions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     act_id: Mapped[int] = mapped_column(ForeignKey("acts.id"), unique=True)
-    platform_ref: Mapped[str] = mapped_column(String(100), index=True)
+    #: one act per platform transaction: recovery can never bind a second act to it
+    platform_ref: Mapped[str] = mapped_column(String(100), unique=True, index=True)
     platform_status: Mapped[int | None] = mapped_column(Integer)
     recovered: Mapped[int] = mapped_column(Integer, default=0)  # found by number after a lost reply
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -270,6 +273,18 @@ class LeaseRow(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
     until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IncidentRow(Base):
+    """An operational alert for the operators (an ambiguous recovery, a quarantined message)."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    act_id: Mapped[int | None] = mapped_column(ForeignKey("acts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text)
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary)  # the quarantined bytes, kept
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class PollCursorRow(Base):

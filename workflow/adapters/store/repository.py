@@ -25,6 +25,7 @@ from workflow.adapters.store.collectivites import CollectivitesStore
 from workflow.adapters.store.deadlines import DeadlinesStore
 from workflow.adapters.store.drafts import DraftsStore
 from workflow.adapters.store.exchanges import ExchangesStore
+from workflow.adapters.store.integrity import IntegrityRecords, storable_id, write_intake
 from workflow.adapters.store.models import (
     ActDocumentRow,
     ActRow,
@@ -142,6 +143,7 @@ class ActsStore(StoreBase):
                         reason="act received",
                     )
                 )
+                write_intake(session, row, new, at, actor)
                 act_id = row.id
         except AlreadyExists:
             again = self._by_key(new.siren, new.idempotency_key)
@@ -175,7 +177,7 @@ class ActsStore(StoreBase):
     def get_act(self, act_id: int, *, siren: str | None = None) -> ActRecord:
         """One act; with ``siren``, only if it belongs to that collectivité (else NotFound)."""
         with self._session() as session:
-            row = session.get(ActRow, act_id)
+            row = session.get(ActRow, act_id) if storable_id(act_id) else None
             if row is None or (siren is not None and row.siren != siren):
                 raise NotFound(f"no act {act_id}", field="act", value=act_id)
             return self._record(session, row)
@@ -416,5 +418,6 @@ class SqlStore(
     DraftsStore,
     CollectivitesStore,
     RecoveryStore,
+    IntegrityRecords,
 ):
     """The store on SQLAlchemy (PostgreSQL, or SQLite for the embedded default)."""

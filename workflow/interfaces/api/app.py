@@ -3,8 +3,9 @@
 A thin adapter over :class:`workflow.intake.service.Intake` and the store: it authenticates
 the bearer token (:mod:`.deps`), turns the multipart request into uploads on disk (streamed,
 never held whole in memory), calls one use case, and maps domain errors to HTTP statuses in
-one place (:mod:`.errors`). The body size limit (:mod:`.limits`) is enforced before the body
-is read. One router per resource (:mod:`.routes`); this module only assembles them.
+one place (:mod:`.errors`). A request with a body is authenticated (:mod:`.gate`), then held
+to the body size limit (:mod:`.limits`), before its body is read. One
+router per resource (:mod:`.routes`); this module only assembles them.
 
 ``POST /api/acts`` answers ``201`` with a new act, ``200`` with the act an earlier request
 with the same ``Idempotency-Key`` created, and ``202`` with a draft (held for a person, with
@@ -17,16 +18,21 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workflow.intake.service import Intake
 from workflow.interfaces.api import errors
 from workflow.interfaces.api.deps import Caller
+from workflow.interfaces.api.gate import AuthFirst
 from workflow.interfaces.api.limits import DEFAULT_MAX_BODY, ASGIApp, BodyLimit
 from workflow.interfaces.api.routes import acts, drafts
 from workflow.interfaces.web.security import WebOptions
+from workflow.tokens import authenticate
 
-__all__ = ["DEFAULT_MAX_BODY", "create_api", "openapi_document"]
+__all__ = ["DEFAULT_MAX_BODY", "create_api", "fastapi_app", "openapi_document"]
 
 
 def create_api(
@@ -60,7 +66,14 @@ def create_api(
     app.state.enqueue = enqueue
     app.state.upload_dir = upload_dir
 
-    errors.install(app)
+    errors.install(app)  # one error shape: domain errors and FastAPI's validation errors
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        headers = dict(error.headers or {})
+        if error.status_code == 405:  # Starlette names one route's methods: name them all
+            headers["Allow"] = ", ".join(_methods_of(app, request.url.path))
+        return errors.http_error_response(error.status_code, str(error.detail), headers)
 
     app.include_router(acts.router)
     app.include_router(drafts.router)
@@ -73,11 +86,30 @@ def create_api(
         from workflow.interfaces.web.app import create_web
 
         app.mount("/", create_web(intake, web, enqueue=enqueue, upload_dir=upload_dir))
-    return BodyLimit(app, max_body_bytes)
+
+    def check(token: str | None) -> None:
+        authenticate(intake().services.store, token)
+
+    return AuthFirst(BodyLimit(app, max_body_bytes), check)
+
+
+def _methods_of(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path_regex.match(path):
+            methods |= route.methods or set()
+    return sorted(methods)
+
+
+def fastapi_app(app: ASGIApp) -> FastAPI:
+    """The FastAPI application inside what :func:`create_api` returns (its middlewares)."""
+    inner = app
+    while isinstance(inner, AuthFirst | BodyLimit):
+        inner = inner.app
+    assert isinstance(inner, FastAPI)  # noqa: S101 - a programming error, not an input error
+    return inner
 
 
 def openapi_document(app: ASGIApp) -> dict[str, Any]:
     """The OpenAPI description of an app made by :func:`create_api` (for ``actes openapi``)."""
-    inner = app.app if isinstance(app, BodyLimit) else app
-    assert isinstance(inner, FastAPI)  # noqa: S101 - a programming error, not an input error
-    return inner.openapi()
+    return fastapi_app(app).openapi()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -37,6 +37,11 @@ def _principal(
 
 
 Caller = Annotated[Principal, Depends(_principal)]
+
+#: ids are 32-bit integer columns: anything bigger is an invalid id (422), never an overflow
+MAX_ID = 2**31 - 1
+ActId = Annotated[int, Path(ge=1, le=MAX_ID, description="the act's id")]
+DraftId = Annotated[int, Path(ge=1, le=MAX_ID, description="the draft's id")]
 
 
 def own_act(intake: Intake, caller: Principal, act_id: int) -> ActRecord:

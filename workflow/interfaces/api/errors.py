@@ -117,5 +117,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        body = _body({"error": "http_error", "message": str(error.detail)})
-        return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+        return http_error_response(error.status_code, str(error.detail), dict(error.headers or {}))
+
+
+def http_error_response(
+    status: int, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """Starlette's HTTP errors (unknown route, wrong method) in the one shape."""
+    body = _body({"error": "http_error", "message": detail})
+    return JSONResponse(body, status_code=status, headers=headers)

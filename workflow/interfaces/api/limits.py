@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from workflow.identifiers import ascii_digits
+
 #: 150 MiB of documents (the protocol's archive limit) plus room for the multipart framing
 DEFAULT_MAX_BODY = 150 * 1024 * 1024 + 1024 * 1024
 
@@ -31,7 +33,7 @@ class BodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+        if declared is not None and ascii_digits(declared) and int(declared) > self.limit:
             await self._refuse(send, int(declared))
             return
         seen = 0

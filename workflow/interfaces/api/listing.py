@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from workflow.errors import InvalidInput, SecurityError
+from workflow.identifiers import ascii_digits
 from workflow.intake.service import Principal
 from workflow.lifecycle import ActState
 from workflow.store import ActFilter, Store
@@ -72,7 +73,7 @@ def _state(value: str) -> ActState:
 def _cursor(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 18:
+    if not ascii_digits(value) or len(value) > 18:
         raise InvalidInput(
             f"curseur invalide : {value!r} (reprendre next_cursor de la page précédente)",
             field="cursor",

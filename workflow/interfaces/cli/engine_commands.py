@@ -1,4 +1,5 @@
-"""``actes worker``, ``actes beat``, ``actes status``: running and reading the engine.
+"""``actes worker``, ``actes beat``, ``actes status``, ``actes incidents``: running and reading
+the engine.
 
 Every command finds the store through ``--data-dir DIR`` / ``ACTES_DATA_DIR`` (default
 ``./actes-data``), or ``ACTES_DATABASE_URL`` for PostgreSQL.
@@ -58,7 +59,7 @@ def store_settings(data_dir: Path) -> Settings:
 
 @command("worker")
 @data_dir_option
-@click.option("--queues", default="packaging,platform,sweeps", show_default=True)
+@click.option("--queues", default="packaging,platform,poll,sweeps", show_default=True)
 @click.option("--concurrency", type=int, default=2, show_default=True)
 def worker_command(data_dir: Path, queues: str, concurrency: int) -> None:
     """Run a Celery worker (packaging, signing, submission, polling)."""
@@ -232,3 +233,30 @@ def documents_command(
     if bordereau is not None:
         bordereau.write_bytes(services.documents.bordereau(act))
         click.echo(f"bordereau: {bordereau}")
+
+
+@command("incidents")
+@click.option("--act", type=int, default=None, help="Only this act's incidents.")
+@click.option(
+    "--payload",
+    type=int,
+    default=None,
+    help="Write the bytes kept with this incident (a quarantined message) to standard output.",
+)
+@data_dir_option
+@click.option("--json", "as_json", is_flag=True)
+def incidents_command(act: int | None, payload: int | None, data_dir: Path, as_json: bool) -> None:
+    """Operational incidents: ambiguous recoveries, quarantined préfecture messages."""
+    store = build_store(settings_for(data_dir))
+    try:
+        if payload is not None:
+            click.echo(store.incident_payload(payload) or b"", nl=False)
+            return
+        incidents = store.incidents(act_id=act)
+    finally:
+        store.close()
+    if as_json:
+        emit_json({"incidents": [i.as_dict() for i in incidents]})
+        return
+    for i in incidents:
+        click.echo(f"{i.id:>4} {i.at:%Y-%m-%d %H:%M} act {i.act_id or '-'} {i.kind}: {i.detail}")

@@ -20,6 +20,7 @@ import click
 from workflow.adapters.wiring import build_intake
 from workflow.errors import ActesError, InvalidInput
 from workflow.i18n import _
+from workflow.identifiers import ascii_digits
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import LOCAL, Intake, IntakeResult, Principal, Upload
 from workflow.interfaces.cli.app import EXIT_USER_ERROR, cli, command, emit_json
@@ -268,7 +269,8 @@ def draft_complete_command(
             )
         data[key.strip()] = (
             int(value)
-            if value.isdigit()
+            if ascii_digits(value)
+            and len(value) <= 9
             and key.strip() in {"members_in_office", "present", "proxies", "voters"}
             else value
         )

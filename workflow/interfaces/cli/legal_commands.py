@@ -11,7 +11,7 @@ from workflow.adapters.ical import deadlines_calendar
 from workflow.adapters.wiring import build_notifiers, build_services
 from workflow.errors import InvalidInput
 from workflow.i18n import _
-from workflow.identifiers import ActNature, Departement
+from workflow.identifiers import ActNature, Departement, ascii_digits
 from workflow.interfaces.cli.app import command, emit_json
 from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for, store_settings
 from workflow.interfaces.cli.values import parse_date
@@ -207,7 +207,7 @@ def deadlines_command(
     siren: str | None, within: str, data_dir: Path, today: str | None, as_json: bool
 ) -> None:
     """Open deadlines of transmitted acts due within the horizon, soonest first."""
-    if not within.rstrip("d").isdigit():
+    if not ascii_digits(within.rstrip("d")):
         raise InvalidInput(
             f"--within must be a number of days such as 30d, got {within!r}",
             field="within",

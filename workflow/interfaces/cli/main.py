@@ -88,6 +88,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         _CLI + "protocol_commands",
         "Work with act identifiers (IDActe).",
     ),
+    "incidents": (
+        _CLI + "engine_commands",
+        "Operational incidents: ambiguous recoveries, quarantined préfecture messages.",
+    ),
     "inspect": (
         _CLI + "protocol_commands",
         "Read an ACTES archive or message XML and print it as one JSON object.",

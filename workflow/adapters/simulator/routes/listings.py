@@ -15,6 +15,7 @@ from workflow.adapters.simulator.accounts import Account
 from workflow.adapters.simulator.routes.common import ACTES, Guard
 from workflow.adapters.simulator.state import PARIS
 from workflow.adapters.simulator.world import World
+from workflow.identifiers import ascii_digits
 
 
 def _midnight(day: str) -> float | None:
@@ -52,7 +53,7 @@ def router(world: World) -> APIRouter:
         if account.siren:
             sql += " AND siren = ?"
             args.append(account.siren)
-        if type_acte.isdigit():
+        if ascii_digits(type_acte):
             sql += " AND type = ?"
             args.append(int(type_acte))
         low = _midnight(min_date) if min_date else None

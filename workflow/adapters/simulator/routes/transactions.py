@@ -20,6 +20,7 @@ from workflow.adapters.simulator.routes.common import (
     visible,
 )
 from workflow.adapters.simulator.world import Refused, World
+from workflow.identifiers import ascii_digits
 
 
 def router(world: World, faults: FaultInjector) -> APIRouter:
@@ -69,7 +70,7 @@ def router(world: World, faults: FaultInjector) -> APIRouter:
         in_query = request.query_params.get("api") == "1"
         try:
             new_id = forms.reply(
-                world, int(raw_id) if raw_id.isdigit() else 0, fields, files, account
+                world, int(raw_id) if ascii_digits(raw_id) else 0, fields, files, account
             )
         except Refused as exc:
             return text(f"KO : {php_escape(exc.message)}") if in_query else ko(exc.message)
@@ -125,7 +126,7 @@ def router(world: World, faults: FaultInjector) -> APIRouter:
         if not id:
             return back(1, "Pas d'identifiant de transaction spécifié")
         try:
-            world.confirm(int(id) if id.isdigit() else 0, account)
+            world.confirm(int(id) if ascii_digits(id) else 0, account)
         except Refused as exc:
             return back(1, exc.message)
         return back(0, "")
@@ -138,7 +139,7 @@ def router(world: World, faults: FaultInjector) -> APIRouter:
             return account
         raw_id = (fields.get("id") or ["0"])[0]
         try:
-            new_id = world.cancel(int(raw_id) if raw_id.isdigit() else 0, account)
+            new_id = world.cancel(int(raw_id) if ascii_digits(raw_id) else 0, account)
         except Refused as exc:
             return ko(exc.message)
         return text(f"OK\n{new_id}")

@@ -17,16 +17,23 @@ from fastapi.responses import JSONResponse
 from workflow.errors import InvalidInput
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import Upload
-from workflow.interfaces.api.deps import Caller, IntakeDep, enqueue_act, intake_answer, own_act
+from workflow.interfaces.api.deps import (
+    ActId,
+    Caller,
+    IntakeDep,
+    enqueue_act,
+    intake_answer,
+    own_act,
+)
 from workflow.interfaces.api.listing import MAX_PAGE, acts_page
-from workflow.interfaces.api.schemas import CancelIn, IntakeOut
+from workflow.interfaces.api.schemas import ERRORS, CancelIn, IntakeOut
 from workflow.problems import for_people
 from workflow.store import ActFilter
 from workflow.timeline import event_label
 from workflow.usecases.lookup import parse_age
 from workflow.usecases.resend import SETTABLE, Correction
 
-router = APIRouter(prefix="/api/acts", tags=["acts"])
+router = APIRouter(prefix="/api/acts", tags=["acts"], responses=ERRORS)
 
 
 @router.post(
@@ -104,7 +111,7 @@ def list_acts(
 
 
 @router.get("/{act_id}", summary="One act: state, IDActe, date of reception, history")
-def get_act(intake: IntakeDep, caller: Caller, act_id: int) -> dict[str, Any]:
+def get_act(intake: IntakeDep, caller: Caller, act_id: ActId) -> dict[str, Any]:
     act = own_act(intake, caller, act_id)
     events = [
         {
@@ -200,7 +207,7 @@ def _corrected_fields(metadata: str | None) -> dict[str, str]:
     "/{act_id}/cancel",
     summary="Withdraw an acknowledged act (6-1); it becomes cancelled on the ARAnnulation",
 )
-def cancel_act(intake: IntakeDep, caller: Caller, act_id: int, body: CancelIn) -> dict[str, Any]:
+def cancel_act(intake: IntakeDep, caller: Caller, act_id: ActId, body: CancelIn) -> dict[str, Any]:
     act = own_act(intake, caller, act_id)
     exchanges = intake.services.exchanges
     return exchanges.cancel(act.id, reason=body.reason, siren=act.siren).as_dict()

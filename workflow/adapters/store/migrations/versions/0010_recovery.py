@@ -6,7 +6,7 @@
   one, which stays in the history (rejected or failed);
 * ``leases``: one named lease (``poll``) so that one poll runs at a time across workers and beat.
 
-Revision ID: 0009
+Revision ID: 0010
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,74 @@
+"""Outside files are sized before they are read (issue 14 #7): ``actes inspect`` and the
+intake's text reader refuse a 2 GB file without reading it; a ZIP/PDF polyglot is refused."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_pdf
+from workflow.errors import InvalidDocument
+from workflow.protocol.documents import examine
+
+_CHILD = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_AS, (600 * 1024**2, 600 * 1024**2))
+from pathlib import Path
+from workflow.errors import ActesError
+from workflow.intake.text import read_document_text
+from workflow.protocol.inspection import inspect_file
+reader = {"inspect": inspect_file, "text": read_document_text}[sys.argv[1]]
+try:
+    reader(Path(sys.argv[2]))
+    print("read")
+except ActesError as error:
+    print("refused:", error.rule)
+"""
+
+
+@pytest.mark.parametrize(
+    ("reader", "head"), [("inspect", b"<?xml version='1.0'?><a>"), ("text", b"Deliberation ")]
+)
+def test_a_2_gb_file_is_refused_before_it_is_read(reader: str, head: bytes, tmp_path: Path) -> None:
+    path = tmp_path / "huge"
+    with path.open("wb") as out:
+        out.write(head + b"x" * 4096)
+        out.truncate(2 * 1024**3)  # sparse: costs nothing on disk
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _CHILD, reader, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{reader} read the 2 GB file")
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert done.stdout.startswith("refused: at most"), done.stdout
+
+
+def _polyglot() -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("payload.txt", "hidden")
+    return make_pdf("Délibération du conseil municipal") + archive.getvalue()
+
+
+def test_a_zip_pdf_polyglot_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "act.pdf"
+    path.write_bytes(_polyglot())
+    with pytest.raises(InvalidDocument, match="ZIP"):
+        examine(path, field="document")
+    zip_first = tmp_path / "zip-first.pdf"
+    zip_first.write_bytes(b"PK\x03\x04" + b"\0" * 26 + make_pdf("x"))
+    with pytest.raises(InvalidDocument):
+        examine(zip_first, field="document")
+    plain = tmp_path / "plain.pdf"
+    plain.write_bytes(make_pdf("Délibération"))
+    assert examine(plain, field="document").kind.value == "pdf"

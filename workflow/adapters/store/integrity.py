@@ -1,0 +1,142 @@
+"""The store's integrity records: operational incidents and per-act work leases (issue 14)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from workflow.adapters.store.models import ActRow, DraftRow, EventRow, IncidentRow, MessageRow
+from workflow.errors import Conflict, NotFound
+from workflow.lifecycle import ActState
+from workflow.store import IncidentRecord, NewAct
+
+
+class _HasSession(Protocol):
+    def _session(self) -> AbstractContextManager[Session]: ...
+
+
+def storable_id(value: int) -> bool:
+    """An id a 32-bit integer column can hold: a bigger one names nothing (not an overflow)."""
+    return 1 <= value <= 2**31 - 1
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _record(row: IncidentRow) -> IncidentRecord:
+    size = len(row.payload) if row.payload is not None else 0
+    return IncidentRecord(row.id, row.act_id, row.kind, row.detail, _utc(row.at), size)
+
+
+class IntegrityRecords:
+    """Mixed into :class:`~workflow.adapters.store.repository.SqlStore`."""
+
+    def record_incident(
+        self: _HasSession,
+        kind: str,
+        detail: str,
+        *,
+        at: dt.datetime,
+        act_id: int | None = None,
+        payload: bytes | None = None,
+    ) -> IncidentRecord:
+        with self._session() as session:
+            row = IncidentRow(act_id=act_id, kind=kind, detail=detail, payload=payload, at=at)
+            session.add(row)
+            session.flush()
+            return _record(row)
+
+    def incidents(self: _HasSession, *, act_id: int | None = None) -> list[IncidentRecord]:
+        with self._session() as session:
+            query = select(IncidentRow).order_by(IncidentRow.id)
+            if act_id is not None:
+                query = query.where(IncidentRow.act_id == act_id)
+            return [_record(row) for row in _rows(session, query)]
+
+    def incident_payload(self: _HasSession, incident_id: int) -> bytes | None:
+        with self._session() as session:
+            return session.scalar(select(IncidentRow.payload).where(IncidentRow.id == incident_id))
+
+    def claim(self: _HasSession, act_id: int, *, until: dt.datetime, now: dt.datetime) -> bool:
+        """Take the act's lease until ``until`` unless someone holds it; True when taken."""
+        with self._session() as session:
+            result = session.execute(
+                update(ActRow)
+                .where(
+                    ActRow.id == act_id,
+                    or_(ActRow.claimed_until.is_(None), ActRow.claimed_until <= now),
+                )
+                .values(claimed_until=until)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
+
+    def release(self: _HasSession, act_id: int) -> None:
+        with self._session() as session:
+            session.execute(
+                update(ActRow)
+                .where(ActRow.id == act_id)
+                .values(claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+
+def _rows(session: Session, query: object) -> Iterator[IncidentRow]:
+    yield from session.scalars(query)  # type: ignore[call-overload]
+
+
+def write_intake(session: Session, act: ActRow, new: NewAct, at: dt.datetime, actor: str) -> None:
+    """In the act's own transaction: acknowledge an act transmitted before, keep the intake
+    report, and link the draft it settles — all of it or nothing (issue 14 #5)."""
+    if new.acknowledged is not None:
+        id_acte, reception = new.acknowledged
+        act.state = ActState.ACKNOWLEDGED.value
+        act.id_acte, act.date_reception = id_acte, reception
+        session.add(
+            EventRow(
+                act_id=act.id,
+                at=at,
+                actor=actor,
+                event="acknowledged",
+                from_state=ActState.RECEIVED.value,
+                to_state=ActState.ACKNOWLEDGED.value,
+                reason=f"transmitted before: accusé de réception {id_acte} received on "
+                f"{reception.isoformat()}",
+            )
+        )
+    if new.intake_report is not None:
+        digest = hashlib.sha256(new.intake_report).hexdigest()
+        session.add(
+            MessageRow(
+                act_id=act.id,
+                direction="in",
+                code="intake",
+                raw=new.intake_report,
+                sha256=digest,
+                at=at,
+            )
+        )
+    if new.draft_id is not None:
+        draft = session.get(DraftRow, new.draft_id, with_for_update=True)
+        if draft is None:
+            raise NotFound(f"no draft {new.draft_id}", field="draft", value=new.draft_id)
+        if draft.status != "open":
+            raise Conflict(
+                f"draft {new.draft_id} is {draft.status}, no longer open",
+                field="draft",
+                rule="only an open draft becomes an act",
+                value=draft.status,
+            )
+        draft.status, draft.act_id, draft.siren, draft.updated_at = (
+            "submitted",
+            act.id,
+            act.siren,
+            at,
+        )
