@@ -108,7 +108,7 @@ class ActMetadata(BaseModel):
     vote: VoteMetadata | None = None
     rapporteur: Text | None = None
     already_transmitted: AlreadyTransmitted | None = None
-    publication_date: dt.date | None = Field(
+    publication_date: Day | None = Field(
         default=None,
         description="the day the act was made public, confirmed by the caller (the document's "
         "own date is only proposed): recorded as the act's publicity",
