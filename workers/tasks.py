@@ -86,7 +86,9 @@ def retry_delay(retries: int, settings: Settings) -> float | None:
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
 
 
-@shared_task(bind=True, name="workers.tasks.submit_act", base=_SubmitTask, acks_late=True)
+@shared_task(  # max_retries=None: Celery's own limit (3) off, ACTES_MAX_SUBMIT_RETRIES governs
+    bind=True, name="workers.tasks.submit_act", base=_SubmitTask, acks_late=True, max_retries=None
+)
 def submit_act(self: Task, act_id: int) -> str:
     try:
         state = services().transmission.transmit(act_id).state.value  # retried: lease kept
@@ -96,7 +98,7 @@ def submit_act(self: Task, act_id: int) -> str:
             raise  # on_failure: the act becomes failed, with the reason
         next_attempt = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
         services().submission.waiting(act_id, error, next_attempt=next_attempt)
-        raise self.retry(exc=error, countdown=delay, max_retries=None) from error
+        raise self.retry(exc=error, countdown=delay) from error
     _done(act_id)
     return state
 

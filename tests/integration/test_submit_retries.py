@@ -20,7 +20,7 @@ from workflow.store import ActRecord, NewAct
 DREUX_DAY = dt.date(2026, 1, 5)
 
 
-@pytest.mark.parametrize("retries", [0, 2])
+@pytest.mark.parametrize("retries", [0, 2, 5])  # 5: past Celery's own default of 3
 def test_max_submit_retries_is_honoured(
     retries: int,
     tmp_path: Path,
