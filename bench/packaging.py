@@ -43,7 +43,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 from workflow.adapters.pki import create_dev_pki, read_passphrase_file
 from workflow.adapters.software_signer import load_signer
 from workflow.collectivite import Collectivite
-from workflow.identifiers import ActNature, Classification, NumeroInterne
+from workflow.identifiers import ActNature, Classification
+from workflow.numbering import NumeroInterne
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.signing import Secret
 

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from workflow.identifiers import NumberProfile
+from workflow.numbering import NumberProfile
 
 
 class Settings(BaseSettings):

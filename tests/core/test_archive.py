@@ -12,13 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflow.errors import InvalidDocument, UnsafeArchive
-from workflow.protocol.archive import (
-    ArchiveLimits,
-    OutgoingMember,
-    ReceivedArchive,
-    is_safe_member_name,
-    write_archive,
-)
+from workflow.protocol.archive import ArchiveLimits, ReceivedArchive, is_safe_member_name
+from workflow.protocol.archive_out import OutgoingMember, write_archive
 
 
 def _tar_gz(entries: list[tuple[tarfile.TarInfo, bytes | None]]) -> bytes:

@@ -17,13 +17,11 @@ from workflow.identifiers import (
     Departement,
     Email,
     IDActe,
-    NumberProfile,
-    NumeroInterne,
     Siren,
     TypologyCode,
     luhn_valid,
-    normalise_number,
 )
+from workflow.numbering import NumberProfile, NumeroInterne, normalise_number
 
 
 def _with_luhn_key(eight: str) -> str:

@@ -16,7 +16,6 @@ from pypdf import PdfReader, PdfWriter
 from workflow.adapters.textpdf import text_pdf
 from workflow.collectivite import Collectivite
 from workflow.errors import InvalidDocument, InvalidInput
-from workflow.identifiers import NumberProfile
 from workflow.intake.checks import check_counts, check_dates, check_vote
 from workflow.intake.classify import suggest
 from workflow.intake.dates import find_dates, words_to_number
@@ -25,6 +24,7 @@ from workflow.intake.metadata import parse_metadata
 from workflow.intake.places import departement_by_name, departement_from_postcode
 from workflow.intake.proposal import propose
 from workflow.intake.text import read_document_text
+from workflow.numbering import NumberProfile
 from workflow.protocol.messages import Matiere, RetourClassification
 from workflow.protocol.nomenclature import national_classification
 

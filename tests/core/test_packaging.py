@@ -13,14 +13,8 @@ from hypothesis import strategies as st
 
 from workflow.collectivite import Collectivite
 from workflow.errors import InvalidDocument, InvalidInput
-from workflow.identifiers import (
-    ActNature,
-    Classification,
-    IDActe,
-    NumberProfile,
-    NumeroInterne,
-    TypologyCode,
-)
+from workflow.identifiers import ActNature, Classification, IDActe, TypologyCode
+from workflow.numbering import NumberProfile, NumeroInterne
 from workflow.packaging import (
     ActInput,
     DocumentInput,

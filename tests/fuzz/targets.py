@@ -24,8 +24,6 @@ from workflow.identifiers import (
     CollectiviteNature,
     Departement,
     IDActe,
-    NumberProfile,
-    NumeroInterne,
     Siren,
     TypologyCode,
 )
@@ -33,6 +31,7 @@ from workflow.intake.dates import find_dates
 from workflow.intake.extract import extract
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.text import TextDocument, read_document_text
+from workflow.numbering import NumberProfile, NumeroInterne
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in, xml_out
 from workflow.protocol.archive import ArchiveLimits, ReceivedArchive

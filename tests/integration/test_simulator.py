@@ -16,8 +16,9 @@ from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOpt
 from workflow.adapters.simulator.state import Delays
 from workflow.collectivite import Collectivite
 from workflow.errors import Rejected, TransientError
-from workflow.identifiers import ActNature, Classification, NumeroInterne
+from workflow.identifiers import ActNature, Classification
 from workflow.interfaces.cli.supervisor import free_port
+from workflow.numbering import NumeroInterne
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.platform import PlatformConfig, PlatformStatus
 from workflow.protocol import messages as m

@@ -19,13 +19,14 @@ from typing import Any
 from workflow.collectivite import Collectivite
 from workflow.errors import InvalidInput
 from workflow.i18n import _
-from workflow.identifiers import ActNature, Classification, IDActe, NumberProfile, normalise_number
+from workflow.identifiers import ActNature, Classification, IDActe
 from workflow.intake.checks import Problem, check_counts, check_dates, check_vote
 from workflow.intake.classify import Classification as Suggestions
 from workflow.intake.classify import suggest
 from workflow.intake.dates import fold
 from workflow.intake.extract import Extraction
 from workflow.intake.metadata import ActMetadata
+from workflow.numbering import NumberProfile, normalise_number
 from workflow.packaging import clean_objet, objet_limit
 from workflow.protocol.messages import RetourClassification
 

@@ -151,6 +151,23 @@ def _received_by(facts: LegalFacts, due: dt.date) -> dict[str, Any]:
     return {}
 
 
+def _waiting_for_documents(dpc: dt.date) -> Deadline:
+    """R17: the préfet asked for documents; the delay waits for them (or for the refusal)."""
+    return Deadline(
+        DeadlineKind.PREFET_DEFERE,
+        None,
+        "R17",
+        "demande de pièces complémentaires",
+        dpc,
+        "CE 29 Oct 2008 Cne de Sainte-Marie-aux-Mines",
+        "the préfet asked for documents: a new 2 months will run from their receipt or from the refusal",
+        status=Status.SUSPENDED,
+        ambiguous=True,
+        note="only a request for documents really missing and necessary restarts the delay (R17)",
+        because=_("waiting for the documents requested on {day}", day=fr_date(dpc)),
+    )
+
+
 def _prefet(facts: LegalFacts) -> Deadline | None:
     """R15, R17, R18: 2 months franc from receipt, restarted or interrupted."""
     if facts.reception is None:
@@ -171,19 +188,7 @@ def _prefet(facts: LegalFacts) -> Deadline | None:
                 "the request for documents came close to the limit: sending or receipt date? (§F5)"
             )
         if facts.dpc_answer is None:
-            return Deadline(
-                DeadlineKind.PREFET_DEFERE,
-                None,
-                "R17",
-                "demande de pièces complémentaires",
-                facts.dpc,
-                "CE 29 Oct 2008 Cne de Sainte-Marie-aux-Mines",
-                "the préfet asked for documents: a new 2 months will run from their receipt or from the refusal",
-                status=Status.SUSPENDED,
-                ambiguous=True,
-                note="only a request for documents really missing and necessary restarts the delay (R17)",
-                because=_("waiting for the documents requested on {day}", day=fr_date(facts.dpc)),
-            )
+            return _waiting_for_documents(facts.dpc)
         current = last_day(facts.dpc_answer, 2, dept)
         start_event, start, rule = "documents received (or refusal)", facts.dpc_answer, "R17"
         source = "CE 29 Oct 2008 Cne de Sainte-Marie-aux-Mines; CE 15 May 2013"

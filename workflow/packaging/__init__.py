@@ -7,7 +7,7 @@ archive writer they share).
 The pure decisions (names, checks, XML) happen before any byte is written; documents are read
 once to detect their kind and hash them, then streamed into the archive (never loaded whole).
 Every XML we emit is validated against the project's XSDs before the archive is written, and
-the archive is written atomically and deterministically (see :mod:`workflow.protocol.archive`).
+the archive is written atomically and deterministically (see :mod:`workflow.protocol.archive_out`).
 
 Rules come from PROTOCOL.md: §2 (the act message), §3 (envelope, archive naming), §8
 (signature in ``FichierSigne/Signature``), §9 (document kinds, sizes, decision date).

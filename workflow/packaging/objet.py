@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from workflow.errors import InvalidInput
-from workflow.identifiers import NumberProfile
+from workflow.numbering import NumberProfile
 
 # Characters outside ISO-8859-1 that French office software commonly produces, and their
 # Latin-1 rendering. Anything else outside Latin-1 is refused with its position.

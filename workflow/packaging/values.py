@@ -8,15 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from workflow.collectivite import Collectivite
-from workflow.identifiers import (
-    ActNature,
-    Classification,
-    IDActe,
-    NumberProfile,
-    NumeroInterne,
-    TypologyCode,
-)
-from workflow.protocol.archive import WrittenArchive
+from workflow.identifiers import ActNature, Classification, IDActe, TypologyCode
+from workflow.numbering import NumberProfile, NumeroInterne
+from workflow.protocol.archive_out import WrittenArchive
 from workflow.protocol.messages import MessageCode
 
 

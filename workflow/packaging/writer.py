@@ -20,7 +20,7 @@ from workflow.errors import InvalidDocument, InvalidInput
 from workflow.identifiers import IDActe, TypologyCode
 from workflow.packaging.values import DocumentInput, Package, PackagedFile, PackagingOptions
 from workflow.protocol import schemas, xml_out
-from workflow.protocol.archive import OutgoingMember, write_archive
+from workflow.protocol.archive_out import OutgoingMember, write_archive
 from workflow.protocol.documents import MAX_TOTAL_BYTES, DocumentFacts
 from workflow.protocol.messages import (
     EnveloppeCLMISILL,

@@ -1,17 +1,10 @@
-"""ACTES archives: a flat ``.tar.gz`` (PROTOCOL.md §3.4).
+"""ACTES archives received from outside: a flat ``.tar.gz`` (PROTOCOL.md §3.4), read without
+ever being extracted (writing is :mod:`workflow.protocol.archive_out`).
 
-Writing is deterministic (same members → same bytes: sorted names, fixed mtimes, owner 0, no
-gzip file name or time), so an archive can be hashed and kept as evidence; it is written to a
-temporary file and renamed, so a crash never leaves half an archive under the final name.
-The archive is one gzip stream (one deflate stream, as every reader expects) whose deflate
-fits each member: XML is compressed, while a member marked ``level=0`` (a PDF or an image,
-already compressed inside) goes in stored blocks — gzip level 9 of 5 MB that do not compress
-costs 15 times the rest of packaging and saves nothing.
-
-Reading an archive that came from outside never extracts it: members are read one by one
-after checking name (flat, no traversal, no hidden file), type (regular files only: no link,
-device or directory), count and sizes (declared size per member and in total) — a
-decompression bomb is refused from its headers, before its content is inflated.
+Members are read one by one after checking name (flat, no traversal, no hidden file), type
+(regular files only: no link, device or directory), count and sizes (declared size per member
+and in total) — a decompression bomb is refused from its headers, before its content is
+inflated.
 
 ``tarfile`` itself is never shown an unchecked header: a first pass reads the 512-byte
 headers ourselves and refuses an extended header (PAX ``x``/``g``, GNU ``L``/``K``) larger
@@ -23,23 +16,19 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import hashlib
 import io
-import os
 import re
-import struct
 import tarfile
-import tempfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, BinaryIO
 
 from workflow.errors import InvalidDocument, UnsafeArchive
 
 _SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,254}$")
-_COPY_CHUNK = 1024 * 1024
+COPY_CHUNK = 1024 * 1024
 #: a PAX record or GNU long name we accept: a safe member name is at most 255 characters
 MAX_EXTENDED_HEADER = 4096
 _EXTENDED_TYPES = frozenset(b"xgLK")
@@ -51,164 +40,6 @@ _STREAM_ERRORS = (tarfile.TarError, OSError, EOFError, zlib.error)
 def is_safe_member_name(name: str) -> bool:
     """A flat file name: no directory part, no ``..``, no leading dot, a known charset."""
     return bool(_SAFE_NAME_RE.match(name)) and ".." not in name
-
-
-# --------------------------------------------------------------------------- writing
-
-
-@dataclass(frozen=True, slots=True)
-class OutgoingMember:
-    """One file to put in an archive: its name, its content (a path or bytes), and the deflate
-    level that fits it (0: stored as is, for content that is compressed already)."""
-
-    name: str
-    source: Path | bytes
-    level: int = 9
-
-    @property
-    def size(self) -> int:
-        if isinstance(self.source, bytes):
-            return len(self.source)
-        return self.source.stat().st_size
-
-
-@dataclass(frozen=True, slots=True)
-class WrittenArchive:
-    path: Path
-    size: int
-    sha256: str
-
-
-class _HashingWriter:
-    """Writes to ``target`` and hashes and counts what passes through."""
-
-    def __init__(self, target: BinaryIO) -> None:
-        self._target = target
-        self.digest = hashlib.sha256()
-        self.count = 0
-
-    def write(self, data: bytes | memoryview) -> None:
-        self.digest.update(data)
-        self.count += len(data)
-        self._target.write(data)
-
-
-# gzip member header (RFC 1952): deflate, no flag, mtime 0, no extra flag, OS "unknown"
-_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
-_STORED_MAX = 0xFFFF
-
-
-class _DeflateStream:
-    """The write side of one gzip stream whose deflate level may change between members.
-
-    A level change ends the current deflate run with a sync flush (byte-aligned, not final)
-    and starts the next: the result is one valid deflate stream, readable by any inflater.
-    Level 0 writes stored blocks directly (no copy through zlib's window). ``tell`` counts
-    uncompressed bytes, as :mod:`tarfile` expects of its file.
-    """
-
-    def __init__(self, target: _HashingWriter) -> None:
-        self._target = target
-        self._level = -1
-        self._deflater: Any = None
-        self._crc = 0
-        self._size = 0
-        target.write(_GZIP_HEADER)
-
-    def set_level(self, level: int) -> None:
-        if level == self._level:
-            return
-        if self._deflater is not None:
-            self._target.write(self._deflater.flush(zlib.Z_SYNC_FLUSH))
-        self._level = level
-        self._deflater = zlib.compressobj(level, zlib.DEFLATED, -15) if level else None
-
-    def tell(self) -> int:
-        return self._size
-
-    def write(self, data: bytes) -> int:
-        self._crc = zlib.crc32(data, self._crc)
-        self._size += len(data)
-        if self._deflater is not None:
-            self._target.write(self._deflater.compress(data))
-            return len(data)
-        view = memoryview(data)
-        for start in range(0, len(view), _STORED_MAX):
-            block = view[start : start + _STORED_MAX]
-            # a stored block, not final: BFINAL=0 BTYPE=00 (byte-aligned), LEN, NLEN, bytes
-            self._target.write(struct.pack("<BHH", 0, len(block), len(block) ^ 0xFFFF))
-            self._target.write(block)
-        return len(data)
-
-    def finish(self) -> None:
-        if self._deflater is not None:
-            self._target.write(self._deflater.flush(zlib.Z_FINISH))
-        else:
-            self._target.write(b"\x01\x00\x00\xff\xff")  # an empty final stored block
-        self._target.write(struct.pack("<II", self._crc, self._size & 0xFFFFFFFF))
-
-
-def write_archive(path: Path, members: Sequence[OutgoingMember], *, mtime: int) -> WrittenArchive:
-    """Write ``members`` as a deterministic tar.gz at ``path`` (atomically) and hash it.
-
-    ``mtime`` (seconds since the epoch) is stamped on every member: callers pass a value
-    derived from the input (e.g. the envelope's date), never the clock.
-    """
-    _check_names([member.name for member in members])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".tar.gz", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb", buffering=_COPY_CHUNK) as raw:
-            hashing = _HashingWriter(raw)
-            stream = _DeflateStream(hashing)
-            with tarfile.open(
-                fileobj=stream,  # type: ignore[call-overload]
-                mode="w",
-                format=tarfile.USTAR_FORMAT,
-                copybufsize=_COPY_CHUNK,
-            ) as tar:
-                for member in sorted(members, key=lambda m: m.name):
-                    stream.set_level(member.level)
-                    _add_member(tar, member, mtime)
-                stream.set_level(9)  # the end-of-archive blocks
-            stream.finish()
-            raw.flush()
-            os.fsync(raw.fileno())
-        Path(temp_name).replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            Path(temp_name).unlink()
-        raise
-    return WrittenArchive(path, hashing.count, hashing.digest.hexdigest())
-
-
-def _check_names(names: list[str]) -> None:
-    for name in names:
-        if not is_safe_member_name(name):
-            raise InvalidDocument(
-                f"archive member name {name!r} is not a flat, safe file name",
-                field="member",
-                rule="flat file name of [A-Za-z0-9_.-]",
-                value=name,
-            )
-    if len(set(names)) != len(names):
-        raise InvalidDocument(
-            "two archive members have the same name", field="member", rule="unique names"
-        )
-
-
-def _add_member(tar: tarfile.TarFile, member: OutgoingMember, mtime: int) -> None:
-    info = tarfile.TarInfo(member.name)
-    info.size = member.size
-    info.mtime = mtime
-    info.mode = 0o644
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    if isinstance(member.source, bytes):
-        tar.addfile(info, io.BytesIO(member.source))
-    else:
-        with member.source.open("rb") as stream:
-            tar.addfile(info, stream)
 
 
 # --------------------------------------------------------------------------- reading
@@ -309,7 +140,7 @@ class ReceivedArchive:
         copied = 0
         while copied < info.size:
             try:
-                chunk = source.read(min(_COPY_CHUNK, info.size - copied))
+                chunk = source.read(min(COPY_CHUNK, info.size - copied))
             except _STREAM_ERRORS as exc:
                 raise self._corrupt(name, exc) from exc
             if not chunk:
@@ -427,7 +258,7 @@ def _check_header(
 
 def _skip(stream: gzip.GzipFile, count: int, label: str) -> None:
     while count > 0:
-        chunk = stream.read(min(_COPY_CHUNK, count))
+        chunk = stream.read(min(COPY_CHUNK, count))
         if not chunk:
             raise UnsafeArchive(
                 f"{label} is truncated", field="archive", rule="complete members", value=label

@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from workflow.errors import InvalidInput
-from workflow.identifiers import NumberProfile
+from workflow.numbering import NumberProfile
 from workflow.platform import TransmissionPlatform
 from workflow.signing import Signer
 from workflow.store import Store

@@ -19,14 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from workflow.errors import Conflict, InvalidInput
-from workflow.identifiers import (
-    ActNature,
-    Classification,
-    NumberProfile,
-    NumeroInterne,
-    TypologyCode,
-)
+from workflow.identifiers import ActNature, Classification, TypologyCode
 from workflow.lifecycle import ActState
+from workflow.numbering import NumberProfile, NumeroInterne
 from workflow.store import ActRecord, NewAct
 from workflow.usecases.context import Context
 

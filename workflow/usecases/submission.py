@@ -15,8 +15,9 @@ from workflow.errors import (
     SecurityError,
     TransientError,
 )
-from workflow.identifiers import ActNature, Classification, NumeroInterne, TypologyCode
+from workflow.identifiers import ActNature, Classification, TypologyCode
 from workflow.lifecycle import ActState
+from workflow.numbering import NumeroInterne
 from workflow.packaging import (
     ActInput,
     DocumentInput,

@@ -13,14 +13,8 @@ from pathlib import Path
 from workflow.adapters.simulator.accounts import RGS_REQUIRED, Account
 from workflow.adapters.simulator.world import Accepted, Refused, World
 from workflow.errors import ActesError
-from workflow.identifiers import (
-    ActNature,
-    Classification,
-    NumberProfile,
-    NumeroInterne,
-    TypologyCode,
-    ascii_digits,
-)
+from workflow.identifiers import ActNature, Classification, TypologyCode, ascii_digits
+from workflow.numbering import NumberProfile, NumeroInterne
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in

@@ -19,7 +19,7 @@ from workflow.adapters.simulator.validation import Invalid, classification_of, v
 from workflow.identifiers import ActNature, Classification, IDActe
 from workflow.protocol import messages as m
 from workflow.protocol import xml_out
-from workflow.protocol.archive import OutgoingMember, write_archive
+from workflow.protocol.archive_out import OutgoingMember, write_archive
 
 _LETTER_TYPES = {"2-1": 2, "3-1": 3, "4-1": 4, "5-1": 5}
 _LETTER_PDF = (

@@ -11,19 +11,11 @@ from workflow.adapters.pki import read_passphrase_file
 from workflow.adapters.software_signer import load_signer
 from workflow.collectivite import Collectivite, load_registry
 from workflow.errors import InvalidInput
-from workflow.identifiers import (
-    ActNature,
-    Classification,
-    IDActe,
-    NumberProfile,
-    NumeroInterne,
-    Siren,
-    TypologyCode,
-    normalise_number,
-)
+from workflow.identifiers import ActNature, Classification, IDActe, Siren, TypologyCode
 from workflow.interfaces.cli.app import cli, command, emit_json
 from workflow.interfaces.cli.values import parse_date, to_jsonable
-from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
+from workflow.numbering import NumberProfile, NumeroInterne, normalise_number
+from workflow.packaging import ActInput, DocumentInput, Package, PackagingOptions, package_act
 from workflow.protocol.inspection import inspect_file
 from workflow.protocol.naming import parse_envelope_name
 from workflow.signing import Secret, Signer
@@ -258,18 +250,27 @@ def package_command(
     )
     package = package_act(act, out_dir, options, signer=_signer(sign, pkcs12, passphrase_file))
     warnings.extend(package.signer_warnings)
+    _report_package(package, numero, numero_value, numero_changes, warnings, as_json=as_json)
+
+
+def _report_package(
+    package: Package,
+    given: str,
+    numero: NumeroInterne,
+    numero_changes: tuple[str, ...],
+    warnings: list[str],
+    *,
+    as_json: bool,
+) -> None:
+    """The archive's path (notes and warnings on stderr), or one JSON object describing it."""
     if as_json:
         data = package.as_dict()
-        data["numero"] = {
-            "given": numero,
-            "sent": numero_value.value,
-            "changes": list(numero_changes),
-        }
+        data["numero"] = {"given": given, "sent": numero.value, "changes": list(numero_changes)}
         data["warnings"] = warnings
         emit_json(data)
         return
     for change in numero_changes:
-        click.echo(f"note: number {numero!r} → {numero_value.value!r}: {change}", err=True)
+        click.echo(f"note: number {given!r} → {numero.value!r}: {change}", err=True)
     for change in package.objet_changes:
         click.echo(f"note: objet {change}", err=True)
     for warning in warnings:
