@@ -7,8 +7,8 @@ unfinished). Two brokers are supported:
 * Redis by URL (``redis://…``) for real deployments;
 * the embedded default, Kombu's SQLAlchemy transport on a SQLite file in the data directory
   (``sqla+sqlite:///…``), so that ``actes demo`` runs on a fresh machine with no server. It
-  polls the table once a second: fine for a town hall's volume (tens of acts a day), measured
-  in ``bench/bench_broker.py``; past that, use Redis.
+  polls the table once a second: fine for a town hall's volume (tens of acts a day); past that,
+  use Redis.
 
 Queues: ``packaging`` (CPU: packaging and signing) apart from ``platform`` (network: submit),
 ``poll`` (the platform poll, which never waits behind a backlog of submissions) and

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import random
 import threading
 from typing import Any
 
@@ -19,6 +20,7 @@ from celery.utils.log import get_task_logger
 from workflow.adapters.wiring import build_notifiers, build_services
 from workflow.errors import TransientError
 from workflow.lifecycle import ActState
+from workflow.problems import ProblemCode
 from workflow.settings import Settings
 from workflow.usecases import Services
 
@@ -64,31 +66,51 @@ class _SubmitTask(Task):  # type: ignore[misc]
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
         act_id = args[0] if args else kwargs.get("act_id")
-        if act_id is not None:
-            services().submission.fail(int(act_id), f"transmission failed after retries: {exc}")
-            _done(int(act_id))
+        if act_id is None:
+            return
+        if isinstance(exc, TransientError):
+            reason = f"transmission failed after {self.request.retries} retries: {exc}"
+            services().submission.fail(int(act_id), reason)
+        else:  # not the platform's weather: a fault a person must look at
+            code = ProblemCode.PACKAGING_FAILED
+            services().submission.fail(int(act_id), f"transmission failed: {exc}", code=code)
+        _done(int(act_id))
 
 
-@shared_task(
-    name="workers.tasks.submit_act",
-    base=_SubmitTask,
-    acks_late=True,
-    autoretry_for=(TransientError,),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=8,
+def retry_delay(retries: int, settings: Settings) -> float | None:
+    """Seconds before the next attempt after ``retries`` failed ones (exponential, capped at
+    10 minutes, with jitter), or None once ``ACTES_MAX_SUBMIT_RETRIES`` are spent."""
+    if retries >= settings.max_submit_retries:
+        return None
+    ceiling = min(600.0, 2.0 * (2**retries))
+    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not a secret
+
+
+@shared_task(  # max_retries=None: Celery's own limit (3) off, ACTES_MAX_SUBMIT_RETRIES governs
+    bind=True, name="workers.tasks.submit_act", base=_SubmitTask, acks_late=True, max_retries=None
 )
-def submit_act(act_id: int) -> str:
-    state = services().transmission.transmit(act_id).state.value  # retried: lease kept
+def submit_act(self: Task, act_id: int) -> str:
+    try:
+        state = services().transmission.transmit(act_id).state.value  # retried: lease kept
+    except TransientError as error:
+        delay = retry_delay(self.request.retries, Settings())
+        if delay is None:
+            raise  # on_failure: the act becomes failed, with the reason
+        next_attempt = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
+        services().submission.waiting(act_id, error, next_attempt=next_attempt)
+        raise self.retry(exc=error, countdown=delay) from error
     _done(act_id)
     return state
 
 
 @shared_task(name="workers.tasks.poll_platform", acks_late=True)
-def poll_platform() -> dict[str, list[int]]:
+def poll_platform() -> dict[str, list[int] | bool]:
     report = services().polling.poll()
-    return {"acknowledged": list(report.acknowledged), "rejected": list(report.rejected)}
+    return {
+        "acknowledged": list(report.acknowledged),
+        "rejected": list(report.rejected),
+        "skipped": report.skipped,  # another poll held the lease
+    }
 
 
 @shared_task(name="workers.tasks.alert_deadlines", acks_late=True)

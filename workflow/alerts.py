@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from workflow.i18n import _
+
 DEFAULT_HORIZONS = (15, 7, 2)
 
 
@@ -53,6 +55,22 @@ def horizon_for(due: dt.date, today: dt.date, horizons: tuple[int, ...]) -> int 
     return min(entered) if entered else None
 
 
+#: alerts about an act that stopped, not about a deadline
+_ABOUT_THE_ACT = ("stuck_", "problem_", "config_")
+
+
+def deadline_label(kind: str) -> str:
+    """A deadline's name for people (the stable ``kind`` stays in the JSON)."""
+    labels = {
+        "transmission": _("transmission to the préfecture"),
+        "prefet_defere": _("the préfet's referral to the court"),
+        "third_party_appeal": _("third-party appeal"),
+        "gracieux_filing": _("recours gracieux"),
+        "czabaj_reasonable_time": _("reasonable time to appeal (Czabaj)"),
+    }
+    return labels.get(kind, kind)
+
+
 @dataclass(frozen=True, slots=True)
 class Digest:
     """One message per collectivité and day, listing its alerts soonest first."""
@@ -65,7 +83,7 @@ class Digest:
 
     @property
     def subject(self) -> str:
-        deadlines = [a for a in self.alerts if not a.kind.startswith("stuck_")]
+        deadlines = [a for a in self.alerts if not a.kind.startswith(_ABOUT_THE_ACT)]
         stuck = len(self.alerts) - len(deadlines)
         parts = []
         if deadlines:
@@ -80,13 +98,17 @@ class Digest:
     def text(self) -> str:
         lines = [f"{self.name} — échéances au {self.day:%d/%m/%Y}", ""]
         for alert in sorted(self.alerts, key=lambda a: (a.due, a.act_id)):
-            if alert.kind.startswith("stuck_"):
+            if alert.kind.startswith("config_"):
+                lines.append(f"- configuration [{alert.rule}] : {alert.explanation}")
+                continue
+            if alert.kind.startswith(_ABOUT_THE_ACT):
                 lines.append(
                     f"- bloqué — acte {alert.id_acte or alert.numero} : {alert.explanation}"
                 )
                 continue
             lines.append(
-                f"- {alert.due:%d/%m/%Y} (J-{(alert.due - self.day).days}) {alert.kind} — acte "
+                f"- {alert.due:%d/%m/%Y} (J-{(alert.due - self.day).days}) "
+                f"{deadline_label(alert.kind)} — acte "
                 f"{alert.id_acte or alert.numero} [{alert.rule}] : {alert.explanation}"
             )
         return "\n".join(lines) + "\n"

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from workflow.collectivite import Collectivite
+from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
 from workflow.platform import Attempt
+from workflow.problems import CurrentProblem
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,11 @@ class ActRecord:
     last_error: str | None
     platform_ref: str | None
     documents: tuple[DocumentRef, ...]
+    #: why the act is not moving (None when it is, or when it is done)
+    problem: CurrentProblem | None = None
+    #: the act this one corrects and replaces, and the act that replaced this one
+    replaces: int | None = None
+    replaced_by: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,7 +72,23 @@ class ActRecord:
             else None,
             "last_error": self.last_error,
             "platform_ref": self.platform_ref,
+            "problem": self.problem.as_dict() if self.problem else None,
+            "replaces": self.replaces,
+            "replaced_by": self.replaced_by,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class ActFilter:
+    """Which acts to list: every field given narrows the list (all acts when none is)."""
+
+    siren: str | None = None
+    sirens: frozenset[str] | None = None  # a caller's collectivités
+    states: Sequence[ActState] | None = None
+    id_acte: str | None = None
+    numero: str | None = None
+    #: only acts in their state since before this moment (``--older-than 2d``)
+    state_before: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +114,7 @@ class NewAct:
     objet: str
     documents: tuple[tuple[Path, str | None], ...]  # (path, typology); the first is the act
     file_names: tuple[str, ...] = ()  # as uploaded, when the paths are not the original names
+    replaces: int | None = None  # the rejected or failed act this one corrects
     #: written in the act's own transaction (issue 14 #5): the draft it settles (marked
     #: submitted and linked), the intake report kept as a message, and for an act the
     #: préfecture acknowledged before the service met it, its (IDActe, date of reception)
@@ -144,7 +168,7 @@ class DraftRecord:
                 {"file_name": d.file_name, "sha256": d.sha256, "typology": d.typology}
                 for d in self.documents
             ],
-            "problems": self.report.get("problems", []),
+            "problems": [for_clerks(p) for p in self.report.get("problems", [])],
             "values": self.report.get("values", {}),
             "classification": self.report.get("classification"),
         }
@@ -211,7 +235,11 @@ class Store(Protocol):
     def get_act(self, act_id: int, *, siren: str | None = None) -> ActRecord: ...
 
     def list_acts(
-        self, *, siren: str | None = None, states: Sequence[ActState] | None = None
+        self,
+        *,
+        siren: str | None = None,
+        states: Sequence[ActState] | None = None,
+        where: ActFilter | None = None,
     ) -> list[ActRecord]: ...
 
     def page_acts(
@@ -221,9 +249,11 @@ class Store(Protocol):
         states: Collection[ActState] | None = None,
         before: int | None = None,
         limit: int = 50,
+        where: ActFilter | None = None,
     ) -> list[ActRecord]:
         """Newest first: at most ``limit`` acts with an id below ``before``, of these
-        collectivités (``None``: all) and states (``None``: all)."""
+        collectivités (``None``: all) and states (``None``: all), and ``where`` (IDActe,
+        number, in their state since before a moment)."""
         ...
 
     def get_acts(self, ids: Collection[int]) -> list[ActRecord]: ...
@@ -263,6 +293,14 @@ class Store(Protocol):
     ) -> ActRecord: ...
 
     def set_error(self, act_id: int, error: str) -> None: ...
+
+    def set_problem(self, act_id: int, problem: CurrentProblem | None) -> None: ...
+
+    def acquire_lease(
+        self, name: str, holder: str, *, until: dt.datetime, now: dt.datetime
+    ) -> bool: ...
+
+    def release_lease(self, name: str, holder: str) -> None: ...
 
     def events(self, act_id: int) -> list[EventRecord]: ...
 

@@ -151,7 +151,8 @@ def test_email_and_webhook_each_alert_once(
     mail = message_from_bytes(inbox.messages[0])
     assert mail["To"] == "greffe@ville-dreux.fr"
     body = mail.get_payload(decode=True).decode()
-    assert "19/12/2022" in body and "prefet_defere" in body and "third_party_appeal" in body
+    assert "19/12/2022" in body and "déféré préfectoral" in body and "recours contentieux" in body
+    assert "prefet_defere" not in body  # the stable codes stay in the JSON, not in the e-mail
     payload, signature = received[0]
     assert signature == "sha256=" + hmac.new(b"webhook-key", payload, hashlib.sha256).hexdigest()
     assert {a["kind"] for a in json.loads(payload)["alerts"]} == {

@@ -44,6 +44,13 @@ def check_status(response: requests.Response, path: str, text: str, *, download:
             rule="HTTP 5xx is retried",
             value=status,
         )
+    if status in (401, 403):  # the service's login, not the act, is wrong
+        raise PlatformAccessRefused(
+            f"{path}: the platform refused the service's login (HTTP {status})",
+            field="platform_login",
+            rule="the platform account (certificate, login) must be valid",
+            value=status,
+        )
     if status >= 400:
         raise Rejected(
             f"{path}: HTTP {status}: {text.strip()[:500]}", field="platform", value=status

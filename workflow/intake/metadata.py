@@ -108,6 +108,11 @@ class ActMetadata(BaseModel):
     vote: VoteMetadata | None = None
     rapporteur: Text | None = None
     already_transmitted: AlreadyTransmitted | None = None
+    publication_date: Day | None = Field(
+        default=None,
+        description="the day the act was made public, confirmed by the caller (the document's "
+        "own date is only proposed): recorded as the act's publicity",
+    )
 
     def given(self) -> dict[str, Any]:
         """The fields the caller set, as JSON-ready data."""

@@ -12,25 +12,40 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from workflow.errors import AlreadyExists, InvalidDocument, InvalidInput, NotFound, SecurityError
+from workflow.errors import (
+    AlreadyExists,
+    Conflict,
+    InvalidDocument,
+    InvalidInput,
+    NotFound,
+    SecurityError,
+)
+from workflow.identifiers import Siren
 from workflow.intake.checks import Problem
 from workflow.intake.extract import Extraction, extract
 from workflow.intake.metadata import ActMetadata
 from workflow.intake.proposal import Proposal, propose
 from workflow.intake.text import read_document_text
+from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
-from workflow.protocol.documents import DocumentKind, examine
+from workflow.protocol.documents import MAX_TOTAL_BYTES, DocumentKind, examine
 from workflow.protocol.messages import RetourClassification
+from workflow.protocol.pdfcheck import RULE as PDF_RULE
+from workflow.protocol.pdfcheck import pdf_fault
 from workflow.store import ActRecord, DocumentRef, DraftRecord, NewAct
 from workflow.usecases import Services
+from workflow.usecases.law import PUBLICITY_MODES
 
 PARIS = ZoneInfo("Europe/Paris")
+#: how long a request waits for a concurrent one with the same key to record its act
+SETTLE_WAIT_SECONDS = 10.0
 _ANNEX_KINDS = frozenset({DocumentKind.PDF, DocumentKind.XML, DocumentKind.PNG, DocumentKind.JPEG})
 
 
@@ -78,10 +93,12 @@ class IntakeResult:
         if self.act is not None:
             data["act"] = self.act.as_dict()
         data["draft"] = self.draft.as_dict()
-        if self.proposal is not None:
-            data["problems"] = [p.as_dict() for p in self.proposal.problems]
-        else:
-            data["problems"] = self.draft.report.get("problems", [])
+        problems = (
+            [p.as_dict() for p in self.proposal.problems]
+            if self.proposal is not None
+            else self.draft.report.get("problems", [])
+        )
+        data["problems"] = [for_clerks(p) for p in problems]
         return data
 
 
@@ -119,7 +136,8 @@ class Intake:
         )
         existing = self._earlier(principal, key)
         if existing is not None:
-            return self._result(existing, created=False)
+            _same_request(existing, [sha for sha, _ in stored], metadata, key)
+            return self._result(self._settled(existing), created=False)
         typologies = [metadata.typologie] + [a.typologie for a in metadata.annexes]
         documents = tuple(
             DocumentRef(
@@ -140,9 +158,25 @@ class Intake:
             report=proposal.as_dict(),
             at=self.services.clock(),
         )
-        if not created:
-            return self._result(draft, created=False)
+        if not created:  # a concurrent request with this key recorded it first
+            _same_request(draft, [sha for sha, _ in stored], metadata, key)
+            return self._result(self._settled(draft), created=False)
         return self._settle(principal, draft, proposal)
+
+    def _settled(self, draft: DraftRecord) -> DraftRecord:
+        """The draft once the request that recorded it has made its act: a concurrent request
+        with the same key gets the act too, not the draft of a moment before."""
+        waited = 0.0
+        while (
+            draft.status == "open"
+            and draft.act_id is None
+            and draft.report.get("ready")
+            and waited < SETTLE_WAIT_SECONDS
+        ):
+            time.sleep(0.05)
+            waited += 0.05
+            draft = self.services.store.get_draft(draft.id)
+        return draft
 
     def complete(self, principal: Principal, draft_id: int, patch: ActMetadata) -> IntakeResult:
         """Add what a person settled to a draft's metadata and try again."""
@@ -226,6 +260,9 @@ class Intake:
         resolved = proposal.values.get("siren")
         if resolved is not None and resolved != hint:
             proposal = proposal_with(resolved)  # the collectivité is known now: its own 7-2
+        published = extraction.value("publication_date") if extraction else None
+        if published and metadata.publication_date is None:
+            proposal = proposal.with_problem(_publication_proposed(published))
         siren, numero = proposal.values.get("siren"), proposal.values.get("numero")
         if siren and numero:
             used = store.act_by_numero(siren, numero)
@@ -275,7 +312,16 @@ class Intake:
                         )
                     )
                     continue
-            elif facts.kind not in _ANNEX_KINDS:
+            if facts.kind is DocumentKind.PDF:
+                fault = pdf_fault(path)
+                if fault is not None:  # the platform would refuse the act after accepting it
+                    problems.append(
+                        Problem(
+                            name, PDF_RULE, f"{document.file_name}: {fault}", document.file_name
+                        )
+                    )
+                    continue
+            if document.position != 0 and facts.kind not in _ANNEX_KINDS:
                 problems.append(
                     Problem(
                         name,
@@ -284,6 +330,16 @@ class Intake:
                         document.file_name,
                     )
                 )
+        total = sum(store.document_path(d.sha256).stat().st_size for d in documents)
+        if total > MAX_TOTAL_BYTES:  # the platform refuses a larger archive
+            problems.append(
+                Problem(
+                    "document",
+                    f"the act and its annexes total at most {MAX_TOTAL_BYTES} bytes",
+                    f"the act and its annexes total {total} bytes",
+                    total,
+                )
+            )
         main = documents[0]
         if not any(p.field == "document" for p in problems):
             try:
@@ -353,7 +409,19 @@ class Intake:
             )
         else:
             draft = store.get_draft(draft.id)
+        if created:  # the publication date the caller confirmed, as the act's publicity
+            self._record_publication(act, draft.metadata.get("publication_date"))
         return IntakeResult(act, draft, created, proposal)
+
+    def _record_publication(self, act: ActRecord, day: str | None) -> None:
+        """The publication date the caller confirmed, recorded as the act's publicity (in the
+        collectivité's usual mode, electronic by default)."""
+        if not day:
+            return
+        mode = self.services.store.get_collectivite(act.siren).publicity_mode
+        self.services.law.record_publicity(
+            act.id, mode if mode in PUBLICITY_MODES else "electronic", _as_date(day)
+        )
 
     def _result(self, draft: DraftRecord, *, created: bool) -> IntakeResult:
         act = self.services.store.get_act(draft.act_id) if draft.act_id is not None else None
@@ -361,12 +429,42 @@ class Intake:
 
 
 def _check_allowed(principal: Principal, metadata: ActMetadata) -> None:
+    if metadata.siren is not None:
+        Siren.parse(metadata.siren)  # a typo is the caller's input error (422), not a refusal
     if metadata.siren is not None and not principal.allows(metadata.siren):
         raise SecurityError(
             f"this caller may not submit for SIREN {metadata.siren}",
             field="siren",
             rule="a token submits for its own collectivités only",
             value=metadata.siren,
+        )
+
+
+def _publication_proposed(day: Any) -> Problem:
+    """The document states when it was published: proposed, recorded once the caller confirms."""
+    return Problem(
+        "publication_date",
+        "a publication date is recorded when the caller confirms it",
+        f"the document states it was published on {day}: give publication_date in the "
+        "metadata to record it (an act is executory only once published)",
+        str(day),
+        "warning",
+    )
+
+
+def _same_request(draft: DraftRecord, shas: Sequence[str], metadata: ActMetadata, key: str) -> None:
+    """A key names one request: the same key with other documents or metadata is refused
+    (409), never answered with the first act while the new document is silently dropped."""
+    given = json.loads(json.dumps(metadata.given(), default=str))
+    if [d.sha256 for d in draft.documents] != list(shas) or draft.metadata != given:
+        raise Conflict(
+            "this Idempotency-Key was already used for another request (other documents or "
+            "metadata): use a new key for a new act",
+            field="idempotency_key",
+            rule="one key, one request",
+            value=key,
+            draft_id=draft.id,
+            act_id=draft.act_id,
         )
 
 

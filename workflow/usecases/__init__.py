@@ -6,6 +6,7 @@ ports and the sending settings); :class:`Services` is that context with its use 
 
 =================  ==========================================================================
 ``submission``     record an act, package and sign it, fail it, retry it
+``resending``      retry a failed act; correct and resend one that was refused (replaces it)
 ``transmission``   send it to the platform exactly once (recovery after a lost reply)
 ``polling``        follow the platform: ARs, anomalies, préfecture letters, cancellations
 ``exchanges``      cancel an act (6-1), answer the préfecture (2-2, 3-3/3-4, 4-3/4-4)
@@ -30,6 +31,7 @@ from workflow.usecases.law import Law
 from workflow.usecases.nomenclature import Nomenclature
 from workflow.usecases.platform_access import PlatformAccess
 from workflow.usecases.polling import Polling
+from workflow.usecases.resend import Resending
 from workflow.usecases.submission import Submission
 from workflow.usecases.transmission import Transmission
 
@@ -43,6 +45,10 @@ class Services(Context):
     @cached_property
     def submission(self) -> Submission:
         return Submission(self)
+
+    @cached_property
+    def resending(self) -> Resending:
+        return Resending(self)
 
     @cached_property
     def transmission(self) -> Transmission:

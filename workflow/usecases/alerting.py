@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from workflow.alerts import DEFAULT_HORIZONS, Alert, Digest, Notifier, horizon_for
 from workflow.i18n import _
-from workflow.store import ActRecord
+from workflow.lifecycle import ActState
+from workflow.problems import CurrentProblem, ProblemCode
+from workflow.store import ActFilter, ActRecord
 from workflow.usecases.context import PARIS, Context
 from workflow.usecases.law import Law
 
@@ -37,7 +39,30 @@ class Alerting:
         if stuck_after is not None:
             for act in self.stuck(stuck_after):
                 due.setdefault(act.siren, []).append(_stuck_alert(act, stuck_after))
+        for alert in self.problem_alerts():
+            due.setdefault(alert.siren, []).append(alert)
         return self._send(due, today, notifiers)
+
+    def problem_alerts(self) -> list[Alert]:
+        """Acts that stopped for good and wait for a person (failed, rejected, not replaced):
+        one alert per act and problem — except a fault of the service's configuration
+        (certificate, platform login), raised once for all the acts it stops."""
+        stopped = [
+            a
+            for a in self.ctx.store.list_acts(where=ActFilter(states=_STOPPED))
+            if a.problem is not None and a.replaced_by is None
+        ]
+        alerts: list[Alert] = []
+        faults: dict[ProblemCode, list[ActRecord]] = {}
+        for act in stopped:
+            assert act.problem is not None  # noqa: S101 - filtered above
+            if act.problem.configuration:
+                faults.setdefault(act.problem.code, []).append(act)
+            else:
+                alerts.append(_problem_alert(act, act.problem))
+        for acts in faults.values():
+            alerts.append(_configuration_alert(acts))
+        return alerts
 
     def _deadline_alerts(self, today: dt.date, horizons: tuple[int, ...]) -> dict[str, list[Alert]]:
         due: dict[str, list[Alert]] = {}
@@ -102,6 +127,47 @@ class Alerting:
         ]
 
 
+_STOPPED = (ActState.FAILED, ActState.REJECTED)
+
+
+def _problem_alert(act: ActRecord, problem: CurrentProblem) -> Alert:
+    return Alert(
+        act.id,
+        act.siren,
+        act.numero,
+        act.id_acte,
+        f"problem_{problem.code.value}",
+        problem.since.astimezone(PARIS).date(),
+        0,
+        problem.code.value,
+        f"{problem.message()} — {problem.action()}",
+    )
+
+
+def _configuration_alert(acts: list[ActRecord]) -> Alert:
+    """One operational alert for a configuration fault, keyed on the first act it stopped (so
+    it is sent once, however many acts follow)."""
+    first = min(acts, key=lambda a: a.id)
+    problem = first.problem
+    assert problem is not None  # noqa: S101 - only acts with a problem come here
+    return Alert(
+        first.id,
+        first.siren,
+        first.numero,
+        first.id_acte,
+        f"config_{problem.code.value}",
+        problem.since.astimezone(PARIS).date(),
+        0,
+        problem.code.value,
+        _(
+            "the service's configuration stops {count} act(s): {message} — {action}",
+            count=len(acts),
+            message=problem.message(),
+            action=problem.action(),
+        ),
+    )
+
+
 def _stuck_alert(act: ActRecord, stuck_after: dt.timedelta) -> Alert:
     since = act.state_since.astimezone(PARIS)
     since_text = f"{since:%d/%m/%Y %H:%M}"
@@ -122,5 +188,9 @@ def _stuck_alert(act: ActRecord, stuck_after: dt.timedelta) -> Alert:
             since=since_text,
             hours=hours,
         )
-        + (_(" — last error: {error}", error=act.last_error) if act.last_error else ""),
+        + (
+            _(" — last error: {error}", error=act.problem.message())
+            if act.problem
+            else (_(" — last error: {error}", error=act.last_error) if act.last_error else "")
+        ),
     )

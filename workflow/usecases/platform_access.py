@@ -50,6 +50,7 @@ class PlatformAccess:
         finally:
             ctx.flush_attempts(act.id)
         ctx.store.set_error(act.id, "")
+        ctx.store.set_problem(act.id, None)  # confirmed: it moves on by itself again
         return ctx.store.get_act(act.id)
 
     def check(self, siren: str | None = None) -> dict[str, Any]:

@@ -12,10 +12,13 @@ with ``get_ARActe``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from workflow.errors import ActesError, InvalidInput, Rejected
+from workflow.errors import ActesError, Conflict, InvalidInput, Rejected
 from workflow.i18n import _
 from workflow.lifecycle import AT_PLATFORM, ActState
 from workflow.platform import (
@@ -25,6 +28,7 @@ from workflow.platform import (
     ListingWindow,
     PlatformStatus,
 )
+from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
@@ -32,6 +36,9 @@ from workflow.store import ActRecord, ExchangeRecord
 from workflow.usecases.context import PARIS, Context
 from workflow.usecases.exchanges import cancellation_request
 
+POLL_LEASE = "poll"
+#: a poll killed mid-way frees the lease after this; a running poll renews it at each act
+POLL_LEASE_DURATION = dt.timedelta(seconds=30)
 #: the poll cursor's name in the store, and the margin taken before it (clocks, time zones)
 CURSOR = "platform"
 MARGIN = dt.timedelta(days=1)
@@ -67,6 +74,23 @@ class PollReport:
     prefecture_messages: tuple[int, ...] = ()
     cancelled: tuple[int, ...] = ()
     parked: tuple[int, ...] = ()
+    #: another poll (another worker, the beat, a person) held the lease: this one did nothing
+    skipped: bool = False
+
+
+@dataclass
+class _Lease:
+    """This poll's hold on the store's poll lease (one per call: a Services is shared by
+    threads)."""
+
+    ctx: Context
+    holder: str
+
+    def renew(self) -> bool:
+        """Take or extend the lease (short: a worker killed mid-poll frees it soon)."""
+        now = self.ctx.clock()
+        until = now + POLL_LEASE_DURATION
+        return self.ctx.store.acquire_lease(POLL_LEASE, self.holder, until=until, now=now)
 
 
 @dataclass
@@ -74,6 +98,18 @@ class Polling:
     ctx: Context
 
     def poll(self) -> PollReport:
+        """One poll at a time across processes (a lease in the store): two overlapping polls
+        would both see an act move and the second would try the same move again."""
+        self.ctx.require_platform()  # no platform configured: say so before any work
+        lease = _Lease(self.ctx, f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}")
+        if not lease.renew():
+            return PollReport(skipped=True)
+        try:
+            return self._poll(lease)
+        finally:
+            self.ctx.store.release_lease(POLL_LEASE, lease.holder)
+
+    def _poll(self, lease: _Lease) -> PollReport:
         """One batched poll: requests grow with what changed, not with what is pending.
 
         Lists the platform's transactions in statuses 3, 4 and −1 (paged), matches them to
@@ -84,10 +120,12 @@ class Polling:
         ctx.require_platform()  # no platform configured: say so before any work
         started = ctx.clock()
         changed, left = self._changed()
-        acknowledged = [self._acknowledge(a) for a in changed[PlatformStatus.ACQUITTEMENT_RECU]]
+        acknowledged = [
+            _renewed(lease, self._acknowledge, a) for a in changed[PlatformStatus.ACQUITTEMENT_RECU]
+        ]
         acknowledged += self._archived(left)
-        rejected = [self._reject(a) for a in changed[PlatformStatus.ERREUR]]
-        transmitted = self._transmitted(changed[PlatformStatus.TRANSMIS])
+        rejected = [_renewed(lease, self._reject, a) for a in changed[PlatformStatus.ERREUR]]
+        transmitted = self._transmitted(changed[PlatformStatus.TRANSMIS], lease)
         parked = self._parked(changed)
         messages = self._prefecture_messages()
         cancelled = self._cancellations()
@@ -150,13 +188,16 @@ class Polling:
         return found
 
     def _parked(self, changed: dict[PlatformStatus, list[ActRecord]]) -> list[int]:
-        """Acts the platform holds in 17/18: say so on the act (the stuck-act alert shows it)."""
+        """Acts the platform holds in 17/18: they never move by themselves, so each records the
+        action a person must take (``status``, the API and the alerts show it)."""
         parked = []
+        now = self.ctx.clock()
         for status in WAITING_ON_PLATFORM:
             for act in changed.get(status, []):
                 message = PARKED[status].format(act=act.id)
                 if act.last_error != message:
-                    self.ctx.store.set_error(act.id, message)
+                    problem = CurrentProblem(ProblemCode.PARKED_ON_PLATFORM, now, message)
+                    self.ctx.store.set_problem(act.id, problem)
                 parked.append(act.id)
         return parked
 
@@ -175,12 +216,15 @@ class Polling:
                 done.append(self._acknowledge(act, platform.get_ar_acte(act.platform_ref or "")))
         return done
 
-    def _transmitted(self, acts: list[ActRecord]) -> list[int]:
+    def _transmitted(self, acts: list[ActRecord], lease: _Lease) -> list[int]:
         ctx = self.ctx
         transmitted = []
         now = ctx.clock()
         for act in acts:
-            if act.state is ActState.SUBMITTED:
+            if act.state is not ActState.SUBMITTED:
+                continue
+            lease.renew()
+            try:
                 ctx.store.transition(
                     act.id,
                     ActState.TRANSMITTED,
@@ -188,7 +232,9 @@ class Polling:
                     reason="status 3 Transmis",
                     at=now,
                 )
-                transmitted.append(act.id)
+            except Conflict:
+                continue  # moved meanwhile (acknowledged already): nothing left to record
+            transmitted.append(act.id)
         return transmitted
 
     def _prefecture_messages(self) -> list[int]:
@@ -275,6 +321,8 @@ class Polling:
             ctx.store.record_message(act.id, "in", "1-3", report.message_xml, at=now)
             if isinstance(anomaly, m.AnomalieActe):
                 nature, detail = anomaly.nature, anomaly.detail or detail
+        code = ProblemCode.PREFECTURE_ANOMALY if nature else ProblemCode.PLATFORM_REFUSED
+        ctx.store.set_problem(act.id, CurrentProblem(code, now, detail or "anomaly"))
         ctx.store.transition(
             act.id,
             ActState.REJECTED,
@@ -319,6 +367,16 @@ class Polling:
             )
             done.append(act.id)
         return done
+
+
+def _renewed(lease: _Lease, step: Callable[[ActRecord], int | None], act: ActRecord) -> int | None:
+    """One act's step under a renewed lease; an act another actor moved meanwhile is left as
+    it is (its move is recorded once, by whoever made it)."""
+    lease.renew()
+    try:
+        return step(act)
+    except Conflict:
+        return None
 
 
 def quarantine(ctx: Context, act_id: int, what: str, error: ActesError, raw: bytes) -> None:

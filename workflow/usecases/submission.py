@@ -7,7 +7,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from workflow.errors import AlreadyExists, Conflict, InvalidInput, TransientError
+from workflow.errors import (
+    ActesError,
+    AlreadyExists,
+    Conflict,
+    InvalidInput,
+    SecurityError,
+    TransientError,
+)
 from workflow.identifiers import ActNature, Classification, TypologyCode
 from workflow.lifecycle import ActState
 from workflow.numbering import NumeroInterne
@@ -19,10 +26,12 @@ from workflow.packaging import (
     objet_limit,
     package_act,
 )
+from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.store import ActRecord, NewAct
 from workflow.usecases.context import Context
+from workflow.usecases.resend import Resending
 
 #: the envelope serial is per collectivité per day: tries before giving up to a transient error
 SERIAL_TRIES = 5
@@ -63,14 +72,17 @@ class Submission:
                 package = package_act(
                     act_input, ctx.outbox / str(act.id), options, signer=ctx.signer
                 )
+            except SecurityError as error:  # the signing certificate: the service's to fix
+                return self._stop(act.id, ProblemCode.SIGNING_FAILED, error)
             except InvalidInput as error:
-                return self.fail(act.id, error.one_line())
+                return self._stop(act.id, ProblemCode.PACKAGING_FAILED, error)
             except (TransientError, Conflict):
                 raise
             except Exception as error:  # noqa: BLE001 - the same input fails the same way again
                 # packaging is deterministic: a foreign error (lxml, a signer library) would
                 # recur on every attempt, so the act fails now, with the reason (issue 14 #4)
-                return self.fail(act.id, f"packaging failed: {type(error).__name__}: {error}")
+                reason = f"packaging failed: {type(error).__name__}: {error}"
+                return self.fail(act.id, reason, code=ProblemCode.PACKAGING_FAILED)
             try:
                 ctx.store.record_package(
                     act.id,
@@ -96,6 +108,21 @@ class Submission:
                 at=now,
             )
         raise TransientError("could not reserve an envelope serial", field="serial", act_id=act.id)
+
+    def _stop(self, act_id: int, code: ProblemCode, error: ActesError) -> ActRecord:
+        """The act cannot go on by itself: record why, and make it ``failed``."""
+        now = self.ctx.clock()
+        self.ctx.store.set_problem(act_id, CurrentProblem(code, now, error.one_line()))
+        return self.ctx.store.transition(
+            act_id, ActState.FAILED, actor=self.ctx.actor, reason=error.one_line(), at=now
+        )
+
+    def waiting(self, act_id: int, error: ActesError, *, next_attempt: dt.datetime | None) -> None:
+        """A transient failure: the act waits for the next automatic attempt (recorded)."""
+        code = ProblemCode.PLATFORM_UNREACHABLE
+        self.ctx.store.set_problem(
+            act_id, CurrentProblem(code, self.ctx.clock(), error.one_line(), next_attempt)
+        )
 
     def _typologies(
         self, siren: str, nature: ActNature
@@ -129,12 +156,14 @@ class Submission:
             ),
         )
 
-    def fail(self, act_id: int, reason: str) -> ActRecord:
+    def fail(
+        self, act_id: int, reason: str, *, code: ProblemCode = ProblemCode.RETRIES_EXHAUSTED
+    ) -> ActRecord:
         """Retries exhausted or a permanent local error: visible to clerks as ``failed``."""
         ctx = self.ctx
         act = ctx.store.get_act(act_id)
-        ctx.store.set_error(act_id, reason)
         if act.state in {ActState.RECEIVED, ActState.PACKAGED, ActState.SUBMITTING}:
+            ctx.store.set_problem(act_id, CurrentProblem(code, ctx.clock(), reason))
             return ctx.store.transition(
                 act_id, ActState.FAILED, actor=ctx.actor, reason=reason, at=ctx.clock()
             )
@@ -142,9 +171,7 @@ class Submission:
 
     def retry(self, act_id: int, *, actor: str) -> ActRecord:
         """A person sends a failed act again (from the start: packaging)."""
-        return self.ctx.store.transition(
-            act_id, ActState.RECEIVED, actor=actor, reason="retry", at=self.ctx.clock()
-        )
+        return Resending(self.ctx).retry(act_id, actor=actor)
 
 
 def _typology(value: str | None) -> TypologyCode | None:

@@ -10,16 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.errors import (
+    ActesError,
     AlreadyExists,
     Conflict,
     IllegalTransition,
     InvalidInput,
     PlatformAccessRefused,
     Rejected,
+    SecurityError,
     TransientError,
 )
 from workflow.lifecycle import ActState
-from workflow.platform import FormSubmission
+from workflow.platform import FormSubmission, TransmissionPlatform
+from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
@@ -36,18 +39,34 @@ class Transmission:
     def transmit(self, act_id: int) -> ActRecord:
         """Send the act's archive to the platform, exactly once."""
         ctx = self.ctx
-        platform = ctx.require_platform()
         act = ctx.store.get_act(act_id)
+        if ctx.platform is None and act.state in (ActState.PACKAGED, ActState.SUBMITTING):
+            try:
+                ctx.require_platform()
+            except InvalidInput as error:
+                return self._stop(act, ProblemCode.PLATFORM_NOT_CONFIGURED, error)
+        platform = ctx.require_platform()
         if act.state is ActState.PACKAGED:
             act = ctx.store.transition(
                 act.id, ActState.SUBMITTING, actor=ctx.actor, reason="sending", at=ctx.clock()
             )
-        elif act.state is ActState.SUBMITTING:
+        elif act.state is not ActState.SUBMITTING:
+            return act  # received (not packaged yet), or already at the platform or beyond
+        try:
+            return self._send(act, platform)
+        except SecurityError as error:  # the platform refused the service's login
+            return self._stop(act, ProblemCode.PLATFORM_LOGIN_REFUSED, error)
+        except TransientError as error:  # the task retries later: say so on the act
+            code = ProblemCode.PLATFORM_UNREACHABLE
+            ctx.store.set_problem(act.id, CurrentProblem(code, ctx.clock(), error.one_line()))
+            raise
+
+    def _send(self, act: ActRecord, platform: TransmissionPlatform) -> ActRecord:
+        ctx = self.ctx
+        if act.state is ActState.SUBMITTING:
             recovered = self._recover(act)  # an earlier attempt may have reached the platform
             if recovered is not None:
                 return recovered
-        else:
-            return act  # received (not packaged yet), or already at the platform or beyond
         archive = ctx.store.latest_package(act.id)
         if archive is None:
             raise Conflict(f"act {act.id} has no package", field="package", act_id=act.id)
@@ -59,15 +78,27 @@ class Transmission:
                 result = platform.submit_archive(archive)
         except PlatformAccessRefused as error:
             ctx.flush_attempts(act.id)
-            return Submission(ctx).fail(act.id, error.one_line())  # a person must fix the access
+            code = ProblemCode.PLATFORM_LOGIN_REFUSED  # a person must fix the access
+            return Submission(ctx).fail(act.id, error.one_line(), code=code)
         except Rejected as error:
-            ctx.store.set_error(act.id, error.message)
+            now = ctx.clock()
+            ctx.store.set_problem(
+                act.id, CurrentProblem(ProblemCode.PLATFORM_REFUSED, now, error.message)
+            )
             return ctx.store.transition(
-                act.id, ActState.REJECTED, actor="platform", reason=error.message, at=ctx.clock()
+                act.id, ActState.REJECTED, actor="platform", reason=error.message, at=now
             )
         finally:
             ctx.flush_attempts(act.id)
         return self._accepted(act.id, result.transaction_id, recovered=False)
+
+    def _stop(self, act: ActRecord, code: ProblemCode, error: ActesError) -> ActRecord:
+        """A fault of the service's configuration: the act fails, to be retried once fixed."""
+        now = self.ctx.clock()
+        self.ctx.store.set_problem(act.id, CurrentProblem(code, now, error.one_line()))
+        return self.ctx.store.transition(
+            act.id, ActState.FAILED, actor=self.ctx.actor, reason=error.one_line(), at=now
+        )
 
     def _recover(self, act: ActRecord) -> ActRecord | None:
         """Bind the act to a transaction an earlier attempt created, only when it is proven

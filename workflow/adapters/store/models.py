@@ -51,6 +51,7 @@ class ActRow(Base):
     __table_args__ = (
         UniqueConstraint("siren", "idempotency_key", name="uq_acts_idempotency"),
         UniqueConstraint("siren", "numero", name="uq_acts_numero"),
+        UniqueConstraint("replaced_by_id", name="uq_acts_replaced_by"),
         # the listing's pages, newest first, per collectivité or per state (page_acts)
         Index("ix_acts_siren_id", "siren", "id"),
         Index("ix_acts_siren_state_id", "siren", "state", "id"),
@@ -75,6 +76,14 @@ class ActRow(Base):
     anomaly_detail: Mapped[str | None] = mapped_column(Text)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # why the act is not moving (workflow.problems): code, since, next attempt, technical line
+    problem_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    problem_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    problem_next_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    problem_detail: Mapped[str | None] = mapped_column(Text)
+    # a corrected act sent again replaces this one (both ways; the old one stays in history)
+    replaces_id: Mapped[int | None] = mapped_column(Integer)
+    replaced_by_id: Mapped[int | None] = mapped_column(Integer)
     #: a worker's lease on the act's next step: the sweep does not re-enqueue it before then
     claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # the legal facts changed since the act's deadline rows were computed (see DeadlineRow);
@@ -255,6 +264,15 @@ class NomenclatureRow(Base):
     version: Mapped[dt.date] = mapped_column(Date)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LeaseRow(Base):
+    """A named lease (``poll``): one holder at a time until ``until``, across processes."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class IncidentRow(Base):

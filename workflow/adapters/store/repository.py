@@ -35,10 +35,11 @@ from workflow.adapters.store.models import (
     EventRow,
     TransactionRow,
 )
+from workflow.adapters.store.recovery import RecoveryStore, link_replacement, problem_of
 from workflow.errors import AlreadyExists, Conflict, NotFound
 from workflow.lifecycle import ActState, check_transition
 from workflow.protocol.documents import examine
-from workflow.store import ActRecord, DocumentRef, EventRecord, NewAct
+from workflow.store import ActFilter, ActRecord, DocumentRef, EventRecord, NewAct
 
 #: acts whose documents and transaction are read in one query (IN lists stay short)
 _BATCH = 500
@@ -113,9 +114,12 @@ class ActsStore(StoreBase):
                     state_since=at,
                     version=0,
                     created_at=at,
+                    replaces_id=new.replaces,
                 )
                 session.add(row)
                 session.flush()
+                if new.replaces is not None:
+                    link_replacement(session, new.replaces, row.id, new.numero, at, actor)
                 for position, ((sha, _, _), path, typology) in enumerate(stored):
                     session.add(
                         ActDocumentRow(
@@ -179,14 +183,29 @@ class ActsStore(StoreBase):
             return self._record(session, row)
 
     def list_acts(
-        self, *, siren: str | None = None, states: Sequence[ActState] | None = None
+        self,
+        *,
+        siren: str | None = None,
+        states: Sequence[ActState] | None = None,
+        where: ActFilter | None = None,
     ) -> list[ActRecord]:
+        where = where or ActFilter()
         with self._session() as session:
             query = select(ActRow).order_by(ActRow.id)
-            if siren is not None:
-                query = query.where(ActRow.siren == siren)
-            if states is not None:
-                query = query.where(ActRow.state.in_([s.value for s in states]))
+            for wanted_siren in (siren, where.siren):
+                if wanted_siren is not None:
+                    query = query.where(ActRow.siren == wanted_siren)
+            if where.sirens is not None:
+                query = query.where(ActRow.siren.in_(sorted(where.sirens)))
+            for wanted in (states, where.states):
+                if wanted is not None:
+                    query = query.where(ActRow.state.in_([s.value for s in wanted]))
+            if where.id_acte is not None:
+                query = query.where(ActRow.id_acte == where.id_acte)
+            if where.numero is not None:
+                query = query.where(ActRow.numero == where.numero)
+            if where.state_before is not None:
+                query = query.where(ActRow.state_since <= where.state_before)
             return self._records(session, session.scalars(query))
 
     def page_acts(
@@ -196,6 +215,7 @@ class ActsStore(StoreBase):
         states: Collection[ActState] | None = None,
         before: int | None = None,
         limit: int = 50,
+        where: ActFilter | None = None,
     ) -> list[ActRecord]:
         """Newest first, at most ``limit`` acts with an id below ``before`` (the cursor: the
         last id of the previous page), of the ``sirens`` given (``None``: every collectivité)
@@ -211,6 +231,12 @@ class ActsStore(StoreBase):
             query = query.where(ActRow.state.in_(sorted(s.value for s in states)))
         if before is not None:
             query = query.where(ActRow.id < before)
+        if where is not None and where.id_acte is not None:
+            query = query.where(ActRow.id_acte == where.id_acte)
+        if where is not None and where.numero is not None:
+            query = query.where(ActRow.numero == where.numero)
+        if where is not None and where.state_before is not None:
+            query = query.where(ActRow.state_since <= where.state_before)
         with self._session() as session:
             return self._records(session, session.scalars(query))
 
@@ -274,6 +300,9 @@ class ActsStore(StoreBase):
                 raise NotFound(f"no act {act_id}", field="act", value=act_id)
             current = ActState(row.state)
             event = check_transition(current, target)
+            if target not in (ActState.FAILED, ActState.REJECTED):
+                fields.setdefault("problem_code", None)  # the act moves on: no problem left
+                fields.setdefault("problem_next_at", None)
             result = session.execute(
                 update(ActRow)
                 .where(ActRow.id == act_id, ActRow.version == row.version)
@@ -385,6 +414,9 @@ def _batch_records(session: Session, rows: list[ActRow]) -> list[ActRecord]:
             last_error=row.last_error,
             platform_ref=refs.get(row.id),
             documents=tuple(documents[row.id]),
+            problem=problem_of(row),
+            replaces=row.replaces_id,
+            replaced_by=row.replaced_by_id,
         )
         for row in rows
     ]
@@ -397,6 +429,7 @@ class SqlStore(
     AlertsStore,
     DraftsStore,
     CollectivitesStore,
+    RecoveryStore,
     IntegrityRecords,
 ):
     """The store on SQLAlchemy (PostgreSQL, or SQLite for the embedded default)."""

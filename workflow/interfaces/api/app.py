@@ -26,10 +26,9 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workflow.adapters import logs
-from workflow.errors import ActesError
 from workflow.intake.service import Intake
+from workflow.interfaces.api import errors
 from workflow.interfaces.api.deps import Caller
-from workflow.interfaces.api.errors import error_response
 from workflow.interfaces.api.gate import AuthFirst
 from workflow.interfaces.api.limits import DEFAULT_MAX_BODY, ASGIApp, BodyLimit
 from workflow.interfaces.api.routes import acts, drafts, health
@@ -91,16 +90,14 @@ def create_api(
         response.headers["X-Request-ID"] = request_id
         return response
 
-    @app.exception_handler(ActesError)
-    async def _domain_error(_: Request, error: ActesError) -> JSONResponse:
-        return error_response(error)
+    errors.install(app)  # one error shape: domain errors and FastAPI's validation errors
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         headers = dict(error.headers or {})
         if error.status_code == 405:  # Starlette names one route's methods: name them all
             headers["Allow"] = ", ".join(_methods_of(app, request.url.path))
-        return JSONResponse({"detail": error.detail}, error.status_code, headers=headers)
+        return errors.http_error_response(error.status_code, str(error.detail), headers)
 
     app.include_router(health.router)
     app.include_router(acts.router)

@@ -52,13 +52,20 @@ def own_act(intake: Intake, caller: Principal, act_id: int) -> ActRecord:
     return act
 
 
+def enqueue_act(request: Request, act_id: int) -> None:
+    """Hand an act to the workers; if the broker fails, the sweep finds the act in the store."""
+    enqueue = request.app.state.enqueue
+    if enqueue is None:
+        return
+    try:
+        enqueue(act_id)
+    except Exception:  # the sweep will find the act in the store
+        log.exception("could not enqueue act %s; the sweep will pick it up", act_id)
+
+
 def intake_answer(request: Request, result: IntakeResult) -> JSONResponse:
     """201 for a new act (handed to the workers), 200 for the same key's act, 202 for a draft."""
-    enqueue = request.app.state.enqueue
-    if result.to_send and result.act is not None and enqueue is not None:
-        try:
-            enqueue(result.act.id)
-        except Exception:  # the sweep will find the act in the store
-            log.exception("could not enqueue act %s; the sweep will pick it up", result.act.id)
+    if result.to_send and result.act is not None:
+        enqueue_act(request, result.act.id)
     status = 202 if result.act is None else (201 if result.created else 200)
     return JSONResponse(result.as_dict(), status_code=status)

@@ -13,7 +13,7 @@ from workflow.errors import InvalidInput, SecurityError
 from workflow.identifiers import ascii_digits
 from workflow.intake.service import Principal
 from workflow.lifecycle import ActState
-from workflow.store import Store
+from workflow.store import ActFilter, Store
 
 MAX_PAGE = 200
 
@@ -26,6 +26,7 @@ def acts_page(
     siren: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    where: ActFilter | None = None,
 ) -> dict[str, Any]:
     """One page of acts as the API answers it: ``{"acts": [...], "next_cursor": ...}``."""
     states = None if state is None else [_state(state)]
@@ -46,7 +47,9 @@ def acts_page(
             rule=f"1 to {MAX_PAGE}",
             value=limit,
         )
-    acts = store.page_acts(sirens=sirens, states=states, before=_cursor(cursor), limit=limit)
+    acts = store.page_acts(
+        sirens=sirens, states=states, before=_cursor(cursor), limit=limit, where=where
+    )
     return {
         "acts": [act.as_dict() for act in acts],
         "next_cursor": str(acts[-1].id) if len(acts) == limit else None,

@@ -10,8 +10,9 @@ import click
 
 from workflow.adapters.wiring import build_store
 from workflow.collectivite import load_registry
+from workflow.i18n import _
 from workflow.interfaces.cli.app import cli, emit_json
-from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for
+from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for, store_settings
 from workflow.tokens import issue_token
 
 
@@ -35,7 +36,7 @@ def collectivites_import_command(registry: Path, data_dir: Path) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @data_dir_option
 def collectivites_list_command(as_json: bool, data_dir: Path) -> None:
-    collectivites = build_store(settings_for(data_dir)).list_collectivites()
+    collectivites = build_store(store_settings(data_dir)).list_collectivites()
     if as_json:
         emit_json(
             {
@@ -46,6 +47,8 @@ def collectivites_list_command(as_json: bool, data_dir: Path) -> None:
             }
         )
         return
+    if not collectivites:
+        click.echo(_("no collectivité registered yet (actes collectivites import FILE)"))
     for c in collectivites:
         click.echo(f"{c.siren} {c.departement} {c.name}")
 
@@ -88,7 +91,7 @@ def token_issue_command(name: str, sirens: tuple[str, ...], as_json: bool, data_
 @click.option("--json", "as_json", is_flag=True)
 @data_dir_option
 def token_list_command(as_json: bool, data_dir: Path) -> None:
-    tokens = build_store(settings_for(data_dir)).list_tokens()
+    tokens = build_store(store_settings(data_dir)).list_tokens()
     rows = [
         {
             "id": t.id,
@@ -102,6 +105,8 @@ def token_list_command(as_json: bool, data_dir: Path) -> None:
     if as_json:
         emit_json({"tokens": rows})
         return
+    if not tokens:
+        click.echo(_("no API token issued yet (actes token issue)"))
     for t in tokens:
         status = f"revoked {t.revoked_at:%Y-%m-%d}" if t.revoked_at else "active"
         click.echo(f"{t.id:>4} {t.name:<30} {','.join(sorted(t.sirens)):<30} {status}")
@@ -111,7 +116,9 @@ def token_list_command(as_json: bool, data_dir: Path) -> None:
 @click.argument("token_id", type=int)
 @data_dir_option
 def token_revoke_command(token_id: int, data_dir: Path) -> None:
-    record = build_store(settings_for(data_dir)).revoke_token(token_id, at=dt.datetime.now(dt.UTC))
+    record = build_store(store_settings(data_dir)).revoke_token(
+        token_id, at=dt.datetime.now(dt.UTC)
+    )
     click.echo(f"token {record.id} ({record.name}) revoked")
 
 

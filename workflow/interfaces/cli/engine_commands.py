@@ -7,6 +7,7 @@ Every command finds the store through ``--data-dir DIR`` / ``ACTES_DATA_DIR`` (d
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -14,9 +15,15 @@ from typing import Any
 
 import click
 
+from workflow.adapters.store.repository import SqlStore
 from workflow.adapters.wiring import build_store
+from workflow.errors import InvalidInput
+from workflow.i18n import _
 from workflow.interfaces.cli.app import command, emit_json
+from workflow.problems import ProblemCode, for_people
 from workflow.settings import Settings
+from workflow.store import ActFilter, ActRecord, EventRecord
+from workflow.timeline import event_label
 
 
 def data_dir_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -33,6 +40,21 @@ def data_dir_option(function: Callable[..., Any]) -> Callable[..., Any]:
 def settings_for(data_dir: Path) -> Settings:
     os.environ["ACTES_DATA_DIR"] = str(data_dir)  # children (worker, beat) see the same store
     return Settings()
+
+
+def store_settings(data_dir: Path) -> Settings:
+    """The settings of a command that reads an existing store: a data directory that does not
+    exist is an error (a typo must not create an empty store and show nothing)."""
+    settings = settings_for(data_dir)
+    if settings.database_url is None and not data_dir.is_dir():
+        raise InvalidInput(
+            f"no store in {data_dir}: give the --data-dir (or ACTES_DATA_DIR) that "
+            "actes demo, actes serve or actes submit used",
+            field="data-dir",
+            rule="an existing data directory",
+            value=str(data_dir),
+        )
+    return settings
 
 
 @command("worker")
@@ -84,54 +106,94 @@ def beat_command(data_dir: Path) -> None:
 
 
 @command("status")
-@click.argument("act", type=int, required=False)
+@click.argument("act", required=False)
 @data_dir_option
+@click.option("--numero", help="The act with this number (the collectivité's own).")
+@click.option("--id-acte", help="The act with this IDActe (from the accusé de réception).")
+@click.option(
+    "--state", "states", multiple=True, help="Only acts in this state (repeat or comma-separate)."
+)
+@click.option("--older-than", help="Only acts in their state for longer than this (2d, 12h).")
 @click.option("--json", "as_json", is_flag=True)
-def status_command(act: int | None, data_dir: Path, as_json: bool) -> None:
-    """Show the acts (or one act with its history) and their state, IDActe and dates."""
-    store = build_store(settings_for(data_dir))
-    if act is not None:
-        record = store.get_act(act)
-        events = store.events(act)
-        if as_json:
-            emit_json(
-                {
-                    **record.as_dict(),
-                    "events": [
-                        {
-                            "at": e.at.isoformat(),
-                            "actor": e.actor,
-                            "event": e.event,
-                            "from": e.from_state,
-                            "to": e.to_state,
-                            "reason": e.reason,
-                        }
-                        for e in events
-                    ],
-                }
-            )
-            return
-        click.echo(
-            f"act {record.id} ({record.numero}) {record.state.value}  IDActe {record.id_acte or '-'}"
-        )
-        if record.last_error:
-            click.echo(f"  ! {record.last_error}")  # e.g. parked in 17 on the platform
-        for e in events:
-            click.echo(
-                f"  {e.at:%Y-%m-%d %H:%M:%S} {e.from_state or '':>12} → {e.to_state:<14} {e.actor}: {e.reason}"
-            )
+def status_command(
+    act: str | None,
+    data_dir: Path,
+    numero: str | None,
+    id_acte: str | None,
+    states: tuple[str, ...],
+    older_than: str | None,
+    as_json: bool,
+) -> None:
+    """Show the acts (or one act, by id, IDActe or number, with its history): state, IDActe,
+    and for an act that is not moving, why, since when and what to do."""
+    from workflow.usecases.lookup import find_act, parse_age, parse_states
+
+    store = build_store(store_settings(data_dir))
+    ref = act or numero or id_acte
+    if ref is not None:
+        _show_act(store, find_act(store, ref), as_json)
         return
-    acts = store.list_acts()
+    before = None
+    if older_than is not None:
+        before = dt.datetime.now(dt.UTC) - parse_age(older_than)
+    acts = store.list_acts(where=ActFilter(states=parse_states(states), state_before=before))
     if as_json:
         emit_json({"data_dir": str(data_dir), "acts": [a.as_dict() for a in acts]})
         return
-    click.echo(f"{'id':>4} {'number':<14} {'state':<14} {'IDActe':<44} received")
+    if not acts:
+        click.echo(_("no act matches") if states or older_than else _("no act recorded yet"))
+        return
+    click.echo(f"{'id':>4} {'number':<15} {'state':<14} {'IDActe':<44} {'received':<10} problem")
     for a in acts:
+        problem = a.problem.code.value if a.problem else ""
         click.echo(
-            f"{a.id:>4} {a.numero:<14} {a.state.value:<14} {a.id_acte or '-':<44} {a.date_reception or '-'}"
+            f"{a.id:>4} {a.numero:<15} {a.state.value:<14} {a.id_acte or '-':<44} "
+            f"{a.date_reception or '-'!s:<10} {problem}".rstrip()
         )
-        if a.last_error and a.state.value in ("submitted", "transmitted"):
-            click.echo(f"{'':>4} ! {a.last_error}")  # waiting on the platform (17/18)
+        if a.problem is not None and a.problem.code is ProblemCode.PARKED_ON_PLATFORM:
+            click.echo(f"{'':>4} ! {a.problem.message()}")  # waiting on the platform (17/18)
+
+
+def _show_act(store: SqlStore, record: ActRecord, as_json: bool) -> None:
+    events = store.events(record.id)
+    if as_json:
+        emit_json({**record.as_dict(), "events": [event_dict(e) for e in events]})
+        return
+    click.echo(
+        f"act {record.id} ({record.numero}) {record.state.value}  IDActe {record.id_acte or '-'}"
+    )
+    if record.problem is not None:
+        problem = record.problem
+        click.echo(
+            "  "
+            + _("problem [{code}] since {since}: {message}").format(
+                code=problem.code.value,
+                since=f"{problem.since:%Y-%m-%d %H:%M} UTC",
+                message=problem.message(),
+            )
+        )
+        click.echo("  " + _("to do: {action}").format(action=problem.action()))
+    if record.replaces is not None:
+        click.echo("  " + _("replaces act {id}").format(id=record.replaces))
+    if record.replaced_by is not None:
+        click.echo("  " + _("replaced by act {id}").format(id=record.replaced_by))
+    for e in events:
+        click.echo(
+            f"  {e.at:%Y-%m-%d %H:%M:%S} {e.from_state or '':>12} → {e.to_state:<14} "
+            f"{e.actor}: {event_label(e.event)} — {for_people(e.reason)}"
+        )
+
+
+def event_dict(e: EventRecord) -> dict[str, Any]:
+    return {
+        "at": e.at.isoformat(),
+        "actor": e.actor,
+        "event": e.event,
+        "label": event_label(e.event),
+        "from": e.from_state,
+        "to": e.to_state,
+        "reason": for_people(e.reason),
+    }
 
 
 @command("cancel")
@@ -143,7 +205,7 @@ def cancel_command(act: int, reason: str, data_dir: Path, as_json: bool) -> None
     """Withdraw an acknowledged act (6-1); the next poll records the ARAnnulation (6-2)."""
     from workflow.adapters.wiring import build_services
 
-    record = build_services(settings_for(data_dir), actor="cli").exchanges.cancel(
+    record = build_services(store_settings(data_dir), actor="cli").exchanges.cancel(
         act, reason=reason
     )
     if as_json:
@@ -173,7 +235,7 @@ def documents_command(
     from workflow.adapters.wiring import build_services
     from workflow.interfaces.cli.values import parse_date
 
-    services = build_services(settings_for(data_dir), actor="cli")
+    services = build_services(store_settings(data_dir), actor="cli")
     if stamped is None and bordereau is None:
         raise click.UsageError("give --stamped FILE and/or --bordereau FILE")
     if stamped is not None:

@@ -19,11 +19,12 @@ import click
 
 from workflow.adapters.wiring import build_intake
 from workflow.errors import ActesError, InvalidInput
+from workflow.i18n import _
 from workflow.identifiers import ascii_digits
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import LOCAL, Intake, IntakeResult, Principal, Upload
 from workflow.interfaces.cli.app import EXIT_USER_ERROR, cli, command, emit_json
-from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for
+from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for, store_settings
 
 FOLDER = Principal("folder")
 
@@ -199,10 +200,15 @@ def watch_command(
 @data_dir_option
 def drafts_command(show_all: bool, as_json: bool, data_dir: Path) -> None:
     """The acts held back at intake, and why."""
-    intake = build_intake(settings_for(data_dir))
+    intake = build_intake(store_settings(data_dir))
     drafts = intake.drafts(LOCAL, status=None if show_all else "open")
     if as_json:
         emit_json({"drafts": [d.as_dict() for d in drafts]})
+        return
+    if not drafts:
+        click.echo(
+            _("no draft") if show_all else _("no open draft: every submission became an act")
+        )
         return
     for d in drafts:
         errors = [p for p in d.report.get("problems", []) if p["severity"] == "error"]
@@ -222,7 +228,7 @@ def draft_group() -> None:
 @click.argument("draft_id", type=int)
 @data_dir_option
 def draft_show_command(draft_id: int, data_dir: Path) -> None:
-    emit_json(build_intake(settings_for(data_dir)).draft(LOCAL, draft_id).as_dict())
+    emit_json(build_intake(store_settings(data_dir)).draft(LOCAL, draft_id).as_dict())
 
 
 @draft_group.command("complete")
@@ -268,7 +274,7 @@ def draft_complete_command(
             and key.strip() in {"members_in_office", "present", "proxies", "voters"}
             else value
         )
-    intake = build_intake(settings_for(data_dir), actor="cli")
+    intake = build_intake(store_settings(data_dir), actor="cli")
     result = intake.complete(LOCAL, draft_id, parse_metadata(data))
     _enqueue_new(result, data_dir, not no_enqueue)
     _report(result, as_json)
@@ -278,7 +284,7 @@ def draft_complete_command(
 @click.argument("draft_id", type=int)
 @data_dir_option
 def draft_discard_command(draft_id: int, data_dir: Path) -> None:
-    draft = build_intake(settings_for(data_dir), actor="cli").discard(LOCAL, draft_id)
+    draft = build_intake(store_settings(data_dir), actor="cli").discard(LOCAL, draft_id)
     click.echo(f"draft {draft.id} {draft.status}")
 
 

@@ -10,9 +10,10 @@ import click
 from workflow.adapters.ical import deadlines_calendar
 from workflow.adapters.wiring import build_notifiers, build_services
 from workflow.errors import InvalidInput
+from workflow.i18n import _
 from workflow.identifiers import ActNature, Departement, ascii_digits
 from workflow.interfaces.cli.app import command, emit_json
-from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for
+from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for, store_settings
 from workflow.interfaces.cli.values import parse_date
 from workflow.legal.deadlines import ALIASES, LegalAssessment, LegalFacts, Residence, assess
 from workflow.legal.publicity import expected_publicity
@@ -143,7 +144,7 @@ def _today(given: str | None) -> dt.date:
 
 
 def _services(data_dir: Path) -> Services:
-    return build_services(settings_for(data_dir), actor="clerk")
+    return build_services(store_settings(data_dir), actor="clerk")
 
 
 @command("publish")
@@ -225,6 +226,9 @@ def deadlines_command(
                 ]
             }
         )
+        return
+    if not found:
+        click.echo(_("no deadline due within {days} days", days=int(within.rstrip("d"))))
         return
     for act, d in found:
         click.echo(

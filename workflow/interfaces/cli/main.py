@@ -22,6 +22,7 @@ _COMMAND_MODULES = [
     "workflow.interfaces.cli.serve_commands",
     "workflow.interfaces.cli.nomenclature_commands",
     "workflow.interfaces.cli.ops_commands",
+    "workflow.interfaces.cli.recovery_commands",
     "workflow.interfaces.cli.user_commands",
 ]
 
@@ -162,9 +163,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
         _CLI + "platform_commands",
         "Play the tiers de télétransmission and the préfecture (S²LOW's API) on this machine.",
     ),
+    "resend": (
+        _CLI + "recovery_commands",
+        "Correct a rejected or failed act and send it again as a new act that replaces it.",
+    ),
+    "retry": (
+        _CLI + "recovery_commands",
+        "Send a failed act again, once the cause of the failure is fixed (by id, IDActe or "
+        "number).",
+    ),
     "status": (
         _CLI + "engine_commands",
-        "Show the acts (or one act with its history) and their state, IDActe and dates.",
+        "Show the acts (or one act, by id, IDActe or number, with its history): state, IDActe, "
+        "and for an act that is not moving, why, since when and what to do.",
     ),
     "submit": (
         _CLI + "intake_commands",

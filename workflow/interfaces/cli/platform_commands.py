@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -39,8 +40,8 @@ from workflow.usecases.transmission import form_from_package
     "--state",
     "state_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    default=Path("actes-data/simulator.sqlite3"),
-    show_default=True,
+    default=lambda: Path(os.environ.get("ACTES_DATA_DIR", "actes-data")) / "simulator.sqlite3",
+    show_default="$ACTES_DATA_DIR/simulator.sqlite3 (./actes-data)",
 )
 @click.option(
     "--registry",
@@ -101,18 +102,33 @@ def platform_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(
         [
             click.option(
-                "--platform", "url", required=True, help="Base URL, e.g. https://127.0.0.1:8443"
+                "--platform",
+                "url",
+                required=True,
+                envvar="ACTES_PLATFORM_URL",
+                show_envvar=True,
+                help="Base URL, e.g. https://127.0.0.1:8443",
             ),
             click.option(
-                "--ca", type=click.Path(path_type=Path, dir_okay=False), help="CA file to trust."
+                "--ca",
+                type=click.Path(path_type=Path, dir_okay=False),
+                envvar="ACTES_PLATFORM_CA",
+                show_envvar=True,
+                help="CA file to trust.",
             ),
             click.option(
                 "--cert",
                 type=click.Path(path_type=Path, dir_okay=False),
+                envvar="ACTES_PLATFORM_CERT",
+                show_envvar=True,
                 help="Client certificate (mutual TLS).",
             ),
             click.option(
-                "--key", type=click.Path(path_type=Path, dir_okay=False), help="Client key."
+                "--key",
+                type=click.Path(path_type=Path, dir_okay=False),
+                envvar="ACTES_PLATFORM_KEY",
+                show_envvar=True,
+                help="Client key.",
             ),
             click.option("--json", "as_json", is_flag=True),
         ]
