@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow.adapters.platform_http import CONFIRM_RETURN
+from workflow.adapters.s2low_wire import CONFIRM_RETURN
 from workflow.errors import PlatformAccessRefused, Rejected
 from workflow.identifiers import ActNature, Classification
 from workflow.platform import ListingWindow

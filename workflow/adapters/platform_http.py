@@ -30,9 +30,13 @@ from workflow.adapters.platform_replies import (
     excerpt,
     ok_lines,
     read_json,
+    reference_of,
 )
 from workflow.adapters.s2low_wire import (
+    CONFIRM_RETURN,
     GZIP_MAGIC,
+    LIVE_STATUSES,
+    NO_FILES_YET,
     PDF_MAGIC,
     FilePart,
     multipart,
@@ -58,41 +62,7 @@ from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 
 _ACTES = "/modules/actes"
-#: where the platform would send a browser after ``post_confirm``: never followed, only read
-CONFIRM_RETURN = "https://actes-workflow.invalid/confirm?error=%%ERROR%%&message=%%MESSAGE%%"
-#: statuses where a transmitted act can be found again by its number (lost-reply check)
-_LIVE_STATUSES = (
-    PlatformStatus.POSTE,
-    PlatformStatus.EN_ATTENTE_DE_TRANSMISSION,
-    PlatformStatus.TRANSMIS,
-    PlatformStatus.ACQUITTEMENT_RECU,
-    PlatformStatus.ERREUR,
-    PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
-    PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
-)
-
-
 _log = get_logger("actes.platform")
-
-
-def _reference(params: dict[str, Any] | None) -> str | None:
-    """The platform's transaction id a call is about, when its query names one (for the logs)."""
-    for name in ("transaction", "transaction_id", "id"):
-        if params and name in params:
-            return str(params[name])
-    return None
-
-
-#: S²LOW lists a transaction's files only once it has left these statuses
-_NO_FILES_YET = frozenset(
-    {
-        PlatformStatus.POSTE,
-        PlatformStatus.EN_ATTENTE_DE_TRANSMISSION,
-        PlatformStatus.TRANSMIS,
-        PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
-        PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
-    }
-)
 
 
 class HttpPlatform:
@@ -175,7 +145,7 @@ class HttpPlatform:
             endpoint=path,
             http_status=response.status_code,
             duration_ms=attempt.duration_ms,
-            platform_ref=_reference(params),
+            platform_ref=reference_of(params),
         )
         check_status(response, path, text, download=download)
         return response, attempt
@@ -373,7 +343,7 @@ class HttpPlatform:
         :meth:`transaction_details` shows whose it is (workflow.recovery)."""
         acts = ListingWindow(type_acte=1)  # a cancellation or a letter shares the number
         found: dict[str, ListedTransaction] = {}  # one moving between listings is seen twice
-        for status in _LIVE_STATUSES:
+        for status in LIVE_STATUSES:
             for listed in self.iter_transactions(status, window=acts):
                 if listed.type == "1" and listed.number == number:
                     found.setdefault(listed.id, listed)
@@ -392,7 +362,7 @@ class HttpPlatform:
             if isinstance(message, m.ARActe):
                 id_acte = message.id_acte
         message_name = None
-        if report.status not in _NO_FILES_YET:
+        if report.status not in NO_FILES_YET:
             try:
                 listed = self.files(transaction_id)
             except Rejected:

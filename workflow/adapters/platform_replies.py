@@ -134,3 +134,11 @@ def confirm_outcome(location: str) -> tuple[bool, str]:
     error = re.search(r"(?:^|&)error=([01])", query)
     message = query.split("message=", 1)[1] if "message=" in query else ""
     return bool(error and error.group(1) == "1"), urllib.parse.unquote(message).strip()
+
+
+def reference_of(params: dict[str, Any] | None) -> str | None:
+    """The platform's transaction id a call is about, when its query names one (for the logs)."""
+    for name in ("transaction", "transaction_id", "id"):
+        if params and name in params:
+            return str(params[name])
+    return None

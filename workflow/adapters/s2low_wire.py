@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workflow.packaging import TRANSLITERATION
+from workflow.platform import PlatformStatus
 
 #: the four bytes every PDF starts with, and gzip's magic (a préfecture message's archive)
 PDF_MAGIC = b"%PDF-"
@@ -115,3 +116,27 @@ def looks_like_html(content: bytes) -> bool:
     """A web page where an API reply was expected (the login page, a flash message)."""
     head = content[:512].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+
+
+#: where the platform would send a browser after ``post_confirm``: never followed, only read
+CONFIRM_RETURN = "https://actes-workflow.invalid/confirm?error=%%ERROR%%&message=%%MESSAGE%%"
+#: statuses where a transmitted act can be found again by its number (lost-reply check)
+LIVE_STATUSES = (
+    PlatformStatus.POSTE,
+    PlatformStatus.EN_ATTENTE_DE_TRANSMISSION,
+    PlatformStatus.TRANSMIS,
+    PlatformStatus.ACQUITTEMENT_RECU,
+    PlatformStatus.ERREUR,
+    PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
+    PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
+)
+#: S²LOW lists a transaction's files only once it has left these statuses
+NO_FILES_YET = frozenset(
+    {
+        PlatformStatus.POSTE,
+        PlatformStatus.EN_ATTENTE_DE_TRANSMISSION,
+        PlatformStatus.TRANSMIS,
+        PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
+        PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
+    }
+)

@@ -284,52 +284,9 @@ class Intake:
         problems: list[Problem] = []
         extraction: Extraction | None = None
         for document in documents:
-            path = store.document_path(document.sha256)
-            name = "document" if document.position == 0 else f"annexes[{document.position - 1}]"
-            try:
-                facts = examine(path, field=name)
-            except InvalidDocument as error:
-                problems.append(
-                    Problem(
-                        name,
-                        error.rule or "document",
-                        f"{document.file_name}: {error.message}",
-                        document.file_name,
-                    )
-                )
-                continue
-            if document.position == 0:
-                budget_xml = (
-                    facts.kind is DocumentKind.XML and (metadata.nature or "").upper() == "BF"
-                )
-                if facts.kind is not DocumentKind.PDF and not budget_xml:
-                    problems.append(
-                        Problem(
-                            "document",
-                            "the act is a PDF (XML only for a budget document)",
-                            f"{document.file_name} is {facts.kind.value.upper()}, not a PDF (read from its content)",
-                            document.file_name,
-                        )
-                    )
-                    continue
-            if facts.kind is DocumentKind.PDF:
-                fault = pdf_fault(path)
-                if fault is not None:  # the platform would refuse the act after accepting it
-                    problems.append(
-                        Problem(
-                            name, PDF_RULE, f"{document.file_name}: {fault}", document.file_name
-                        )
-                    )
-                    continue
-            if document.position != 0 and facts.kind not in _ANNEX_KINDS:
-                problems.append(
-                    Problem(
-                        name,
-                        "PDF, XML, PNG or JPEG",
-                        f"{document.file_name}: not accepted",
-                        document.file_name,
-                    )
-                )
+            problem = _document_problem(document, store.document_path(document.sha256), metadata)
+            if problem is not None:
+                problems.append(problem)
         total = sum(store.document_path(d.sha256).stat().st_size for d in documents)
         if total > MAX_TOTAL_BYTES:  # the platform refuses a larger archive
             problems.append(
@@ -470,3 +427,36 @@ def _same_request(draft: DraftRecord, shas: Sequence[str], metadata: ActMetadata
 
 def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _document_problem(document: DocumentRef, path: Path, metadata: ActMetadata) -> Problem | None:
+    """What the platform would refuse in one document: its kind (the act a PDF, or XML for a
+    budget; annexes PDF, XML, PNG or JPEG, read from the content) and a PDF it cannot read."""
+    name = "document" if document.position == 0 else f"annexes[{document.position - 1}]"
+    try:
+        facts = examine(path, field=name)
+    except InvalidDocument as error:
+        return Problem(
+            name,
+            error.rule or "document",
+            f"{document.file_name}: {error.message}",
+            document.file_name,
+        )
+    if document.position == 0:
+        budget_xml = facts.kind is DocumentKind.XML and (metadata.nature or "").upper() == "BF"
+        if facts.kind is not DocumentKind.PDF and not budget_xml:
+            return Problem(
+                "document",
+                "the act is a PDF (XML only for a budget document)",
+                f"{document.file_name} is {facts.kind.value.upper()}, not a PDF (read from its content)",
+                document.file_name,
+            )
+    if facts.kind is DocumentKind.PDF:
+        fault = pdf_fault(path)
+        if fault is not None:  # the platform would refuse the act after accepting it
+            return Problem(name, PDF_RULE, f"{document.file_name}: {fault}", document.file_name)
+    if document.position != 0 and facts.kind not in _ANNEX_KINDS:
+        return Problem(
+            name, "PDF, XML, PNG or JPEG", f"{document.file_name}: not accepted", document.file_name
+        )
+    return None
