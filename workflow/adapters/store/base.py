@@ -33,23 +33,30 @@ class StoreBase:
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
-        session = self._sessions()
-        try:
+        with unit_of_work(self._sessions) as session:
             yield session
-            session.commit()
-        except IntegrityError as exc:
-            session.rollback()
-            raise AlreadyExists(f"already recorded ({exc.orig})", rule="unique") from exc
-        except OperationalError as exc:
-            session.rollback()
-            raise TransientError(
-                f"the database is unavailable ({exc.orig})", field="database"
-            ) from exc
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+
+
+@contextmanager
+def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back on any error, with the
+    database's errors translated at this one boundary (a unique key → AlreadyExists, an
+    unreachable database → TransientError)."""
+    session = sessions()
+    try:
+        yield session
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise AlreadyExists(f"already recorded ({exc.orig})", rule="unique") from exc
+    except OperationalError as exc:
+        session.rollback()
+        raise TransientError(f"the database is unavailable ({exc.orig})", field="database") from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 def facts_changed(session: Session, where: ColumnElement[bool]) -> None:

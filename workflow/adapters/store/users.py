@@ -7,11 +7,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import DateTime, Engine, Integer, String, Text, select
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from workflow.adapters.store.base import unit_of_work
 from workflow.adapters.store.models import Base
-from workflow.errors import AlreadyExists, NotFound, TransientError
+from workflow.errors import NotFound
 from workflow.users import Role, UserRecord
 
 
@@ -58,20 +58,8 @@ class SqlUsers:
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
-        session = self._sessions()
-        try:
+        with unit_of_work(self._sessions) as session:
             yield session
-            session.commit()
-        except IntegrityError as exc:
-            session.rollback()
-            raise AlreadyExists(f"already recorded ({exc.orig})", rule="unique") from exc
-        except OperationalError as exc:
-            session.rollback()
-            raise TransientError(
-                f"the database is unavailable ({exc.orig})", field="database"
-            ) from exc
-        finally:
-            session.close()
 
     def add_user(
         self,
