@@ -118,8 +118,9 @@ def alert_deadlines() -> int:
     """Deadline alerts (J-15, J-7, J-2…) and acts stuck in a state: idempotent, so the beat
     may run it hourly."""
     settings = Settings()
-    digests = services().alerts.send_alerts(
-        today=dt.date.today(),
+    use_cases = services()
+    digests = use_cases.alerts.send_alerts(
+        today=use_cases.paris_today(),  # the legal calendar's day, not the server's
         notifiers=build_notifiers(settings),
         horizons=settings.horizons,
         stuck_after=dt.timedelta(seconds=settings.stuck_after_seconds),
