@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from workflow import alerts
 from workflow.i18n import _
 from workflow.interfaces.web.security import csrf_token
 from workflow.lifecycle import ActState
@@ -76,14 +77,9 @@ def letter_label(code: str) -> str:
 
 
 def deadline_label(kind: object) -> str:
-    labels = {
-        "transmission": _("Transmission to the préfecture"),
-        "prefet_defere": _("Préfet's déféré"),
-        "third_party_appeal": _("Appeal by third parties"),
-        "gracieux_filing": _("Recours gracieux"),
-        "czabaj_reasonable_time": _("Reasonable time (Czabaj)"),
-    }
-    return labels.get(str(kind), str(kind))
+    """The deadline's name the digests use too (one name per deadline), as a heading."""
+    label = alerts.deadline_label(str(kind))
+    return label[:1].upper() + label[1:]
 
 
 def mode_label(mode: str) -> str:
