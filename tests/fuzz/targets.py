@@ -38,6 +38,7 @@ from workflow.protocol.archive import ArchiveLimits, ReceivedArchive
 from workflow.protocol.documents import examine
 from workflow.protocol.naming import parse_envelope_name, parse_file_name
 from workflow.protocol.nomenclature import national_classification
+from workflow.protocol.pdfcheck import pdf_fault
 
 Target = Callable[[bytes], None]
 _SMALL = ArchiveLimits(max_members=20, max_member_bytes=1 << 20, max_total_bytes=2 << 20)
@@ -97,11 +98,14 @@ def _as_file(data: bytes, suffix: str, read: Callable[[Path], object]) -> None:
 
 
 def pdf_intake(data: bytes) -> None:
-    """A document posted to the intake: examined, then its text layer read."""
+    """A document posted to the intake: examined, read to its last page (a fault is a
+    string, never an exception), then its text layer read."""
 
     def read(path: Path) -> None:
         with contextlib.suppress(ActesError):
             examine(path, field="document")
+        fault = pdf_fault(path)
+        assert fault is None or isinstance(fault, str)
         read_document_text(path)
 
     _as_file(data, ".pdf", read)

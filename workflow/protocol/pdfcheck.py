@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
+from pypdf.errors import PyPdfError
 from pypdf.filters import ASCII85Decode, ASCIIHexDecode
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
@@ -66,7 +66,15 @@ def pdf_fault(path: Path) -> str | None:
                 return f"page {number} of {len(pages)} cannot be read: {fault}"
     except _Fault as fault:
         return f"the PDF structure is broken: {fault}"
-    except (PyPdfError, PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        OSError,
+    ) as exc:
         return f"the PDF structure is broken ({type(exc).__name__})"
     except (RecursionError, MemoryError):
         return "the PDF structure is broken (nested too deeply)"
@@ -155,7 +163,7 @@ def _decode(stream: StreamObject, budget: list[int]) -> None:
     # another filter (LZW, run length…): pypdf decodes it under its own output limits
     try:
         data = stream.get_data()
-    except (PyPdfError, ValueError, KeyError, TypeError, zlib.error) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, NotImplementedError, zlib.error) as exc:
         raise _Fault(f"its content stream ({', '.join(filters)}) does not decode ({exc})") from exc
     _spend(len(data), budget)
 
