@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     platform_password_file: Path | None = None
     signer_pkcs12: Path | None = None
     signer_passphrase_file: Path | None = None
+    #: CA certificates (*.pem, *.crt, *.cer) the signatures given at intake must chain to (the
+    #: platform checks them against the RGS trust list); unset: the chain is not checked, and
+    #: each draft with a signature says so in a warning
+    signature_trust_dir: Path | None = None
     trigramme: str = "SLO"
     profile: NumberProfile = NumberProfile.S2LOW
     poll_seconds: float = 60.0

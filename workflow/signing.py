@@ -91,6 +91,10 @@ class UntrustedSigner(SigningError):
     code = "untrusted_signer"
 
 
+#: a detached CMS holds a signer certificate and its chain: a few KiB; past this, it is refused
+MAX_SIGNATURE_BYTES = 1024 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class DetachedSignature:
     """A detached CMS ``SignedData`` (DER) over one document."""
@@ -106,6 +110,35 @@ class DetachedSignature:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.der).hexdigest()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> DetachedSignature:
+        """A signature file as given (DER, or PEM ``-----BEGIN PKCS7-----`` / ``CMS``),
+        unwrapped to its DER bytes: the platform wants it as PEM text in the act's XML.
+        Raises :class:`MalformedSignature` for PEM that is not base64, or an empty file."""
+        if len(data) > MAX_SIGNATURE_BYTES:
+            raise MalformedSignature(
+                f"the signature file has {len(data)} bytes (at most {MAX_SIGNATURE_BYTES})",
+                field="signature",
+                rule=f"a signature file of at most {MAX_SIGNATURE_BYTES} bytes",
+                value=len(data),
+            )
+        der = data  # DER is binary: stripping "white space" would cut one ending in 0x0A
+        if data.lstrip().startswith(b"-----BEGIN"):
+            lines = [line for line in data.strip().splitlines() if not line.startswith(b"-----")]
+            try:
+                der = base64.b64decode(b"".join(line.strip() for line in lines), validate=True)
+            except ValueError as exc:
+                raise MalformedSignature(
+                    "the PEM signature is not valid base64",
+                    field="signature",
+                    rule="DER or PEM CMS SignedData",
+                ) from exc
+        if not der:
+            raise MalformedSignature(
+                "the signature file is empty", field="signature", rule="DER or PEM CMS SignedData"
+            )
+        return cls(der)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +203,14 @@ class Signer(Protocol):
     def sign_detached(self, content: BinaryIO) -> DetachedSignature: ...
 
     def sign_digest(self, sha256: bytes) -> DetachedSignature: ...
+
+
+class SignatureVerifier(Protocol):
+    """Verifies a detached signature given with a document (at intake, before anything is
+    sent). ``trust_configured`` is False when no trust store was configured: the signer's
+    chain is then not checked, and the report's ``chain`` says so."""
+
+    @property
+    def trust_configured(self) -> bool: ...
+
+    def verify_detached(self, document: BinaryIO, signature: bytes) -> VerificationReport: ...

@@ -25,6 +25,8 @@ class DocumentRef:
     sha256: str
     file_name: str
     typology: str | None
+    #: the detached signature given with the document (a file of the store), if any
+    signature_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,8 @@ class NewAct:
     classification_date: dt.date
     objet: str
     documents: tuple[tuple[Path, str | None], ...]  # (path, typology); the first is the act
+    #: the stored detached signature of each document (index-aligned, None: unsigned)
+    signatures: tuple[str | None, ...] = ()
     file_names: tuple[str, ...] = ()  # as uploaded, when the paths are not the original names
     replaces: int | None = None  # the rejected or failed act this one corrects
     #: written in the act's own transaction (issue 14 #5): the draft it settles (marked
@@ -165,7 +169,12 @@ class DraftRecord:
             "updated_at": self.updated_at.isoformat(),
             "metadata": self.metadata,
             "documents": [
-                {"file_name": d.file_name, "sha256": d.sha256, "typology": d.typology}
+                {
+                    "file_name": d.file_name,
+                    "sha256": d.sha256,
+                    "typology": d.typology,
+                    "signature_sha256": d.signature_sha256,
+                }
                 for d in self.documents
             ],
             "problems": [for_clerks(p) for p in self.report.get("problems", [])],

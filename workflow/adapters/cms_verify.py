@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, BinaryIO
 
 from asn1crypto import cms
@@ -27,7 +29,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from workflow.adapters.software_signer import certificate_info
-from workflow.errors import ActesError
+from workflow.errors import ActesError, ConfigurationError
 from workflow.signing import (
     CertificateExpired,
     CertificateNotYetValid,
@@ -95,6 +97,69 @@ def verify_detached(
         return _failed(error)
 
 
+@dataclass(frozen=True)
+class CmsVerifier:
+    """The :class:`~workflow.signing.SignatureVerifier` the service uses at intake: this
+    module's checks against a trust store (the RGS CAs), or none when not configured — the
+    chain is then not checked, and the report says so."""
+
+    trust_store: tuple[x509.Certificate, ...] = ()
+
+    @property
+    def trust_configured(self) -> bool:
+        return bool(self.trust_store)
+
+    def verify_detached(self, document: BinaryIO, signature: bytes) -> VerificationReport:
+        try:
+            return verify_detached(document, signature, trust_store=self.trust_store)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            # asn1crypto parses lazily: a corrupt field can fail past parse_signature
+            return _failed(
+                MalformedSignature(
+                    f"the signature is not a readable CMS structure ({type(exc).__name__})",
+                    field="signature",
+                )
+            )
+
+
+def load_trust_dir(directory: Path) -> tuple[x509.Certificate, ...]:
+    """Every CA certificate of ``directory`` (``*.pem``, ``*.crt``, ``*.cer``: PEM, several
+    per file, or DER). A directory without any is a configuration error, never an empty
+    trust store that would pass for "not configured"."""
+    if not directory.is_dir():
+        raise ConfigurationError(
+            f"the signature trust store {directory} is not a directory",
+            field="signature_trust_dir",
+            rule="a directory of CA certificates",
+            value=str(directory),
+        )
+    found: list[x509.Certificate] = []
+    for path in sorted(directory.iterdir()):
+        if path.suffix.lower() not in {".pem", ".crt", ".cer"} or not path.is_file():
+            continue
+        data = path.read_bytes()
+        try:
+            if b"-----BEGIN CERTIFICATE-----" in data:
+                found.extend(x509.load_pem_x509_certificates(data))
+            else:
+                found.append(x509.load_der_x509_certificate(data))
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"{path.name} in the signature trust store is not a certificate",
+                field="signature_trust_dir",
+                rule="PEM or DER certificates",
+                value=str(path),
+            ) from exc
+    if not found:
+        raise ConfigurationError(
+            f"the signature trust store {directory} holds no certificate (*.pem, *.crt, *.cer)",
+            field="signature_trust_dir",
+            rule="a directory of CA certificates",
+            value=str(directory),
+        )
+    return tuple(found)
+
+
 def _failed(error: ActesError, **known: Any) -> VerificationReport:
     fields: dict[str, Any] = {
         "valid": False,
@@ -115,6 +180,19 @@ def _verify(
     document: BinaryIO, signature: bytes, trust_store: Sequence[x509.Certificate]
 ) -> VerificationReport:
     signed = parse_signature(signature)
+    if signed["encap_content_info"]["content"].native is not None:
+        raise MalformedSignature(
+            "the signature is not detached: it holds the signed content itself",
+            field="signature",
+            rule="a detached signature",
+        )
+    infos = signed["signer_infos"]
+    if not infos.native or not infos[0]["signed_attrs"].native:
+        raise MalformedSignature(
+            "the signature has no signer with signed attributes (message digest)",
+            field="signature",
+            rule="CMS SignedData with signed attributes",
+        )
     signer_info = signed["signer_infos"][0]
     certificates = [
         x509.load_der_x509_certificate(c.chosen.dump())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 
+from workflow.adapters.cms_verify import CmsVerifier, load_trust_dir
 from workflow.adapters.notifiers import SmtpNotifier, WebhookNotifier
 from workflow.adapters.pki import read_passphrase_file
 from workflow.adapters.platform_http import HttpPlatform
@@ -93,6 +94,13 @@ def build_notifiers(settings: Settings) -> list[Notifier]:
     return notifiers
 
 
+def build_verifier(settings: Settings) -> CmsVerifier:
+    """The intake's signature checks, against ACTES_SIGNATURE_TRUST_DIR when set."""
+    if settings.signature_trust_dir is None:
+        return CmsVerifier()
+    return CmsVerifier(load_trust_dir(settings.signature_trust_dir))
+
+
 def build_services(settings: Settings, *, actor: str = "service") -> Services:
     signer = None
     if settings.signer_pkcs12 is not None:
@@ -107,6 +115,7 @@ def build_services(settings: Settings, *, actor: str = "service") -> Services:
         outbox=settings.outbox,
         platform=build_platform(settings),
         signer=signer,
+        verifier=build_verifier(settings),
         trigramme=settings.trigramme,
         profile=settings.profile,
         actor=actor,

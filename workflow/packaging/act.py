@@ -50,7 +50,8 @@ def package_act(
     ]
     for index, annexe in enumerate(act.annexes, start=1):
         planned.append(_plan_annexe(annexe, index, main_facts.kind, stem, code, act, options))
-    planned = [sign(p, signer) for p in planned]
+    given = [act.document.signature, *(a.signature for a in act.annexes)]
+    planned = [sign(p, signer, g) for p, g in zip(planned, given, strict=True)]
 
     data = ActeData(
         date=act.date,

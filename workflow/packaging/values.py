@@ -20,6 +20,9 @@ class DocumentInput:
 
     path: Path
     typology: TypologyCode | None = None
+    #: a detached signature given with the document (DER or PEM): carried as it is, in place
+    #: of the service's own (the signatory's signature is the one that counts)
+    signature: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ from workflow.protocol.messages import (
     SignedFile,
 )
 from workflow.protocol.naming import EnvelopeName, MessageStem
-from workflow.signing import Signer
+from workflow.signing import DetachedSignature, Signer
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +69,17 @@ def check_total_size(documents: Sequence[DocumentInput]) -> None:
         )
 
 
-def sign(planned: PlannedDocument, signer: Signer | None) -> PlannedDocument:
-    if signer is None:
+def sign(
+    planned: PlannedDocument, signer: Signer | None, given: bytes | None = None
+) -> PlannedDocument:
+    """The document with its signature: the one given with it (as PEM text, PROTOCOL.md §8),
+    else the service's own when it signs, else none."""
+    if given is not None:
+        signature = DetachedSignature.from_bytes(given)
+    elif signer is None:
         return planned
-    signature = signer.sign_digest(bytes.fromhex(planned.facts.sha256))
+    else:
+        signature = signer.sign_digest(bytes.fromhex(planned.facts.sha256))
     return PlannedDocument(
         planned.facts,
         planned.name,

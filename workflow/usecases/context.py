@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from workflow.errors import InvalidInput
 from workflow.numbering import NumberProfile
 from workflow.platform import TransmissionPlatform
-from workflow.signing import Signer
+from workflow.signing import SignatureVerifier, Signer
 from workflow.store import Store
 
 Clock = Callable[[], dt.datetime]
@@ -31,6 +31,8 @@ class Context:
     outbox: Path
     platform: TransmissionPlatform | None = None
     signer: Signer | None = None
+    #: checks the detached signatures given with documents at intake
+    verifier: SignatureVerifier | None = None
     clock: Clock = utc_now
     trigramme: str = "SLO"
     profile: NumberProfile = NumberProfile.S2LOW

@@ -198,6 +198,15 @@ class Resending:
             objet=_objet(values["objet"]),
             documents=((document[0], typology), *((p, t) for p, _, t in kept)),
             file_names=(document[1], *(n for _, n, _ in kept)),
+            # a document kept keeps its signature; a corrected one comes without
+            signatures=(
+                None if correction.document else main.signature_sha256,
+                *(
+                    [None] * len(kept)
+                    if correction.annexes is not None
+                    else [a.signature_sha256 for a in annexes]
+                ),
+            ),
             replaces=old.id,
         )
 

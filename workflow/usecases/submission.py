@@ -29,7 +29,8 @@ from workflow.packaging import (
 from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
-from workflow.store import ActRecord, NewAct
+from workflow.signing import MAX_SIGNATURE_BYTES
+from workflow.store import ActRecord, DocumentRef, NewAct
 from workflow.usecases.context import Context
 from workflow.usecases.resend import Resending
 
@@ -150,10 +151,18 @@ class Submission:
             classification=Classification.parse(act.classification),
             classification_date=act.classification_date,
             objet=act.objet,
-            document=DocumentInput(store.document_path(main.sha256), _typology(main.typology)),
-            annexes=tuple(
-                DocumentInput(store.document_path(a.sha256), _typology(a.typology)) for a in annexes
-            ),
+            document=self._document(main),
+            annexes=tuple(self._document(a) for a in annexes),
+        )
+
+    def _document(self, ref: DocumentRef) -> DocumentInput:
+        """A recorded document, with the signature given with it at intake (checked then)."""
+        signature = None
+        if ref.signature_sha256 is not None:
+            with self.ctx.store.document_path(ref.signature_sha256).open("rb") as stream:
+                signature = stream.read(MAX_SIGNATURE_BYTES + 1)  # bounded: refused past it
+        return DocumentInput(
+            self.ctx.store.document_path(ref.sha256), _typology(ref.typology), signature
         )
 
     def fail(

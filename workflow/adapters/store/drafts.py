@@ -43,7 +43,12 @@ class DraftsStore(StoreBase):
                     metadata_json=json.dumps(metadata, ensure_ascii=False),
                     documents_json=json.dumps(
                         [
-                            {"sha256": d.sha256, "file_name": d.file_name, "typology": d.typology}
+                            {
+                                "sha256": d.sha256,
+                                "file_name": d.file_name,
+                                "typology": d.typology,
+                                "signature_sha256": d.signature_sha256,
+                            }
                             for d in documents
                         ]
                     ),
@@ -138,7 +143,7 @@ def _draft(row: DraftRow) -> DraftRecord:
         act_id=row.act_id,
         metadata=json.loads(row.metadata_json),
         documents=tuple(
-            DocumentRef(i, d["sha256"], d["file_name"], d["typology"])
+            DocumentRef(i, d["sha256"], d["file_name"], d["typology"], d.get("signature_sha256"))
             for i, d in enumerate(json.loads(row.documents_json))
         ),
         report=json.loads(row.report_json),

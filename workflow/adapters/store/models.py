@@ -113,6 +113,8 @@ class ActDocumentRow(Base):
     sha256: Mapped[str] = mapped_column(ForeignKey("documents.sha256"))
     file_name: Mapped[str] = mapped_column(String(255))
     typology: Mapped[str | None] = mapped_column(String(5))
+    #: the detached signature given at intake: a file of the content-addressed area
+    signature_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class PackageRow(Base):
@@ -236,7 +238,9 @@ class DraftRow(Base):
     status: Mapped[str] = mapped_column(String(20), index=True)  # open / submitted / discarded
     act_id: Mapped[int | None] = mapped_column(ForeignKey("acts.id"))
     metadata_json: Mapped[str] = mapped_column(Text)  # what the caller gave
-    documents_json: Mapped[str] = mapped_column(Text)  # [{sha256, file_name, typology}]
+    documents_json: Mapped[str] = mapped_column(
+        Text
+    )  # [{sha256, file_name, typology, signature_sha256}]
     report_json: Mapped[str] = mapped_column(
         Text
     )  # the last proposal: values, problems, extraction

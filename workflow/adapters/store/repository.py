@@ -130,6 +130,9 @@ class ActsStore(StoreBase):
                             if position < len(new.file_names)
                             else path.name,
                             typology=typology,
+                            signature_sha256=new.signatures[position]
+                            if position < len(new.signatures)
+                            else None,
                         )
                     )
                 session.add(
@@ -385,7 +388,9 @@ def _batch_records(session: Session, rows: list[ActRow]) -> list[ActRecord]:
         .where(ActDocumentRow.act_id.in_(ids))
         .order_by(ActDocumentRow.act_id, ActDocumentRow.position)
     ):
-        documents[d.act_id].append(DocumentRef(d.position, d.sha256, d.file_name, d.typology))
+        documents[d.act_id].append(
+            DocumentRef(d.position, d.sha256, d.file_name, d.typology, d.signature_sha256)
+        )
     refs: dict[int, str] = {  # noqa: C416 - Result is not a mapping source
         act_id: ref
         for act_id, ref in session.execute(
