@@ -41,7 +41,10 @@ from workflow.signing import (
     VerificationReport,
 )
 
+#: the digests a signature may name (openssl, as the platform runs it, takes SHA-1 as well)
 _HASHES: dict[str, Any] = {
+    "sha1": (hashlib.sha1, hashes.SHA1),
+    "sha224": (hashlib.sha224, hashes.SHA224),
     "sha256": (hashlib.sha256, hashes.SHA256),
     "sha384": (hashlib.sha384, hashes.SHA384),
     "sha512": (hashlib.sha512, hashes.SHA512),

@@ -32,6 +32,7 @@ from workflow.intake.checks import Problem
 from workflow.intake.extract import Extraction, extract
 from workflow.intake.metadata import ActMetadata
 from workflow.intake.proposal import Proposal, propose
+from workflow.intake.signatures import signature_problems
 from workflow.intake.text import read_document_text
 from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
@@ -68,6 +69,8 @@ class Upload:
     path: Path
     file_name: str
     typology: str | None = None
+    #: its detached CMS/PKCS#7 signature (DER or PEM), when the caller gives one
+    signature: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,19 +127,22 @@ class Intake:
         _check_allowed(principal, metadata)
         store = self.services.store
         stored = [store.store_file(upload.path) for upload in uploads]
+        signed = [store.store_file(u.signature)[0] if u.signature else None for u in uploads]
+        signatures = "|sig:" + ",".join(s or "" for s in signed) if any(signed) else ""
         key = (
             idempotency_key
             or "content:"
             + hashlib.sha256(
                 (
                     "|".join(sha for sha, _ in stored)
+                    + signatures
                     + json.dumps(metadata.given(), sort_keys=True)
                 ).encode()
             ).hexdigest()
         )
         existing = self._earlier(principal, key)
         if existing is not None:
-            _same_request(existing, [sha for sha, _ in stored], metadata, key)
+            _same_request(existing, [sha for sha, _ in stored], metadata, key, signed)
             return self._result(self._settled(existing), created=False)
         typologies = [metadata.typologie] + [a.typologie for a in metadata.annexes]
         documents = tuple(
@@ -145,6 +151,7 @@ class Intake:
                 sha,
                 upload.file_name,
                 upload.typology or (typologies[i] if i < len(typologies) else None),
+                signed[i],
             )
             for i, ((sha, _), upload) in enumerate(zip(stored, uploads, strict=True))
         )
@@ -159,7 +166,7 @@ class Intake:
             at=self.services.clock(),
         )
         if not created:  # a concurrent request with this key recorded it first
-            _same_request(draft, [sha for sha, _ in stored], metadata, key)
+            _same_request(draft, [sha for sha, _ in stored], metadata, key, signed)
             return self._result(self._settled(draft), created=False)
         return self._settle(principal, draft, proposal)
 
@@ -284,9 +291,18 @@ class Intake:
         problems: list[Problem] = []
         extraction: Extraction | None = None
         for document in documents:
-            problem = _document_problem(document, store.document_path(document.sha256), metadata)
+            path = store.document_path(document.sha256)
+            problem = _document_problem(document, path, metadata)
             if problem is not None:
                 problems.append(problem)
+            elif document.signature_sha256 is not None:  # a document that reads: its signature
+                problems += signature_problems(
+                    self.services.verifier,
+                    _field_of(document),
+                    document.file_name,
+                    path,
+                    store.document_path(document.signature_sha256),
+                )
         total = sum(store.document_path(d.sha256).stat().st_size for d in documents)
         if total > MAX_TOTAL_BYTES:  # the platform refuses a larger archive
             problems.append(
@@ -342,6 +358,7 @@ class Intake:
             objet=values["objet"],
             documents=tuple((store.document_path(d.sha256), d.typology) for d in draft.documents),
             file_names=tuple(d.file_name for d in draft.documents),
+            signatures=tuple(d.signature_sha256 for d in draft.documents),
             draft_id=draft.id,  # the act, its report and the draft's link: one transaction
             intake_report=report,
             acknowledged=already,
@@ -409,11 +426,21 @@ def _publication_proposed(day: Any) -> Problem:
     )
 
 
-def _same_request(draft: DraftRecord, shas: Sequence[str], metadata: ActMetadata, key: str) -> None:
-    """A key names one request: the same key with other documents or metadata is refused
-    (409), never answered with the first act while the new document is silently dropped."""
+def _same_request(
+    draft: DraftRecord,
+    shas: Sequence[str],
+    metadata: ActMetadata,
+    key: str,
+    signatures: Sequence[str | None],
+) -> None:
+    """A key names one request: the same key with other documents, signatures or metadata is
+    refused (409), never answered with the first act while the new document is dropped."""
     given = json.loads(json.dumps(metadata.given(), default=str))
-    if [d.sha256 for d in draft.documents] != list(shas) or draft.metadata != given:
+    if (
+        [d.sha256 for d in draft.documents] != list(shas)
+        or [d.signature_sha256 for d in draft.documents] != list(signatures)
+        or draft.metadata != given
+    ):
         raise Conflict(
             "this Idempotency-Key was already used for another request (other documents or "
             "metadata): use a new key for a new act",
@@ -429,10 +456,14 @@ def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
+def _field_of(document: DocumentRef) -> str:
+    return "document" if document.position == 0 else f"annexes[{document.position - 1}]"
+
+
 def _document_problem(document: DocumentRef, path: Path, metadata: ActMetadata) -> Problem | None:
     """What the platform would refuse in one document: its kind (the act a PDF, or XML for a
     budget; annexes PDF, XML, PNG or JPEG, read from the content) and a PDF it cannot read."""
-    name = "document" if document.position == 0 else f"annexes[{document.position - 1}]"
+    name = _field_of(document)
     try:
         facts = examine(path, field=name)
     except InvalidDocument as error:
