@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import io
+import json
 from pathlib import Path
 
 import pytest
@@ -182,3 +184,96 @@ def test_documents_over_the_archive_limit_stay_a_draft(
     assert held.status_code == 202, held.text
     assert [p["field"] for p in held.json()["problems"] if p["severity"] == "error"] == ["document"]
     assert queued == []
+
+
+def test_a_damaged_content_stream_is_a_draft_with_the_page_not_an_act(
+    api: tuple[str, list[int]], services: Services
+) -> None:
+    """The PDF opens (pypdf reads it leniently), but its first page's flate stream is corrupt:
+    the préfecture could not read that page, so the act stays a draft that says which."""
+    url, queued = api
+    dreux = token_for(services, "212801344")
+    pdf = text_pdf(DREUX_TEXT.format(n=151, objet="Questions diverses"))
+    damaged = corrupt_first_stream(pdf)
+    held = post(url, dreux, damaged, "damaged-stream", {**METADATA, "numero": "DEL2022_151"})
+    assert held.status_code == 202, held.text
+    problems = [p for p in held.json()["problems"] if p["severity"] == "error"]
+    assert [(p["field"], p["rule"]) for p in problems] == [("document", PDF_RULE)]
+    assert "page 1 of" in problems[0]["message"] and "flate" in problems[0]["message"]
+    assert services.store.list_acts() == [] and queued == []
+    fine = post(url, dreux, pdf, "intact-stream", {**METADATA, "numero": "DEL2022_151"})
+    assert fine.status_code == 201, fine.text  # the same PDF undamaged goes through
+
+
+def corrupt_first_stream(pdf: bytes) -> bytes:
+    """``pdf`` with 16 bytes in the middle of its first content stream flipped (the file's
+    length and offsets unchanged)."""
+    start = pdf.index(b"stream\n") + len(b"stream\n")
+    end = pdf.index(b"endstream", start)
+    middle = (start + end) // 2
+    flipped = bytes(b ^ 0x5A for b in pdf[middle : middle + 16])
+    return pdf[:middle] + flipped + pdf[middle + 16 :]
+
+
+def test_signatures_posted_with_the_act_are_checked_index_aligned(
+    api: tuple[str, list[int]], services: Services, tmp_path: Path
+) -> None:
+    """``document_signature`` and ``annexes_signatures`` (an empty part for an unsigned
+    annex): a signature that does not match its document keeps a draft naming that annex."""
+    from workflow.adapters.cms_verify import CmsVerifier
+    from workflow.adapters.pki import create_dev_pki, read_passphrase_file
+    from workflow.adapters.software_signer import load_signer
+    from workflow.signing import Secret
+
+    services.verifier = CmsVerifier()
+    pki = create_dev_pki(tmp_path / "pki")
+    signer = load_signer(pki.signer_p12, Secret(read_passphrase_file(pki.signer_passphrase)))
+    url, queued = api
+    dreux = token_for(services, "212801344")
+    pdf = text_pdf(DREUX_TEXT.format(n=152, objet="Questions diverses"))
+    plan, budget = text_pdf("Plan de situation"), text_pdf("Annexe budgétaire")
+
+    def sign(data: bytes) -> bytes:
+        return signer.sign_detached(io.BytesIO(data)).der
+
+    def send(key: str, annex_signatures: list[bytes]) -> requests.Response:
+        files = [
+            ("document", ("152.pdf", pdf, "application/pdf")),
+            ("annexes", ("plan.pdf", plan, "application/pdf")),
+            ("annexes", ("budget.pdf", budget, "application/pdf")),
+            ("document_signature", ("152.pdf.p7s", sign(pdf), "application/pkcs7-signature")),
+        ]
+        files += [
+            ("annexes_signatures", (f"s{i}.p7s", data, "application/pkcs7-signature"))
+            for i, data in enumerate(annex_signatures)
+        ]
+        metadata = {
+            **METADATA,
+            "numero": "DEL2022_152",
+            "annexes": [{"typologie": "99_AU"}, {"typologie": "99_AU"}],
+        }
+        return requests.post(
+            f"{url}/api/acts",
+            headers={**dreux, "Idempotency-Key": key},
+            files=files,
+            data={"metadata": json.dumps(metadata)},
+            timeout=30,
+        )
+
+    wrong = send("sig-wrong", [b"", sign(plan)])  # the plan's signature given for the budget
+    assert wrong.status_code == 202, wrong.text
+    errors = [p for p in wrong.json()["problems"] if p["severity"] == "error"]
+    assert [p["field"] for p in errors] == ["annexes[1].signature"]
+    assert "budget.pdf" in errors[0]["message"] and errors[0]["title"] == "à corriger : une annexe"
+    too_many = send("sig-many", [b"", b"", b"x"])
+    assert too_many.status_code == 422 and too_many.json()["field"] == "annexes_signatures"
+    right = send("sig-right", [b"", sign(budget)])
+    assert right.status_code == 201, right.text
+    documents = services.store.get_act(right.json()["act"]["id"]).documents
+    assert [d.signature_sha256 is not None for d in documents] == [True, False, True]
+    assert [d["signature_sha256"] is not None for d in right.json()["draft"]["documents"]] == [
+        True,
+        False,
+        True,
+    ]
+    assert queued == [right.json()["act"]["id"]]

@@ -74,11 +74,32 @@ def post_act(
         str | None,
         Form(description="JSON object (see ActMetadata); each field given wins over the document"),
     ] = None,
+    document_signature: Annotated[
+        UploadFile | None,
+        File(description="The act's detached CMS/PKCS#7 signature (DER or PEM)"),
+    ] = None,
+    annexes_signatures: Annotated[
+        list[UploadFile] | None,
+        File(
+            description="The annexes' detached signatures, index-aligned with `annexes`: "
+            "an empty part for an annex without signature"
+        ),
+    ] = None,
 ) -> JSONResponse:
     parsed = parse_metadata(metadata)
+    documents = [document, *(annexes or [])]
+    signatures = [document_signature, *(annexes_signatures or [])]
+    if len(signatures) > len(documents):
+        raise InvalidInput(
+            f"{len(signatures) - 1} annex signatures for {len(documents) - 1} annexes",
+            field="annexes_signatures",
+            rule="one signature part per annex, index-aligned (an empty part when unsigned)",
+            value=len(signatures) - 1,
+        )
     with tempfile.TemporaryDirectory(dir=request.app.state.upload_dir) as work:
         uploads = [
-            _save(upload, Path(work), i) for i, upload in enumerate([document, *(annexes or [])])
+            _save(upload, Path(work), i, signatures[i] if i < len(signatures) else None)
+            for i, upload in enumerate(documents)
         ]
         return intake_answer(request, intake.submit(caller, uploads, parsed, idempotency_key))
 
@@ -222,10 +243,20 @@ def confirm_act(intake: IntakeDep, caller: Caller, act_id: int) -> dict[str, Any
     return intake.services.platform_access.confirm(act.id, siren=act.siren).as_dict()
 
 
-def _save(upload: UploadFile, directory: Path, position: int) -> Upload:
-    """Copy an upload to a file in chunks (Starlette has already spooled it to disk)."""
+def _save(
+    upload: UploadFile, directory: Path, position: int, signature: UploadFile | None = None
+) -> Upload:
+    """Copy an upload (and its signature, unless an empty part) to files in chunks
+    (Starlette has already spooled them to disk)."""
     name = Path(upload.filename or f"document-{position}").name or f"document-{position}"
     target = directory / f"{position:03d}"
     with target.open("wb") as out:
         shutil.copyfileobj(upload.file, out, length=1024 * 1024)
-    return Upload(target, name)
+    signed = None
+    if signature is not None:
+        signed = directory / f"{position:03d}.sig"
+        with signed.open("wb") as out:
+            shutil.copyfileobj(signature.file, out, length=1024 * 1024)
+        if signed.stat().st_size == 0:  # an empty part: this document is not signed
+            signed = None
+    return Upload(target, name, signature=signed)
