@@ -167,3 +167,51 @@ def test_nomenclature_import_and_show(shared_dir: Path, tmp_path: Path) -> None:
     assert shown["version"] == "2019-04-18" and shown["codes"]["8.1.1"] == "Frais de scolarité"
     wrong = actes("nomenclature", "import", str(registry), "--siren", "212801344", data_dir=data)
     assert wrong.returncode == 2
+
+
+def test_submit_takes_signatures_and_keeps_a_draft_for_one_that_does_not_match(
+    tmp_path: Path,
+) -> None:
+    import io
+
+    from workflow.adapters.pki import create_dev_pki, read_passphrase_file
+    from workflow.adapters.software_signer import load_signer
+    from workflow.signing import Secret
+
+    data = tmp_path / "data"
+    registry = tmp_path / "collectivites.toml"
+    registry.write_text(REGISTRY, encoding="utf-8")
+    assert actes("collectivites", "import", str(registry), data_dir=data).returncode == 0
+    pki = create_dev_pki(tmp_path / "pki")
+    signer = load_signer(pki.signer_p12, Secret(read_passphrase_file(pki.signer_passphrase)))
+    act, annex = pdf(tmp_path, 210), tmp_path / "plan.pdf"
+    annex.write_bytes(text_pdf("Plan de situation"))
+    act_sig, annex_sig = tmp_path / "210.p7s", tmp_path / "plan.p7s"
+    act_sig.write_text(signer.sign_detached(io.BytesIO(act.read_bytes())).pem)
+    annex_sig.write_bytes(signer.sign_detached(io.BytesIO(annex.read_bytes())).der)
+    metadata = tmp_path / "210.json"
+    metadata.write_text('{"annexes": [{"typologie": "99_AU"}]}', encoding="utf-8")
+    common = ["--annexe", str(annex), "--metadata", str(metadata), "--no-enqueue", "--json"]
+
+    crossed = actes(
+        "submit", str(act), *common, "--signature", str(annex_sig),
+        "--annexe-signature", f"1={act_sig}", data_dir=data,
+    )  # fmt: skip
+    assert crossed.returncode == 2, crossed.stderr
+    fields = [
+        p["field"] for p in json.loads(crossed.stdout)["problems"] if p["severity"] == "error"
+    ]
+    assert fields == ["document.signature", "annexes[0].signature"]
+    assert "210.pdf" in crossed.stderr  # the first problem names the file
+
+    sent = actes(
+        "submit", str(act), *common, "--signature", str(act_sig),
+        "--annexe-signature", f"1={annex_sig}", data_dir=data,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    body = json.loads(sent.stdout)
+    assert body["status"] == "act"
+    unchecked = [p["severity"] for p in body["problems"] if p["field"].endswith(".signature")]
+    assert unchecked == ["warning", "warning"]  # no trust list here: the chain is unchecked
+    malformed = actes("submit", str(act), "--annexe-signature", "plan.p7s", data_dir=data)
+    assert malformed.returncode == 2 and "N=FILE" in malformed.stderr

@@ -160,3 +160,46 @@ def test_package_fixture_metadata(
     assert result.returncode == 0, result.stderr
     inspected = json.loads(actes("inspect", result.stdout.strip()).stdout)
     assert inspected["fields"]["numero"] == "DEL2022-148"
+
+
+def test_package_carries_given_signatures_and_refuses_one_that_does_not_match(
+    tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    """``--signature`` and ``--annexe-signature N=FILE``: carried into the act XML's
+    Signature slot as given (DER → PEM); one that signs another file is exit code 4."""
+    import hashlib
+    import io
+
+    from workflow.adapters.pki import create_dev_pki, read_passphrase_file
+    from workflow.adapters.software_signer import load_signer
+    from workflow.signing import Secret
+
+    pki = create_dev_pki(tmp_path / "pki")
+    signer = load_signer(pki.signer_p12, Secret(read_passphrase_file(pki.signer_passphrase)))
+    document, first, second = pdf_factory("Délibération"), pdf_factory("Plan"), pdf_factory("Devis")
+
+    def signature_of(path: Path, name: str) -> Path:
+        target = tmp_path / name
+        target.write_bytes(signer.sign_detached(io.BytesIO(path.read_bytes())).der)
+        return target
+
+    act_sig, second_sig = signature_of(document, "act.p7s"), signature_of(second, "2.p7s")
+    annexes = ["--annexe", str(first), "--typologie", "99_AU"]
+    annexes += ["--annexe", str(second), "--typologie", "99_AU"]
+    args = [*_package_args(document, tmp_path / "out"), *annexes, "--signature", str(act_sig)]
+    result = actes(*args, "--annexe-signature", f"2={second_sig}", "--json")
+    assert result.returncode == 0, result.stderr
+    members = json.loads(result.stdout)["members"]
+    signed = {m["role"] + str(i): "signature_sha256" in m for i, m in enumerate(members)}
+    assert signed == {
+        "envelope0": False,
+        "message1": False,
+        "document2": True,
+        "annexe3": False,
+        "annexe4": True,
+    }
+    assert members[2]["signature_sha256"] == hashlib.sha256(act_sig.read_bytes()).hexdigest()
+    wrong = actes(*args, "--annexe-signature", f"1={second_sig}")
+    assert wrong.returncode == 4 and "2.p7s does not sign" in wrong.stderr, wrong.stderr
+    bad_rank = actes(*args, "--annexe-signature", f"3={second_sig}")
+    assert bad_rank.returncode == 2 and "annexe-signature" in bad_rank.stderr

@@ -25,6 +25,7 @@ from workflow.intake.metadata import parse_metadata
 from workflow.intake.service import LOCAL, Intake, IntakeResult, Principal, Upload
 from workflow.interfaces.cli.app import EXIT_USER_ERROR, cli, command, emit_json
 from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for, store_settings
+from workflow.interfaces.cli.values import annex_signatures
 
 FOLDER = Principal("folder")
 
@@ -86,6 +87,18 @@ def _enqueue_new(result: IntakeResult, data_dir: Path, enabled: bool) -> None:
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
 )
 @click.option(
+    "--signature",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The act's detached CMS/PKCS#7 signature (DER or PEM), checked before anything is sent.",
+)
+@click.option(
+    "--annexe-signature",
+    "annexe_signatures",
+    multiple=True,
+    metavar="N=FILE",
+    help="The detached signature of the N-th --annexe (from 1; repeatable).",
+)
+@click.option(
     "--idempotency-key", help="Default: derived from the documents' and the metadata's content."
 )
 @click.option(
@@ -97,18 +110,25 @@ def submit_command(
     file: Path,
     metadata_file: Path | None,
     annexes: tuple[Path, ...],
+    signature: Path | None,
+    annexe_signatures: tuple[str, ...],
     idempotency_key: str | None,
     no_enqueue: bool,
     as_json: bool,
     data_dir: Path,
 ) -> None:
-    """Submit FILE.pdf (and annexes): read, check, record; send if nothing needs a person."""
+    """Submit FILE.pdf (and annexes, and their signatures): read, check, record; send if
+    nothing needs a person."""
     metadata = parse_metadata(
         metadata_file.read_bytes() if metadata_file else None,
         where=str(metadata_file or "metadata"),
     )
     intake = build_intake(settings_for(data_dir), actor="cli")
-    uploads = [Upload(path, path.name) for path in (file, *annexes)]
+    signatures = (signature, *annex_signatures(annexe_signatures, len(annexes)))
+    uploads = [
+        Upload(path, path.name, signature=signed)
+        for path, signed in zip((file, *annexes), signatures, strict=True)
+    ]
     result = intake.submit(LOCAL, uploads, metadata, idempotency_key)
     _enqueue_new(result, data_dir, not no_enqueue)
     _report(result, as_json)

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import click
 
+from workflow.adapters.cms_verify import CmsVerifier
 from workflow.adapters.pki import read_passphrase_file
 from workflow.adapters.software_signer import load_signer
 from workflow.collectivite import Collectivite, load_registry
 from workflow.errors import InvalidInput
 from workflow.identifiers import ActNature, Classification, IDActe, Siren, TypologyCode
 from workflow.interfaces.cli.app import cli, command, emit_json
-from workflow.interfaces.cli.values import parse_date, to_jsonable
+from workflow.interfaces.cli.values import annex_signatures, parse_date, to_jsonable
 from workflow.numbering import NumberProfile, NumeroInterne, normalise_number
 from workflow.packaging import ActInput, DocumentInput, Package, PackagingOptions, package_act
 from workflow.protocol.inspection import inspect_file
 from workflow.protocol.naming import parse_envelope_name
-from workflow.signing import Secret, Signer
+from workflow.signing import MAX_SIGNATURE_BYTES, Secret, Signer, SigningError
 
 
 def _collectivite_from_options(
@@ -140,6 +142,18 @@ def _next_serial(out_dir: Path, appli: str, siren: str, day: dt.date) -> int:
     help="Typology code of the annexe given just before.",
 )
 @click.option(
+    "--signature",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A detached CMS/PKCS#7 signature of --document (DER or PEM), carried as it is.",
+)
+@click.option(
+    "--annexe-signature",
+    "annexe_signatures",
+    multiple=True,
+    metavar="N=FILE",
+    help="The detached signature of the N-th --annexe (from 1; repeatable).",
+)
+@click.option(
     "--document-papier", is_flag=True, help="Some parts are sent on paper (DocumentPapier=O)."
 )
 @click.option(
@@ -197,6 +211,8 @@ def package_command(
     document_typologie: str | None,
     annexes: tuple[Path, ...],
     typologies: tuple[str, ...],
+    signature: Path | None,
+    annexe_signatures: tuple[str, ...],
     document_papier: bool,
     profile: str,
     strict_numero: bool,
@@ -236,9 +252,18 @@ def package_command(
         classification_date=version_date,
         objet=objet,
         document=DocumentInput(
-            document, TypologyCode.parse(document_typologie) if document_typologie else None
+            document,
+            TypologyCode.parse(document_typologie) if document_typologie else None,
+            _given_signature(document, signature),
         ),
-        annexes=_annexes(annexes, typologies),
+        annexes=tuple(
+            dataclasses.replace(a, signature=_given_signature(a.path, s))
+            for a, s in zip(
+                _annexes(annexes, typologies),
+                annex_signatures(annexe_signatures, len(annexes)),
+                strict=True,
+            )
+        ),
         document_papier=document_papier,
     )
     options = PackagingOptions(
@@ -301,6 +326,24 @@ def _annexes(annexes: tuple[Path, ...], typologies: tuple[str, ...]) -> tuple[Do
         DocumentInput(path, TypologyCode.parse(code, field=f"typologie {i}"))
         for i, (path, code) in enumerate(zip(annexes, typologies, strict=True), start=1)
     )
+
+
+def _given_signature(document: Path, signature: Path | None) -> bytes | None:
+    """The signature file given for ``document``, once it is known to sign it (the same
+    checks as intake's, without a trust list): else a security error (exit code 4)."""
+    if signature is None:
+        return None
+    data = signature.read_bytes()[: MAX_SIGNATURE_BYTES + 1]
+    with document.open("rb") as content:
+        report = CmsVerifier().verify_detached(content, data)
+    if report.error is not None:
+        raise SigningError(
+            f"{signature.name} does not sign {document.name}: {report.error}",
+            field="signature",
+            rule="the signature matches the document",
+            value=str(signature),
+        )
+    return data
 
 
 def _signer(sign: bool, pkcs12: Path | None, passphrase_file: Path | None) -> Signer | None:

@@ -49,3 +49,37 @@ def to_jsonable(value: Any) -> Any:
 def _is_identifier(value: Any) -> bool:
     # small validated identifier types print as their protocol form (``8.1``, ``028``…)
     return type(value).__module__ == "workflow.identifiers" and "__str__" in vars(type(value))
+
+
+def annex_signatures(items: tuple[str, ...], annexes: int) -> tuple[Path | None, ...]:
+    """``--annexe-signature N=FILE`` values (N: the annex's rank, from 1) → one entry per
+    annex, ``None`` for an annex without signature (the platform's index alignment)."""
+    found: list[Path | None] = [None] * annexes
+    for item in items:
+        rank, sep, name = item.partition("=")
+        if not sep or not rank.strip().isdigit() or not name:
+            raise InvalidInput(
+                f"--annexe-signature takes N=FILE (N the annex's rank, from 1), got {item!r}",
+                field="annexe-signature",
+                rule="N=FILE",
+                value=item,
+            )
+        index = int(rank) - 1
+        if not 0 <= index < annexes or found[index] is not None:
+            raise InvalidInput(
+                f"--annexe-signature {item}: there is no annex {rank} (of {annexes}), or it "
+                "has a signature already",
+                field="annexe-signature",
+                rule="one signature per annex given with --annexe",
+                value=item,
+            )
+        path = Path(name)
+        if not path.is_file():
+            raise InvalidInput(
+                f"--annexe-signature {item}: no such file",
+                field="annexe-signature",
+                rule="an existing file",
+                value=name,
+            )
+        found[index] = path
+    return tuple(found)
