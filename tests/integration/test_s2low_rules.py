@@ -238,6 +238,17 @@ def test_typologies_per_nature_after_ok_and_before_sending(
     assert date in (failed.last_error or "")
 
 
+def _signature(world: World, document: Path) -> bytes:
+    """A PEM detached signature of ``document`` by the development PKI's signer."""
+    from workflow.adapters.pki import read_passphrase_file
+    from workflow.adapters.software_signer import load_signer
+    from workflow.signing import Secret
+
+    passphrase = Secret(read_passphrase_file(world.pki.signer_passphrase))
+    signer = load_signer(world.pki.signer_p12, passphrase)
+    return signer.sign_detached(io.BytesIO(document.read_bytes())).pem.encode("ascii")
+
+
 def test_signature_parts_are_index_aligned(world: World, pdf_factory: Callable[..., Path]) -> None:
     pdf = pdf_factory()
     form = FormSubmission(
@@ -249,7 +260,7 @@ def test_signature_parts_are_index_aligned(world: World, pdf_factory: Callable[.
         pdf,
         "99_DE",
         annexes=((pdf, "99_DE"), (pdf, "99_DE")),
-        annexe_signatures=(None, b"-----BEGIN PKCS7-----\nx\n-----END PKCS7-----"),
+        annexe_signatures=(None, _signature(world, pdf)),
         siren="212801344",
     )
     assert world.platform.submit_form(form).transaction_id  # an empty part for the first
@@ -269,6 +280,41 @@ def test_signature_parts_are_index_aligned(world: World, pdf_factory: Callable[.
         cert=(str(world.pki.client_cert), str(world.pki.client_key)),
     )
     assert response.content.startswith(b"KO\n1 signatures d&#039;annexes pour 2 annexes")
+
+
+def test_a_signature_that_does_not_match_its_document_fails_after_ok(
+    world: World, pdf_factory: Callable[..., Path]
+) -> None:
+    """As S²LOW's openssl check: the form is taken (OK), then the worker finds the annex's
+    signature signs another file — −1 ``La vérification de la signature a échoué``; the
+    same signature with its own document passes to 2."""
+    act_pdf, annex, other = pdf_factory("Acte"), pdf_factory("Annexe"), pdf_factory("Autre")
+    day = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+
+    def form(number: str, annex_signature: bytes) -> FormSubmission:
+        return FormSubmission(
+            1, (8, 1), number, day, "Objet", act_pdf, "99_DE",
+            annexes=((annex, "99_AU"),),
+            document_signature=_signature(world, act_pdf),
+            annexe_signatures=(annex_signature,),
+            siren="212801344",
+        )  # fmt: skip
+
+    wrong = world.platform.submit_form(form("SIG3", _signature(world, other))).transaction_id
+    right = world.platform.submit_form(form("SIG4", _signature(world, annex))).transaction_id
+    world.advance()
+    refused = world.platform.get_status(wrong)
+    assert refused.status is PlatformStatus.ERREUR
+    assert (refused.error_text or "").startswith(
+        "Enveloppe invalide : La vérification de la signature a échoué"
+    ), refused.error_text
+    assert "99_AU-" in (refused.error_text or "")  # names the annex's file
+    assert world.platform.get_status(right).status is not PlatformStatus.ERREUR
+    stored = _stored_acte(world, right)
+    assert (stored.annexes[0].signature or "").startswith("-----BEGIN PKCS7-----")
+    garbage = form("SIG5", b"-----BEGIN PKCS7-----\nx\n-----END PKCS7-----")
+    with pytest.raises(Rejected, match="La vérification de la signature a échoué"):
+        world.platform.submit_form(garbage)
 
 
 # ------------------------------------------------------------------ accounts, 17/18

@@ -21,6 +21,7 @@ from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
 from workflow.protocol.documents import sniff_kind
 from workflow.protocol.nomenclature import NATIONAL_VERSION
+from workflow.signing import SigningError
 
 Fields = dict[str, list[str]]
 Files = dict[str, list[tuple[str, bytes]]]
@@ -87,9 +88,16 @@ def create(world: World, fields: Fields, files: Files, account: Account) -> Acce
             path = folder / f"{index:03d}-{Path(name).name or 'document'}"
             path.write_bytes(data)
             typology = _one(fields, "type_acte") if index == 0 else typologies[index - 1]
-            return DocumentInput(path, TypologyCode.parse(typology))
+            return DocumentInput(path, TypologyCode.parse(typology), signatures[index])
 
         main_name, main_data = _posted(files, "acte_pdf_file")[0]
+        # kept as S²LOW keeps them, text with its trailing white space removed; checked by the
+        # worker after OK (validation.py): one that does not even read is refused here
+        signatures = [
+            data.rstrip() or None
+            for _, data in (files.get("acte_pdf_file_sign") or [("", b"")])[:1]
+            + files.get("acte_attachments_sign[]", [("", b"")] * len(annexes))
+        ]
         try:
             act = ActInput(
                 collectivite=collectivite,
@@ -114,6 +122,8 @@ def create(world: World, fields: Fields, files: Files, account: Account) -> Acce
                 folder / "out",
                 PackagingOptions(generated_on=today, serial=serial, trigramme=world.trigramme),
             )
+        except SigningError as exc:
+            raise Refused(f"La vérification de la signature a échoué : {exc.message}") from exc
         except ActesError as exc:
             raise Refused(exc.message) from exc
         archive = package.archive.path.read_bytes()

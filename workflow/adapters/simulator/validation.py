@@ -16,6 +16,7 @@ import re
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from workflow.adapters.cms_verify import CmsVerifier
 from workflow.adapters.simulator.state import SimulatorState
 from workflow.errors import ActesError
 from workflow.identifiers import ActNature
@@ -81,6 +82,8 @@ def validate(archive: bytes, classification: m.RetourClassification) -> None:
         allowed = _allowed(classification, acte.data.nature)
         for signed in (acte.data.document, *acte.data.annexes):
             _check_document(received, signed.nom_fichier, allowed)
+            if signed.signature:
+                _check_signature(received, signed)
 
 
 def _allowed(classification: m.RetourClassification, nature: ActNature) -> frozenset[str] | None:
@@ -88,6 +91,20 @@ def _allowed(classification: m.RetourClassification, nature: ActNature) -> froze
         if str(entry.code) == str(nature.code) and entry.typologies:
             return frozenset(t.code for t in entry.typologies)
     return None
+
+
+def _check_signature(archive: ReceivedArchive, signed: m.SignedFile) -> None:
+    """S²LOW's openssl check of a ``Signature``: it signs this file's bytes, and its signer's
+    certificate was valid at the signing time (the chain to the RGS list is not played: the
+    simulator holds no such list)."""
+    buffer = io.BytesIO()
+    archive.copy_to(signed.nom_fichier, buffer)
+    buffer.seek(0)
+    report = CmsVerifier().verify_detached(buffer, (signed.signature or "").encode("ascii"))
+    if report.error is not None:
+        raise Invalid(
+            f"La vérification de la signature a échoué : {signed.nom_fichier} ({report.error})"
+        )
 
 
 def _check_document(
