@@ -1,4 +1,6 @@
-"""Signing port, its values and errors: detached CMS/PKCS#7 over the exact bytes packaged.
+"""Signing and verifying ports, their values and errors: detached CMS/PKCS#7 over the exact
+bytes packaged (the service's own signature), or given with a document at intake (checked by
+the :class:`SignatureVerifier` before anything is sent, carried as given).
 
 PROTOCOL.md §8: the platform accepts a detached PKCS#7/CMS signature next to each document
 (``acte_pdf_file_sign``, the ``Signature`` element of ``FichierSigne``); S²LOW checks the
