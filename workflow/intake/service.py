@@ -9,6 +9,7 @@ returns the same act or draft, whatever happened in between.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -27,8 +28,9 @@ from workflow.errors import (
     NotFound,
     SecurityError,
 )
-from workflow.identifiers import Siren
+from workflow.identifiers import ActNature, Siren
 from workflow.intake.checks import Problem
+from workflow.intake.documents import document_problem, field_of, typology_problems
 from workflow.intake.extract import Extraction, extract
 from workflow.intake.metadata import ActMetadata
 from workflow.intake.proposal import Proposal, propose
@@ -36,10 +38,8 @@ from workflow.intake.signatures import signature_problems
 from workflow.intake.text import read_document_text
 from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
-from workflow.protocol.documents import MAX_TOTAL_BYTES, DocumentKind, examine
+from workflow.protocol.documents import MAX_TOTAL_BYTES
 from workflow.protocol.messages import RetourClassification
-from workflow.protocol.pdfcheck import RULE as PDF_RULE
-from workflow.protocol.pdfcheck import pdf_fault
 from workflow.store import ActRecord, DocumentRef, DraftRecord, NewAct
 from workflow.usecases import Services
 from workflow.usecases.law import PUBLICITY_MODES
@@ -47,7 +47,6 @@ from workflow.usecases.law import PUBLICITY_MODES
 PARIS = ZoneInfo("Europe/Paris")
 #: how long a request waits for a concurrent one with the same key to record its act
 SETTLE_WAIT_SECONDS = 10.0
-_ANNEX_KINDS = frozenset({DocumentKind.PDF, DocumentKind.XML, DocumentKind.PNG, DocumentKind.JPEG})
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +192,8 @@ class Intake:
         merged = {**draft.metadata, **patch.given()}
         metadata = ActMetadata.model_validate(merged)
         _check_allowed(principal, metadata)
-        proposal = self._propose(principal, metadata, draft.documents)
+        documents = _typed(draft.documents, metadata)  # the typologies a person settled
+        proposal = self._propose(principal, metadata, documents)
         draft = self.services.store.update_draft(
             draft.id,
             at=self.services.clock(),
@@ -201,7 +201,7 @@ class Intake:
             metadata=metadata.given(),
             report=proposal.as_dict(),
         )
-        return self._settle(principal, draft, proposal)
+        return self._settle(principal, draft, proposal, documents)
 
     def discard(self, principal: Principal, draft_id: int) -> DraftRecord:
         draft = self.draft(principal, draft_id)
@@ -282,6 +282,20 @@ class Intake:
                         numero,
                     )
                 )
+        return self._with_typologies(proposal, documents)
+
+    def _with_typologies(self, proposal: Proposal, documents: Sequence[DocumentRef]) -> Proposal:
+        """The documents against the settled nature and classification, and the typologies
+        the collectivité's recorded 7-2 allows for that nature (checked again at packaging)."""
+        siren, nature = proposal.values.get("siren"), proposal.values.get("nature")
+        allowed, since = (
+            self.services.submission.allowed_typologies(siren, ActNature[str(nature)])
+            if siren and nature in ActNature.__members__
+            else (None, None)
+        )
+        paths = [self.services.store.document_path(d.sha256) for d in documents]
+        for problem in typology_problems(documents, paths, proposal.values, allowed, since):
+            proposal = proposal.with_problem(problem)
         return proposal
 
     def _read_documents(
@@ -292,13 +306,13 @@ class Intake:
         extraction: Extraction | None = None
         for document in documents:
             path = store.document_path(document.sha256)
-            problem = _document_problem(document, path, metadata)
+            problem = document_problem(document, path, metadata)
             if problem is not None:
                 problems.append(problem)
             elif document.signature_sha256 is not None:  # a document that reads: its signature
                 problems += signature_problems(
                     self.services.verifier,
-                    _field_of(document),
+                    field_of(document),
                     document.file_name,
                     path,
                     store.document_path(document.signature_sha256),
@@ -334,10 +348,17 @@ class Intake:
                 extraction = extract(text)
         return problems, extraction
 
-    def _settle(self, principal: Principal, draft: DraftRecord, proposal: Proposal) -> IntakeResult:
+    def _settle(
+        self,
+        principal: Principal,
+        draft: DraftRecord,
+        proposal: Proposal,
+        documents: Sequence[DocumentRef] = (),
+    ) -> IntakeResult:
         """Turn a ready proposal into an act (``received``); keep the draft otherwise."""
         if not proposal.ready:
             return IntakeResult(None, draft, True, proposal)
+        documents = documents or draft.documents
         store = self.services.store
         values = proposal.values
         report = json.dumps(proposal.as_dict(), ensure_ascii=False, default=str).encode()
@@ -356,9 +377,9 @@ class Intake:
             classification=str(values["classification"]),
             classification_date=_as_date(values["classification_date"]),
             objet=values["objet"],
-            documents=tuple((store.document_path(d.sha256), d.typology) for d in draft.documents),
-            file_names=tuple(d.file_name for d in draft.documents),
-            signatures=tuple(d.signature_sha256 for d in draft.documents),
+            documents=tuple((store.document_path(d.sha256), d.typology) for d in documents),
+            file_names=tuple(d.file_name for d in documents),
+            signatures=tuple(d.signature_sha256 for d in documents),
             draft_id=draft.id,  # the act, its report and the draft's link: one transaction
             intake_report=report,
             acknowledged=already,
@@ -452,42 +473,16 @@ def _same_request(
         )
 
 
+def _typed(documents: Sequence[DocumentRef], metadata: ActMetadata) -> tuple[DocumentRef, ...]:
+    """The documents with the typologies the metadata gives (each wins over the stored one)."""
+    given = [metadata.typologie, *(a.typologie for a in metadata.annexes)]
+    return tuple(
+        dataclasses.replace(d, typology=given[d.position] or d.typology)
+        if d.position < len(given)
+        else d
+        for d in documents
+    )
+
+
 def _as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
-def _field_of(document: DocumentRef) -> str:
-    return "document" if document.position == 0 else f"annexes[{document.position - 1}]"
-
-
-def _document_problem(document: DocumentRef, path: Path, metadata: ActMetadata) -> Problem | None:
-    """What the platform would refuse in one document: its kind (the act a PDF, or XML for a
-    budget; annexes PDF, XML, PNG or JPEG, read from the content) and a PDF it cannot read."""
-    name = _field_of(document)
-    try:
-        facts = examine(path, field=name)
-    except InvalidDocument as error:
-        return Problem(
-            name,
-            error.rule or "document",
-            f"{document.file_name}: {error.message}",
-            document.file_name,
-        )
-    if document.position == 0:
-        budget_xml = facts.kind is DocumentKind.XML and (metadata.nature or "").upper() == "BF"
-        if facts.kind is not DocumentKind.PDF and not budget_xml:
-            return Problem(
-                "document",
-                "the act is a PDF (XML only for a budget document)",
-                f"{document.file_name} is {facts.kind.value.upper()}, not a PDF (read from its content)",
-                document.file_name,
-            )
-    if facts.kind is DocumentKind.PDF:
-        fault = pdf_fault(path)
-        if fault is not None:  # the platform would refuse the act after accepting it
-            return Problem(name, PDF_RULE, f"{document.file_name}: {fault}", document.file_name)
-    if document.position != 0 and facts.kind not in _ANNEX_KINDS:
-        return Problem(
-            name, "PDF, XML, PNG or JPEG", f"{document.file_name}: not accepted", document.file_name
-        )
-    return None

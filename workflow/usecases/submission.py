@@ -58,7 +58,7 @@ class Submission:
         act_input = self._act_input(act)
         now = ctx.clock()
         today = now.astimezone(dt.UTC).date()
-        allowed, of = self._typologies(act.siren, ActNature[act.nature])
+        allowed, of = self.allowed_typologies(act.siren, ActNature[act.nature])
         for _ in range(SERIAL_TRIES):  # another act may take the serial between read and write
             serial = ctx.store.next_serial(act.siren, today)
             options = PackagingOptions(
@@ -125,7 +125,7 @@ class Submission:
             act_id, CurrentProblem(code, self.ctx.clock(), error.one_line(), next_attempt)
         )
 
-    def _typologies(
+    def allowed_typologies(
         self, siren: str, nature: ActNature
     ) -> tuple[frozenset[str] | None, dt.date | None]:
         """The typologies the collectivité's recorded 7-2 allows for ``nature`` (and its
