@@ -252,3 +252,33 @@ def test_no_verifier_is_never_a_silent_pass_and_a_key_is_one_set_of_signatures(
         _intake(store, tmp_path, CmsVerifier()).submit(
             LOCAL, [Upload(act_pdf, "172.pdf")], parse_metadata(None), "k-172"
         )
+
+
+def test_the_watched_folder_takes_name_pdf_p7s_as_the_signature(
+    store: SqlStore, signer: SoftwareSigner, tmp_path: Path
+) -> None:
+    import os
+    import time
+
+    from workflow.interfaces.cli.intake_commands import process_folder
+
+    intake = _intake(store, tmp_path, CmsVerifier())
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    good = deliberation(folder, 174)
+    deliberation(folder, 175)
+    _sign(signer, good, folder, "del-174.pdf.p7s")
+    _sign(signer, good, folder, "del-175.pdf.p7s")  # the other act's signature
+    past = time.time() - 60
+    for path in folder.iterdir():
+        os.utime(path, (past, past))
+    outcomes = {pdf.name: outcome for pdf, outcome in process_folder(intake, folder)}
+    done, held = outcomes["del-174.pdf"], outcomes["del-175.pdf"]
+    assert not isinstance(done, Exception) and done.act is not None
+    assert done.act.documents[0].signature_sha256 is not None
+    assert not isinstance(held, Exception) and _errors(held) == [
+        ("document.signature", rules.RULE_MATCH)
+    ]
+    assert (folder / "done" / "del-174.pdf.p7s").exists() and (
+        folder / "drafts" / "del-175.pdf.p7s"
+    ).exists()

@@ -140,8 +140,9 @@ def submit_command(
 def process_folder(
     intake: Intake, folder: Path, *, settle_seconds: float = 2.0, now: float | None = None
 ) -> list[tuple[Path, IntakeResult | ActesError]]:
-    """Submit each settled PDF of ``folder`` (with ``NAME.json`` beside it as metadata);
-    move it to ``done/``, ``drafts/`` (with ``NAME.problems.json``) or ``failed/``.
+    """Submit each settled PDF of ``folder`` (with ``NAME.json`` beside it as metadata, and
+    ``NAME.pdf.p7s`` as its detached signature); move them to ``done/``, ``drafts/`` (with
+    ``NAME.problems.json``) or ``failed/``.
 
     A file is taken once its size and time have not changed for ``settle_seconds`` (an
     export still being written is left alone). The idempotency key is the file's content:
@@ -153,12 +154,16 @@ def process_folder(
         if moment - pdf.stat().st_mtime < settle_seconds:
             continue
         sidecar = pdf.with_suffix(".json")
+        signature = pdf.with_name(pdf.name + ".p7s")
+        signed = signature if signature.is_file() else None
         outcome: IntakeResult | ActesError
         try:
             metadata = parse_metadata(
                 sidecar.read_bytes() if sidecar.exists() else None, where=sidecar.name
             )
-            outcome = intake.submit(FOLDER, [Upload(pdf, pdf.name)], metadata, None)
+            outcome = intake.submit(
+                FOLDER, [Upload(pdf, pdf.name, signature=signed)], metadata, None
+            )
         except ActesError as error:
             outcome = error
         if isinstance(outcome, ActesError):
@@ -173,8 +178,9 @@ def process_folder(
             json.dumps(note, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
         shutil.move(str(pdf), target / pdf.name)
-        if sidecar.exists():
-            shutil.move(str(sidecar), target / sidecar.name)
+        for beside in (sidecar, signature):
+            if beside.exists():
+                shutil.move(str(beside), target / beside.name)
         outcomes.append((pdf, outcome))
     return outcomes
 
@@ -190,7 +196,8 @@ def process_folder(
 def watch_command(
     folder: Path, interval: float, once: bool, no_enqueue: bool, data_dir: Path
 ) -> None:
-    """Submit the PDFs an office exports to FOLDER (NAME.json beside a PDF is its metadata)."""
+    """Submit the PDFs an office exports to FOLDER (NAME.json beside a PDF is its metadata,
+    NAME.pdf.p7s its detached signature)."""
     intake = build_intake(settings_for(data_dir), actor="folder")
     while True:
         for pdf, outcome in process_folder(intake, folder):
