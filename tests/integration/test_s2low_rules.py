@@ -551,3 +551,30 @@ def test_cli_platform_check_and_confirm(
         other = actes("platform", "check")
         assert other.returncode == 4 and "is NOT" in other.stdout
         services.close()
+
+
+def test_a_signature_given_at_intake_reaches_the_platform_and_passes_its_check(
+    world: World, pdf_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    """From the store to S²LOW: the signature recorded with the act is posted as
+    ``acte_pdf_file_sign`` (PEM), stored in the platform's 1-1, and the worker's check
+    passes (status 2, not −1)."""
+    pdf = pdf_factory("Délibération signée")
+    signature = tmp_path / "act.p7s"
+    signature.write_bytes(_signature(world, pdf))
+    services = world.services
+    sha, _ = services.store.store_file(signature)
+    act, _ = services.submission.submit(
+        NewAct(
+            "212801344", "k-SIG6", "SIG6", "SIG6", dt.date.today() - dt.timedelta(days=1),
+            "DE", "8.1", dt.date(2019, 3, 1), "Objet", ((pdf, None),), signatures=(sha,),
+        )
+    )  # fmt: skip
+    services.submission.package(act.id)
+    sent = services.transmission.transmit(act.id)
+    assert sent.state is ActState.SUBMITTED, sent.last_error
+    world.advance()
+    status = world.platform.get_status(sent.platform_ref or "")
+    assert status.status is not PlatformStatus.ERREUR, status.error_text
+    stored = _stored_acte(world, sent.platform_ref or "")
+    assert stored.document.signature == signature.read_text().strip()
