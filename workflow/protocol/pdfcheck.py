@@ -23,7 +23,13 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from pypdf.filters import ASCII85Decode, ASCIIHexDecode
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NullObject,
+    StreamObject,
+)
 
 RULE = "a PDF readable to its last page"
 #: more pages than any act (a PLU runs to a few thousand); past this, the PDF is refused
@@ -85,7 +91,7 @@ def _resolve(value: Any, what: str) -> Any:
     """The object ``value`` refers to; a reference to an object the file lacks is a fault."""
     if isinstance(value, IndirectObject):
         resolved = value.get_object()
-        if resolved is None or resolved.__class__.__name__ == "NullObject":
+        if resolved is None or isinstance(resolved, NullObject):
             raise _Fault(f"{what} (object {value.idnum} {value.generation}) is missing")
         return resolved
     return value

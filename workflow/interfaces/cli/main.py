@@ -179,7 +179,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "submit": (
         _CLI + "intake_commands",
-        "Submit FILE.pdf (and annexes): read, check, record; send if nothing needs a person.",
+        "Submit FILE.pdf (and annexes, and their signatures): read, check, record; send if "
+        "nothing needs a person.",
     ),
     "token": (
         _CLI + "admin_commands",
@@ -195,7 +196,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "watch": (
         _CLI + "intake_commands",
-        "Submit the PDFs an office exports to FOLDER (NAME.json beside a PDF is its metadata).",
+        "Submit the PDFs an office exports to FOLDER (NAME.json beside a PDF is its metadata, "
+        "NAME.pdf.p7s its detached signature).",
     ),
     "worker": (
         _CLI + "engine_commands",
