@@ -144,9 +144,12 @@ def test_a_configuration_fault_reaches_the_operators_once_and_only_them(
         assert problem.as_dict()["operator_alerted_at"] == START.isoformat()
 
     clock.now = START + dt.timedelta(hours=5)  # within ACTES_OPERATOR_RENOTIFY_SECONDS
-    _stop(services, _act(services, pdf_factory(), "C9"), ProblemCode.SIGNING_FAILED)
+    late = _act(services, pdf_factory(), "C9")
+    _stop(services, late, ProblemCode.SIGNING_FAILED)
     assert sweep_operator_alerts(services, settings) is None
     assert len(inbox.messages) == 1  # one fault, one alert: not one per act
+    problem = services.store.get_act(late).problem  # stopped since: already told
+    assert problem is not None and problem.operator_alerted == START
     (alert,) = services.store.operator_alerts()
     assert "4 act(s)" in alert.summary  # kept up to date meanwhile
 
@@ -231,3 +234,32 @@ def test_the_platform_failing_for_long_and_an_expiring_certificate(
         if name == "actes_operator_alerts_open"
     }
     assert opened == {"certificate": 1.0, "platform_unreachable": 1.0}
+
+
+def test_actes_incidents_lists_the_open_operational_alerts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from workflow.interfaces.cli import engine_commands
+    from workflow.interfaces.cli.app import cli
+
+    assert engine_commands.incidents_command.name == "incidents"  # registered
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    engine = make_engine(url)
+    upgrade_to_head(engine)
+    store = SqlStore(engine, tmp_path / "files")
+    store.record_incident("recovery_ambiguous", "two transactions match", at=START)
+    services = Services(store=store, outbox=tmp_path / "outbox", clock=lambda: START)
+    services.operator_alerts.sweep(recipients=[], channels=[])  # no channel: stays open
+    store.close()
+    monkeypatch.setenv("ACTES_DATABASE_URL", url)
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["incidents", "--json", "--data-dir", str(tmp_path)])
+    assert listed.exit_code == 0, listed.output
+    (alert,) = json.loads(listed.output)["operator_alerts"]
+    assert alert["key"] == "incident:1" and alert["notified_at"] is None
+    text = runner.invoke(cli, ["incidents", "--data-dir", str(tmp_path)])
+    assert "NOT NOTIFIED" in text.output and "two transactions match" in text.output

@@ -73,22 +73,22 @@ class OperatorAlerting:
             if alert.id not in seen and alert.kind != _INCIDENT:
                 store.resolve_operator_alert(alert.id, at=now)
         resolved = store.operator_alerts(unsent_resolutions=True)
-        if not (raised or resolved) or not recipients or not channels:
-            return None
-        digest = OperatorDigest(tuple(recipients), now, tuple(raised), tuple(resolved))
-        for channel in channels:
-            channel.send(digest)
-        for alert in (*raised, *resolved):
-            store.operator_alert_notified(alert.id, at=now)
-            if alert.kind == _INCIDENT:
-                store.resolve_operator_alert(alert.id, at=now, quiet=True)
-        self._mark_held_acts(now)
+        digest = None
+        if (raised or resolved) and recipients and channels:
+            digest = OperatorDigest(tuple(recipients), now, tuple(raised), tuple(resolved))
+            for channel in channels:
+                channel.send(digest)
+            for alert in (*raised, *resolved):
+                store.operator_alert_notified(alert.id, at=now)
+                if alert.kind == _INCIDENT:
+                    store.resolve_operator_alert(alert.id, at=now, quiet=True)
+        self._mark_held_acts()  # acts stopped since the notice, too
         return digest
 
     def open_alerts(self) -> list[OperatorAlert]:
         return self.ctx.store.operator_alerts()
 
-    def _mark_held_acts(self, now: dt.datetime) -> None:
+    def _mark_held_acts(self) -> None:
         """Each act a notified configuration fault holds says the operators were alerted."""
         for alert in self.ctx.store.operator_alerts():
             if alert.kind == "configuration" and alert.notified_at is not None:
