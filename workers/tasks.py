@@ -19,7 +19,7 @@ from celery.utils.log import get_task_logger
 
 from workflow.adapters.operator_channel import sweep_operator_alerts
 from workflow.adapters.wiring import build_notifiers, build_services
-from workflow.errors import TransientError
+from workflow.errors import PlatformAccessRefused, TransientError
 from workflow.lifecycle import ActState
 from workflow.problems import ProblemCode
 from workflow.settings import Settings
@@ -106,7 +106,13 @@ def submit_act(self: Task, act_id: int) -> str:
 
 @shared_task(name="workers.tasks.poll_platform", acks_late=True)
 def poll_platform() -> dict[str, list[int] | bool]:
-    report = services().polling.poll()
+    try:
+        report = services().polling.poll()
+    except PlatformAccessRefused as error:  # the login refused: the operators' to fix, now
+        services().operator_alerts.poll_refused(error)
+        raise
+    if not report.skipped:
+        services().operator_alerts.poll_answered()
     return {
         "acknowledged": list(report.acknowledged),
         "rejected": list(report.rejected),

@@ -263,3 +263,38 @@ def test_actes_incidents_lists_the_open_operational_alerts(
     assert alert["key"] == "incident:1" and alert["notified_at"] is None
     text = runner.invoke(cli, ["incidents", "--data-dir", str(tmp_path)])
     assert "NOT NOTIFIED" in text.output and "two transactions match" in text.output
+
+
+def test_a_login_refused_while_polling_is_raised_at_once_and_closed_by_the_next_poll(
+    services: Services,
+    clock: Clock,
+    smtp: tuple[int, _Inbox],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import workers.tasks as tasks
+    from workflow.errors import PlatformAccessRefused
+    from workflow.usecases.polling import PollReport
+
+    port, inbox = smtp
+    settings = _settings(tmp_path, port)
+    monkeypatch.setattr(tasks, "services", lambda: services)
+
+    def refused() -> PollReport:
+        raise PlatformAccessRefused("list_actes: Échec de l'authentification", field="platform")
+
+    monkeypatch.setattr(services.polling, "poll", refused)
+    for _ in range(3):  # every poll fails: still one alert
+        with pytest.raises(PlatformAccessRefused):
+            tasks.poll_platform.run()
+    (alert,) = services.store.operator_alerts()
+    assert alert.key == "platform_access:poll" and "authentification" in alert.summary
+    digest = sweep_operator_alerts(services, settings)
+    assert digest is not None and [a.key for a in digest.raised] == ["platform_access:poll"]
+    assert sweep_operator_alerts(services, settings) is None  # the sweep does not close it
+    monkeypatch.setattr(services.polling, "poll", lambda: PollReport())
+    tasks.poll_platform.run()
+    assert services.store.operator_alerts() == []
+    digest = sweep_operator_alerts(services, settings)
+    assert digest is not None and [a.key for a in digest.resolved] == ["platform_access:poll"]
+    assert len(inbox.messages) == 2

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from workflow.errors import ActesError
 from workflow.lifecycle import ActState
 from workflow.operator import (
     DEFAULT_RENOTIFY,
@@ -29,6 +30,10 @@ from workflow.usecases.context import Context
 #: the platform failing for this long on an act waiting to be sent is the operators' concern
 DEFAULT_UNREACHABLE_AFTER = dt.timedelta(hours=1)
 _INCIDENT = "incident"
+#: raised by the poll the moment the platform refuses the login, closed by the next poll that
+#: gets through (the sweep neither sees nor resolves it)
+POLL_REFUSED = "platform_access:poll"
+_RAISED_ELSEWHERE = frozenset({_INCIDENT, "platform_access"})
 
 
 @dataclass
@@ -70,8 +75,12 @@ class OperatorAlerting:
             if due_for_notice(alert, now, renotify_after):
                 raised.append(alert)
         for alert in store.operator_alerts():
-            if alert.id not in seen and alert.kind != _INCIDENT:
-                store.resolve_operator_alert(alert.id, at=now)
+            if alert.id in seen:
+                continue
+            if alert.kind not in _RAISED_ELSEWHERE:
+                store.resolve_operator_alert(alert.id, at=now)  # the fault is gone
+            elif due_for_notice(alert, now, renotify_after):
+                raised.append(alert)  # raised by the poll: it closes it, too
         resolved = store.operator_alerts(unsent_resolutions=True)
         digest = None
         if (raised or resolved) and recipients and channels:
@@ -84,6 +93,23 @@ class OperatorAlerting:
                     store.resolve_operator_alert(alert.id, at=now, quiet=True)
         self._mark_held_acts()  # acts stopped since the notice, too
         return digest
+
+    def poll_refused(self, error: ActesError) -> None:
+        """The platform refused the service's login while polling: no act records it, so it
+        is raised here, at once (the next sweep sends it)."""
+        self.ctx.store.raise_operator_alert(
+            Fault(
+                POLL_REFUSED,
+                "platform_access",
+                f"the platform refused the service's login while polling: {error.one_line()}",
+                "check the platform certificate and login (actes platform check, actes doctor)",
+            ),
+            at=self.ctx.clock(),
+        )
+
+    def poll_answered(self) -> None:
+        """A poll got through: a refused login is over (its "resolved" notice follows)."""
+        self.ctx.store.resolve_operator_alert_key(POLL_REFUSED, at=self.ctx.clock())
 
     def open_alerts(self) -> list[OperatorAlert]:
         return self.ctx.store.operator_alerts()

@@ -113,6 +113,15 @@ class OperatorAlertsStore(StoreBase):
                 .values(**values)
             )
 
+    def resolve_operator_alert_key(self, key: str, *, at: dt.datetime) -> None:
+        """Close the open alert of ``key``, if there is one (one indexed update)."""
+        with self._session() as session:
+            session.execute(
+                update(OperatorAlertRow)
+                .where(OperatorAlertRow.open_key == key)
+                .values(resolved_at=at, open_key=None)
+            )
+
     def mark_problem_alerted(self, code: str, *, at: dt.datetime) -> int:
         """The failed acts held by configuration problem ``code``: the operators were alerted
         (shown on each act's current problem). Returns how many acts were marked."""
