@@ -28,7 +28,6 @@ class Fault:
     kind: str  # configuration / certificate / platform_unreachable / incident
     summary: str  # one line for the operator: what is wrong, how many acts it holds
     fix: str = ""
-    one_off: bool = False  # an incident: notified once, then closed
 
 
 @dataclass(frozen=True, slots=True)

@@ -177,7 +177,6 @@ class OperatorAlerting:
                 + (f" on act {i.act_id}" if i.act_id else "")
                 + f": {i.detail}",
                 f"actes incidents --act {i.act_id} --json" if i.act_id else "actes incidents",
-                one_off=True,
             )
             for i in self.ctx.store.incidents()
             if f"{_INCIDENT}:{i.id}" not in closed
