@@ -258,8 +258,10 @@ def documents_command(
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True)
 def incidents_command(act: int | None, payload: int | None, data_dir: Path, as_json: bool) -> None:
-    """Operational incidents: ambiguous recoveries, quarantined préfecture messages; and the
-    operational alerts open now (faults of the service, sent to ACTES_OPERATOR_EMAILS)."""
+    """Operational incidents: ambiguous recoveries, quarantined préfecture messages.
+
+    Then the operational alerts open now (faults of the service, for ACTES_OPERATOR_EMAILS).
+    """
     store = build_store(settings_for(data_dir))
     try:
         if payload is not None:
