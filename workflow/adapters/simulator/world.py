@@ -182,7 +182,6 @@ class World:
             raise Refused("La date de décision est une date dans le futur")
         if status == 1 and account is not None and not account.may("TT"):
             status = 17  # CS without TT: a person with TT must post it
-        now = self.state.now()
         error = None
         if self.registry is not None and siren not in self.registry:
             status = -1
@@ -190,6 +189,24 @@ class World:
                 "Enveloppe rejetée par le MI (5 : PREF-VERIF-02 : Votre numéro de SIREN "
                 "n'est pas encore enregistré dans l'application ACTES)"
             )
+        kept = self.state.keep_archive(archive)
+        try:
+            return self._insert_act(siren, departement, acte, kept, account, status, error)
+        except BaseException:
+            (self.state.archives / kept).unlink(missing_ok=True)  # no file without its row
+            raise
+
+    def _insert_act(
+        self,
+        siren: str,
+        departement: str,
+        acte: m.ActeData,
+        archive_file: str,
+        account: Account | None,
+        status: int,
+        error: str | None,
+    ) -> Accepted:
+        now = self.state.now()
         with self.state.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO transactions(type, siren, departement, number, nature, decision_date,"
@@ -208,7 +225,7 @@ class World:
                     now,
                     error,
                     json.dumps(acte_json(acte)),
-                    self.state.keep_archive(archive),
+                    archive_file,
                     account.login if account else None,
                 ),
             )
