@@ -4,6 +4,7 @@ held whole in memory by either side."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tracemalloc
@@ -18,7 +19,8 @@ from workflow.adapters.simulator.routes import common
 from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
 from workflow.adapters.simulator.state import Delays, SimulatorState
 from workflow.collectivite import Collectivite, Registry
-from workflow.errors import Rejected
+from workflow.errors import InvalidDocument, Rejected
+from workflow.intake.text import read_document_text
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.platform import FormSubmission, PlatformConfig, PlatformStatus
 from workflow.protocol.archive import ReceivedArchive
@@ -141,3 +143,15 @@ def test_an_upload_over_the_limit_is_refused_and_nothing_is_stored(
     )
     assert response.text.startswith("KO") and "trop élevée" in response.text
     assert SimulatorState(state_file).query("SELECT id FROM transactions") == []
+
+
+def test_intake_reads_a_large_pdf_through_the_file_never_whole(tmp_path: Path) -> None:
+    document = large_pdf(tmp_path / "budget.pdf", LARGE)
+    tracemalloc.start()
+    try:
+        with contextlib.suppress(InvalidDocument):  # no text layer: said, after reading it
+            read_document_text(document)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB for a 48 MiB PDF"
