@@ -12,7 +12,7 @@ from babel.messages.extract import extract_from_dir
 from workflow import i18n
 
 PACKAGE = Path(i18n.__file__).parents[1]
-KEYWORDS = {"_": None, "gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "N_": None}
 METHODS = [
     ("**/locale/**", "ignore"),
     ("**.py", "python"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from workflow.i18n import _
 from workflow.identifiers import ActNature
 
 REFORM_2022 = dt.date(2022, 7, 1)
@@ -32,26 +33,36 @@ def expected_publicity(
         modes: tuple[str, ...] = ("posting", "paper", "notification")
         advice = (
             "R4",
-            "before 1 July 2022, publicity was on paper: posting or publication, or notification",
+            _(
+                "before 1 July 2022, publicity was on paper: posting or publication, or notification"
+            ),
         )
     elif nature is ActNature.AI:
         modes, advice = (
             ("notification",),
-            ("R5", "an individual decision is made known by notification to the person concerned"),
+            (
+                "R5",
+                _("an individual decision is made known by notification to the person concerned"),
+            ),
         )
     elif population is not None and population < SMALL_COMMUNE:
         modes = (chosen_mode,) if chosen_mode else ("electronic",)
         advice = (
             "R6",
-            "under 3,500 inhabitants the council chooses posting, paper or electronic publication; "
-            "without a deliberation on the point, electronic publication applies",
+            _(
+                "under 3,500 inhabitants the council chooses posting, paper or electronic "
+                "publication; without a deliberation on the point, electronic publication applies"
+            ),
         )
     else:
         modes, advice = (
             ("electronic",),
             (
                 "R5",
-                "regulatory acts and deliberations are published electronically on the commune's website (R7: full text, date put online, at least 2 months)",
+                _(
+                    "regulatory acts and deliberations are published electronically on the "
+                    "commune's website (R7: full text, date put online, at least 2 months)"
+                ),
             ),
         )
     ok = None if recorded is None else recorded in modes
