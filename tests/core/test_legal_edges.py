@@ -219,7 +219,9 @@ def test_a_gracieux_within_the_year_interrupts_it_and_is_flagged() -> None:
         "suspended: interrupted by the recours gracieux of 2 September 2024"
     )
     assert czabaj.ambiguous and czabaj.note and "not settled" in czabaj.note
-    assert "2 November 2025" in czabaj.note  # a new year from the implicit rejection, as a hint only
+    assert (
+        "2 November 2025" in czabaj.note
+    )  # a new year from the implicit rejection, as a hint only
     assert due_within(assess(_notified(gracieux=D(2024, 9, 2))), D(2024, 9, 10), 3660) == ()
     late = _by_kind(_notified(gracieux=D(2025, 3, 6)))[DeadlineKind.CZABAJ]
     assert late.due == D(2025, 3, 5)  # filed after the year: nothing to interrupt
@@ -270,6 +272,7 @@ def _dreux(**extra: object) -> LegalFacts:
 
 def test_open_with_days_left_then_passed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ACTES_LOCALE")  # French, the default
+
     def defere(today: dt.date) -> Deadline:
         return _by_kind(_dreux(), today=today)[DeadlineKind.PREFET_DEFERE]
 
