@@ -69,6 +69,17 @@ def expected_publicity(
     return PublicityAdvice(modes, advice[0], advice[1], ok)
 
 
+def mode_label(mode: str) -> str:
+    """A publicity mode in the clerk's words (the stable code stays in the JSON)."""
+    labels = {
+        "electronic": _("electronic publication"),
+        "posting": _("posting"),
+        "paper": _("paper publication"),
+        "notification": _("notification to the person concerned"),
+    }
+    return labels.get(mode, mode)
+
+
 def must_transmit(nature: ActNature) -> bool:
     """R1–R2 first cut: deliberations, regulatory and individual acts, contracts and budgets are
     in the L2131-2 list as a rule; the exceptions (LEGAL.md §A) need a person's judgement, so the
