@@ -16,12 +16,13 @@ is behind us becomes ``passed``, and an open one counts its days left.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.i18n import _, long_date
 from workflow.identifiers import ActNature
 from workflow.legal.appeals import URBANISM_REFORM, third_party
-from workflow.legal.calendar import add_months, last_day
+from workflow.legal.calendar import Computed, add_months, last_day
 from workflow.legal.values import (
     ALIASES,
     Deadline,
@@ -200,99 +201,109 @@ def _waiting_for_documents(dpc: dt.date) -> Deadline:
     )
 
 
+@dataclass
+class _Delay:
+    """The préfet's delay as the events move it (R15, R17, R18), with what to tell the clerk."""
+
+    current: Computed
+    start_event: str
+    start: dt.date
+    rule: str
+    source: str
+    explanation: str
+    notes: list[str] = field(default_factory=list)
+    ambiguous: bool = False
+
+    def near_limit(self, sent: dt.date, note: str) -> None:
+        """§F5: a letter sent within a few days of the limit (sending or receipt date?)."""
+        if (self.current.last_day - sent).days <= NEAR_LIMIT_DAYS:
+            self.ambiguous = True
+            self.notes.append(note)
+
+
+def _interrupted(facts: LegalFacts, delay: _Delay, observations: dt.date) -> None:
+    """R18: the lettre d'observations interrupts the delay once; 2 months from the answer or
+    the implicit rejection."""
+    delay.near_limit(
+        observations,
+        _("the lettre d'observations came close to the limit: sending or receipt date? (§F5)"),
+    )
+    if facts.observations_answer:
+        restart = facts.observations_answer
+        delay.start_event = _("the commune's answer to the observations")
+    else:
+        restart = add_months(observations, 2)
+        delay.start_event = _("implicit rejection (2 months of silence after the observations)")
+    delay.current = last_day(restart, 2, facts.departement)
+    delay.start, delay.rule = restart, "R18"
+    delay.source = "CE 18 Apr 1986 Commissaire de la République d'Ille-et-Vilaine; CE 4 Nov 1996"
+    delay.explanation = _(
+        "the lettre d'observations interrupted the delay: the préfet has until {day}",
+        day=delay.current.last_day,
+    )
+    delay.notes.append(
+        _("a lettre d'observations interrupts only once; a second one does not extend again (R18)")
+    )
+
+
 def _prefet(facts: LegalFacts) -> Deadline | None:
     """R15, R17, R18: 2 months franc from receipt, restarted or interrupted."""
     if facts.reception is None:
         return None
     dept = facts.departement
-    current = last_day(facts.reception, 2, dept)
-    start_event, start = _("receipt by the préfecture"), facts.reception
-    explanation = _(
-        "the préfet may refer the act to the court until {day} (2 months franc from receipt)",
-        day=current.last_day,
+    first = last_day(facts.reception, 2, dept)
+    delay = _Delay(
+        first,
+        _("receipt by the préfecture"),
+        facts.reception,
+        "R15",
+        "CGCT L2131-6; CE 29 May 1987 Commune de Goult",
+        _(
+            "the préfet may refer the act to the court until {day} (2 months franc from receipt)",
+            day=first.last_day,
+        ),
     )
-    rule, source = "R15", "CGCT L2131-6; CE 29 May 1987 Commune de Goult"
-    notes: list[str] = []
-    ambiguous, flag_note = flags(current)
+    delay.ambiguous, flag_note = flags(first)
     if flag_note:
-        notes.append(flag_note)
-    if facts.dpc and facts.dpc <= current.last_day:
-        if (current.last_day - facts.dpc).days <= NEAR_LIMIT_DAYS:
-            ambiguous = True
-            notes.append(
-                _(
-                    "the request for documents came close to the limit: sending or receipt date? (§F5)"
-                )
-            )
+        delay.notes.append(flag_note)
+    if facts.dpc and facts.dpc <= delay.current.last_day:
+        delay.near_limit(
+            facts.dpc,
+            _("the request for documents came close to the limit: sending or receipt date? (§F5)"),
+        )
         if facts.dpc_answer is None:
             return _waiting_for_documents(facts.dpc)
-        current = last_day(facts.dpc_answer, 2, dept)
-        start_event, start, rule = _("documents received (or refusal)"), facts.dpc_answer, "R17"
-        source = "CE 29 Oct 2008 Cne de Sainte-Marie-aux-Mines; CE 15 May 2013"
-        explanation = _(
-            "after the request for documents, the préfet has until {day}", day=current.last_day
+        delay.current = last_day(facts.dpc_answer, 2, dept)
+        delay.start_event = _("documents received (or refusal)")
+        delay.start, delay.rule = facts.dpc_answer, "R17"
+        delay.source = "CE 29 Oct 2008 Cne de Sainte-Marie-aux-Mines; CE 15 May 2013"
+        delay.explanation = _(
+            "after the request for documents, the préfet has until {day}",
+            day=delay.current.last_day,
         )
-        notes.append(
+        delay.notes.append(
             _("a vague request for 'useful explanations' would not restart the delay (R17)")
         )
-    if facts.observations and facts.observations <= current.last_day:
-        if (current.last_day - facts.observations).days <= NEAR_LIMIT_DAYS:
-            ambiguous = True
-            notes.append(
-                _(
-                    "the lettre d'observations came close to the limit: sending or receipt "
-                    "date? (§F5)"
-                )
-            )
-        if facts.observations_answer:
-            restart, start_event = (
-                facts.observations_answer,
-                _("the commune's answer to the observations"),
-            )
-        else:
-            restart = add_months(facts.observations, 2)
-            start_event = _("implicit rejection (2 months of silence after the observations)")
-        current = last_day(restart, 2, dept)
-        start, rule = restart, "R18"
-        source = "CE 18 Apr 1986 Commissaire de la République d'Ille-et-Vilaine; CE 4 Nov 1996"
-        explanation = _(
-            "the lettre d'observations interrupted the delay: the préfet has until {day}",
-            day=current.last_day,
-        )
-        notes.append(
-            _(
-                "a lettre d'observations interrupts only once; a second one does not extend "
-                "again (R18)"
-            )
-        )
-    more, more_note = flags(current)
-    if more_note and more_note not in notes:
-        notes.append(more_note)
+    if facts.observations and facts.observations <= delay.current.last_day:
+        _interrupted(facts, delay, facts.observations)
+    more, more_note = flags(delay.current)
+    if more_note and more_note not in delay.notes:
+        delay.notes.append(more_note)
+    dated = (delay.current.last_day, delay.rule, delay.start_event, delay.start, delay.source)
     if facts.defere:
         return Deadline(
             DeadlineKind.PREFET_DEFERE,
-            current.last_day,
-            rule,
-            start_event,
-            start,
-            source,
-            _(
-                "ended: the préfet referred the act to the court on {day} (5-1)",
-                day=facts.defere,
-            ),
+            *dated,
+            _("ended: the préfet referred the act to the court on {day} (5-1)", day=facts.defere),
             status=Status.ENDED,
             because=_("the déféré of {day}", day=facts.defere),
         )
     return Deadline(
         DeadlineKind.PREFET_DEFERE,
-        current.last_day,
-        rule,
-        start_event,
-        start,
-        source,
-        explanation,
-        ambiguous=ambiguous or more,
-        note="; ".join(notes) or None,
+        *dated,
+        delay.explanation,
+        ambiguous=delay.ambiguous or more,
+        note="; ".join(delay.notes) or None,
     )
 
 
