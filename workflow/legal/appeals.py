@@ -167,47 +167,7 @@ def _czabaj(facts: LegalFacts, notified: dt.date) -> Deadline:
     franc), interrupted by a recours gracieux filed within it."""
     year_end = add_months(notified, 12)
     if facts.gracieux and notified <= facts.gracieux <= year_end:
-        rejection = facts.gracieux_answer or add_months(facts.gracieux, 2)
-        new_end = add_months(rejection, 12)
-        note = (
-            _(
-                "LEGAL.md (R24) says a recours administratif interrupts the year but not from "
-                "when it runs again (a new year from the rejection of {rejection} would end "
-                "{end}): not settled, no date is given",
-                rejection=rejection,
-                end=new_end,
-            )
-            if facts.gracieux_answer
-            else _(
-                "LEGAL.md (R24) says a recours administratif interrupts the year but not from "
-                "when it runs again (a new year from the rejection of {rejection}, implicit "
-                "after 2 months of silence, would end {end}): not settled, no date is given",
-                rejection=rejection,
-                end=new_end,
-            )
-        )
-        return Deadline(
-            DeadlineKind.CZABAJ,
-            None,
-            "R24",
-            _("recours gracieux within the reasonable time"),
-            facts.gracieux,
-            _CZABAJ_SOURCE,
-            _(
-                "the notification did not state the appeal routes, so the 2 months do not run "
-                "(R23); the recours gracieux of {gracieux} interrupted the one-year reasonable "
-                "time that ran until {end}",
-                gracieux=facts.gracieux,
-                end=year_end,
-            ),
-            status=Status.SUSPENDED,
-            ambiguous=True,
-            note=note,
-            because=_(
-                "interrupted by the recours gracieux of {day}, restart not set",
-                day=facts.gracieux,
-            ),
-        )
+        return _czabaj_interrupted(facts, facts.gracieux, year_end)
     notes = [
         _(
             "judge-made limit, not franc; interrupted by a recours administratif or a legal-aid "
@@ -241,6 +201,52 @@ def _czabaj(facts: LegalFacts, notified: dt.date) -> Deadline:
         ),
         ambiguous=True,
         note="; ".join(notes),
+    )
+
+
+def _czabaj_interrupted(facts: LegalFacts, gracieux: dt.date, year_end: dt.date) -> Deadline:
+    """R24 (2023 opinion): a recours gracieux filed within the year interrupts it; LEGAL.md does
+    not say from when it runs again, so no date is given, only a hint."""
+    rejection = facts.gracieux_answer or add_months(gracieux, 2)
+    new_end = add_months(rejection, 12)
+    note = (
+        _(
+            "LEGAL.md (R24) says a recours administratif interrupts the year but not from "
+            "when it runs again (a new year from the rejection of {rejection} would end "
+            "{end}): not settled, no date is given",
+            rejection=rejection,
+            end=new_end,
+        )
+        if facts.gracieux_answer
+        else _(
+            "LEGAL.md (R24) says a recours administratif interrupts the year but not from "
+            "when it runs again (a new year from the rejection of {rejection}, implicit "
+            "after 2 months of silence, would end {end}): not settled, no date is given",
+            rejection=rejection,
+            end=new_end,
+        )
+    )
+    return Deadline(
+        DeadlineKind.CZABAJ,
+        None,
+        "R24",
+        _("recours gracieux within the reasonable time"),
+        gracieux,
+        _CZABAJ_SOURCE,
+        _(
+            "the notification did not state the appeal routes, so the 2 months do not run "
+            "(R23); the recours gracieux of {gracieux} interrupted the one-year reasonable "
+            "time that ran until {end}",
+            gracieux=gracieux,
+            end=year_end,
+        ),
+        status=Status.SUSPENDED,
+        ambiguous=True,
+        note=note,
+        because=_(
+            "interrupted by the recours gracieux of {day}, restart not set",
+            day=gracieux,
+        ),
     )
 
 
