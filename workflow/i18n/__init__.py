@@ -28,10 +28,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.messages.pofile import read_po
 
+PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_LOCALE = "fr"
 LOCALES = ("fr", "en")
 CATALOGS = Path(__file__).parent / "locale"
@@ -76,6 +78,20 @@ def long_date(day: dt.date, locale: str | None = None) -> str:
     where = locale or current_locale()
     text = str(format_date(day, "d MMMM y", locale=where))
     return "1er" + text[1:] if where == "fr" and day.day == 1 else text
+
+
+def long_moment(moment: dt.datetime, locale: str | None = None) -> str:
+    """An instant inside a sentence, on the legal calendar's clock (Paris): « 29 novembre 2026
+    à 10 h 30 », "29 November 2026 at 10:30"."""
+    where = locale or current_locale()
+    local = moment.astimezone(PARIS)
+    return _(
+        "{day} at {hour}:{minute}",
+        locale=where,
+        day=long_date(local.date(), where),
+        hour=f"{local.hour:02d}",
+        minute=f"{local.minute:02d}",
+    )
 
 
 def _shown(value: Any, locale: str) -> Any:
