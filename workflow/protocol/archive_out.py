@@ -38,7 +38,7 @@ from zlib_ng import zlib_ng
 
 from workflow.errors import InvalidDocument
 from workflow.protocol.archive import is_safe_member_name
-from workflow.protocol.buffers import read_buffer
+from workflow.protocol.buffers import CHUNK, read_buffer
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +73,9 @@ _STORED_MAX = 0xFFFF
 _FULL_STORED = struct.pack("<BHH", 0, _STORED_MAX, 0)
 _BLOCK = tarfile.BLOCKSIZE
 _PAGE = 4096
-#: written bytes worth handing to the disk before the final fsync
-_WRITEBACK_MIN = 64 * 1024
+#: written bytes worth handing to the disk before the final fsync (a chunk of a document:
+#: for less, the system call costs as much as the overlap saves)
+_WRITEBACK_MIN = CHUNK - _PAGE
 _SYNC_FILE_RANGE_WRITE = 2
 _RECORD = tarfile.RECORDSIZE
 
