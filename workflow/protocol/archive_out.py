@@ -22,14 +22,12 @@ writing machinery (a copy of each header, a buffered file, a copy of every byte)
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import os
 import struct
-import sys
 import tarfile
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +36,7 @@ from zlib_ng import zlib_ng
 
 from workflow.errors import InvalidDocument
 from workflow.protocol.archive import is_safe_member_name
-from workflow.protocol.buffers import CHUNK, read_buffer
+from workflow.protocol.buffers import read_buffer
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +70,6 @@ _STORED_MAX = 0xFFFF
 #: a full stored block's header, not final: BFINAL=0 BTYPE=00 (byte-aligned), LEN, NLEN
 _FULL_STORED = struct.pack("<BHH", 0, _STORED_MAX, 0)
 _BLOCK = tarfile.BLOCKSIZE
-_PAGE = 4096
-#: written bytes worth handing to the disk before the final fsync (a chunk of a document:
-#: for less, the system call costs as much as the overlap saves)
-_WRITEBACK_MIN = CHUNK - _PAGE
-_SYNC_FILE_RANGE_WRITE = 2
 _RECORD = tarfile.RECORDSIZE
 
 
@@ -88,20 +81,13 @@ def _stored_header(length: int) -> bytes:
 
 class _Output:
     """The archive file (a raw descriptor): hashes and counts every byte it writes. Small
-    pieces wait in ``pending`` and go out with the next large write (one system call).
-
-    Each large write is handed to the disk at once (Linux's ``sync_file_range``, which does
-    not wait) and hashed after: the disk writes a chunk while the next one is hashed, read
-    and checked, instead of everything at the final fsync — which is still what makes the
-    archive durable, before its rename."""
+    pieces wait in ``pending`` and go out with the next large write (one system call)."""
 
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self.digest = hashlib.sha256()
         self.count = 0
         self._pending = bytearray()
-        self._writeback = _writeback()
-        self._handed = 0  # bytes handed to the disk already
 
     def put(self, data: bytes) -> None:
         self._pending += data
@@ -114,10 +100,6 @@ class _Output:
         if written < total:  # a short write (a signal, a full disk): finish it piece by piece
             self._write_rest(parts, written)
         self.count += total
-        pages = self.count & ~(_PAGE - 1)  # a partial last page is written again: not yet
-        if self._writeback is not None and pages - self._handed >= _WRITEBACK_MIN:
-            self._writeback(self._fd, self._handed, pages - self._handed)
-            self._handed = pages
         update = self.digest.update
         for part in parts:
             update(part)
@@ -236,28 +218,6 @@ def write_archive(path: Path, members: Sequence[OutgoingMember], *, mtime: int) 
             temporary.unlink()
         raise
     return WrittenArchive(path, out.count, out.digest.hexdigest())
-
-
-@functools.cache
-def _writeback() -> Callable[[int, int, int], object] | None:
-    """``sync_file_range(fd, offset, count, SYNC_FILE_RANGE_WRITE)``: start writing those
-    pages to the disk without waiting, nor any promise (the fsync makes the promise); ``None``
-    where the system has no such call. Its result is ignored: at worst the fsync does it all."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes  # only when an archive is first written
-
-    try:
-        function = ctypes.CDLL(None, use_errno=True).sync_file_range
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = (ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint)
-    function.restype = ctypes.c_int
-
-    def start(fd: int, offset: int, count: int) -> object:
-        return function(fd, offset, count, _SYNC_FILE_RANGE_WRITE)
-
-    return start
 
 
 def _create_temporary(path: Path) -> tuple[int, Path]:
