@@ -1,6 +1,7 @@
 """One read buffer per thread, reused by every pass over a document (examining it, copying it
 into an archive): a new buffer per document costs its allocation, zeroing and page faults
-each time — as much as hashing a 200 KB document. Its size is fixed, whatever the document's.
+each time — as much as hashing a 200 KB document. Its size is fixed, whatever the document's:
+1 MiB kept by each thread that has read a document (a worker's, one of the web server's pool).
 """
 
 from __future__ import annotations
