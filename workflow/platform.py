@@ -90,6 +90,19 @@ class PlatformConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PlatformAccount:
+    """The account a collectivité has on the platform (S²LOW: one per collectivité, found by
+    its client certificate, with an HTTP Basic login when several accounts share the
+    certificate). Paths to the secrets, never the secrets; URL and CA are the platform's."""
+
+    siren: str
+    cert: Path | None = None
+    key: Path | None = None
+    login: str | None = None
+    password_file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """One HTTP exchange, as the audit trail records it (STYLE.md #7)."""
 

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from workflow.collectivite import Collectivite
 from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
-from workflow.platform import Attempt
+from workflow.platform import Attempt, PlatformAccount
 from workflow.problems import CurrentProblem
 
 
@@ -403,6 +403,14 @@ class Store(Protocol):
     def nomenclature(self, siren: str) -> bytes | None: ...
 
     def poll_cursor(self, name: str) -> dt.datetime | None: ...
+
+    def bind_platform_account(self, account: PlatformAccount, *, at: dt.datetime) -> None: ...
+
+    def unbind_platform_account(self, siren: str) -> bool: ...
+
+    def platform_account(self, siren: str) -> PlatformAccount | None: ...
+
+    def platform_accounts(self) -> list[PlatformAccount]: ...
 
     def set_poll_cursor(self, name: str, at: dt.datetime) -> None: ...
 

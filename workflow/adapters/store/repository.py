@@ -35,6 +35,7 @@ from workflow.adapters.store.models import (
     EventRow,
     TransactionRow,
 )
+from workflow.adapters.store.platform_accounts import PlatformAccountsStore
 from workflow.adapters.store.recovery import RecoveryStore, link_replacement, problem_of
 from workflow.errors import AlreadyExists, Conflict, NotFound
 from workflow.lifecycle import ActState, check_transition
@@ -431,5 +432,6 @@ class SqlStore(
     CollectivitesStore,
     RecoveryStore,
     IntegrityRecords,
+    PlatformAccountsStore,
 ):
     """The store on SQLAlchemy (PostgreSQL, or SQLite for the embedded default)."""
