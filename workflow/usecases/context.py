@@ -6,6 +6,7 @@ seen by all of them."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,11 +34,16 @@ def utc_now() -> dt.datetime:
 @dataclass(frozen=True, slots=True)
 class AccountScope:
     """One platform account and the SIRENs whose acts it carries (None: every SIREN, the
-    global account of an instance serving one collectivité)."""
+    global account of an instance serving one collectivité). Its client is built when first
+    used: an account whose files are broken fails alone."""
 
     cursor: str
-    platform: TransmissionPlatform
+    connect: Callable[[], TransmissionPlatform]
     sirens: frozenset[str] | None
+
+    @property
+    def platform(self) -> TransmissionPlatform:
+        return self.connect()
 
     def covers(self, siren: str) -> bool:
         return self.sirens is None or siren in self.sirens
@@ -115,18 +121,21 @@ class Context:
         if self.account_client is not None:
             scopes = [
                 AccountScope(
-                    f"{GLOBAL_CURSOR}:{a.siren}", self.account_client_for(a), frozenset({a.siren})
+                    f"{GLOBAL_CURSOR}:{a.siren}",
+                    functools.partial(self.account_client_for, a),
+                    frozenset({a.siren}),
                 )
                 for a in bound
             ]
         if self.platform is not None:
+            connect = self.require_platform  # the global account's client
             sirens = {a.siren for a in bound}
             if self.platform_siren is not None and self.platform_siren not in sirens:
                 scopes.append(
-                    AccountScope(GLOBAL_CURSOR, self.platform, frozenset({self.platform_siren}))
+                    AccountScope(GLOBAL_CURSOR, connect, frozenset({self.platform_siren}))
                 )
             elif self.platform_siren is None and not bound:
-                scopes.append(AccountScope(GLOBAL_CURSOR, self.platform, None))
+                scopes.append(AccountScope(GLOBAL_CURSOR, connect, None))
         if not scopes:
             self.require_platform()
         return scopes
