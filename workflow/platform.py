@@ -203,8 +203,9 @@ class PrefectureDocument:
 @dataclass(frozen=True, slots=True)
 class FormSubmission:
     """What form mode posts (``actes_transac_create.php``). ``siren`` is the collectivité the
-    act is for: S²LOW takes it from the account and ignores the field; the simulator checks
-    that they agree (and, with its development account, uses it)."""
+    act is for: S²LOW takes it from the account and ignores the field, and so does the
+    simulator (its development account, with no collectivité, uses it). The service posts it
+    only through the account bound to that SIREN (``Context.platform_for``)."""
 
     nature_code: int
     classification: tuple[int, ...]

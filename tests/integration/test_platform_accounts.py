@@ -35,7 +35,7 @@ from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
 from workflow.adapters.wiring import build_account_platform, build_services
 from workflow.collectivite import Collectivite, Registry
-from workflow.errors import NoPlatformAccount
+from workflow.errors import ConfigurationError, NoPlatformAccount
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
 from workflow.ops.findings import Severity, exit_code, ok
@@ -229,6 +229,9 @@ def test_each_act_lands_in_its_own_account_and_is_followed_there(
         cursor = services.store.poll_cursor(f"platform:{collectivite.siren.value}")
         assert cursor is not None
     assert services.store.poll_cursor("platform") is None  # no global account here
+    # recovery looks for an act's earlier attempt in its own account: A's is not there
+    listed = services.platform_for(B.siren.value).find_candidates("DEL2026_001")
+    assert [t.id for t in listed] == [b.platform_ref]
     checked = {r["siren"]: r for r in services.platform_access.check_all()}
     assert checked[A.siren.value]["login"] == "dreux" and checked[A.siren.value]["matches"]
     assert checked[B.siren.value]["login"] == "chartres" and checked[B.siren.value]["matches"]
@@ -389,4 +392,25 @@ def test_doctor_reports_acts_without_an_account_and_expired_certificates(
     stale = about[("platform.account_certificate", A.siren.value)]
     assert stale.severity is Severity.INVALID and "expired" in stale.message
     assert exit_code(findings) == 2
+    services.close()
+
+
+def test_one_broken_account_does_not_stop_the_poll_of_the_others(
+    sim: Platform, tmp_path: Path, pdf_factory: Callable[..., Path]
+) -> None:
+    sim.store.bind_platform_account(sim.account(A, "dreux"), at=dt.datetime.now(dt.UTC))
+    sim.store.bind_platform_account(sim.account(B, "chartres"), at=dt.datetime.now(dt.UTC))
+    services = sim.services()
+    a_id = _packaged(services, pdf_factory(), A, "Budget primitif")
+    assert services.transmission.transmit(a_id).state is ActState.SUBMITTED
+    lost = tmp_path / "lost.password"
+    broken = dataclasses.replace(sim.account(B, "chartres"), password_file=lost)
+    sim.store.bind_platform_account(broken, at=dt.datetime.now(dt.UTC))
+    sim.advance()
+    assert services.account_scopes()[0].cursor == f"platform:{B.siren.value}"
+    with pytest.raises(ConfigurationError, match="212800858"):
+        services.polling.poll()  # B's account (polled first) cannot be used: A's still is
+    assert services.store.get_act(a_id).state is ActState.ACKNOWLEDGED
+    assert services.store.poll_cursor(f"platform:{B.siren.value}") is None
+    assert services.store.poll_cursor(f"platform:{A.siren.value}") is not None
     services.close()

@@ -77,7 +77,16 @@ def build_account_platform(settings: Settings, account: PlatformAccount) -> Http
                 field="platform_password_file",
                 rule="a login comes with its password (HTTP Basic, shared certificate)",
             )
-        password = Secret(read_passphrase_file(account.password_file))
+        try:
+            password = Secret(read_passphrase_file(account.password_file))
+        except OSError as error:
+            whose = f" of the account of {account.siren}" if account.siren else ""
+            raise ConfigurationError(
+                f"cannot read the platform password file{whose} "
+                f"({account.password_file.name}: {error.strerror})",
+                field="platform_password_file",
+                rule="a readable password file",
+            ) from None
     return HttpPlatform(
         PlatformConfig(
             base_url=settings.platform_url,
