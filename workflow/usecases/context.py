@@ -110,6 +110,8 @@ class Context:
         with self._clients_lock:
             client = self._clients.get(account)
             if client is None:
+                for stale in [a for a in self._clients if a.siren == account.siren]:
+                    _close(self._clients.pop(stale))  # bound again, to other files
                 client = self._clients[account] = self.account_client(account)
             return client
 
@@ -157,3 +159,9 @@ class Context:
     def paris_today(self) -> dt.date:
         """Today in the legal calendar (Europe/Paris)."""
         return self.clock().astimezone(PARIS).date()
+
+
+def _close(client: TransmissionPlatform) -> None:
+    close = getattr(client, "close", None)
+    if callable(close):
+        close()

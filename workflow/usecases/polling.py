@@ -132,6 +132,12 @@ class Polling:
         return self.scope is None or self.scope.covers(act.siren)
 
     @property
+    def _siren(self) -> str | None:
+        """The one collectivité this account serves (the store is asked for its acts only)."""
+        sirens = self.scope.sirens if self.scope else None
+        return next(iter(sirens)) if sirens is not None and len(sirens) == 1 else None
+
+    @property
     def _cursor(self) -> str:
         return self.scope.cursor if self.scope else CURSOR
 
@@ -181,7 +187,7 @@ class Polling:
         pending acts no listing showed."""
         pending = {
             a.platform_ref: a
-            for a in self.ctx.store.list_acts(states=sorted(AT_PLATFORM))
+            for a in self.ctx.store.list_acts(siren=self._siren, states=sorted(AT_PLATFORM))
             if a.platform_ref and self._ours(a)
         }
         window = self.window(pending.values())
@@ -366,7 +372,9 @@ class Polling:
         platform = self._platform()
         waiting = {
             a.platform_ref: a
-            for a in ctx.store.list_acts(states=[ActState.CANCELLATION_REQUESTED])
+            for a in ctx.store.list_acts(
+                siren=self._siren, states=[ActState.CANCELLATION_REQUESTED]
+            )
             if a.platform_ref and self._ours(a)
         }
         if not waiting:

@@ -34,7 +34,7 @@ def nomenclature_import_command(file: Path, siren: str, data_dir: Path) -> None:
 @click.option("--siren", required=True)
 @data_dir_option
 def nomenclature_fetch_command(siren: str, data_dir: Path) -> None:
-    """Ask the platform (ACTES_PLATFORM_*) for the current classification and keep it."""
+    """Ask the platform (through SIREN's account) for the current classification and keep it."""
     message = build_services(settings_for(data_dir), actor="cli").nomenclature.fetch(siren)
     click.echo(
         f"{siren}: classification of {message.date_classification} ({len(message.flatten())} codes)"
