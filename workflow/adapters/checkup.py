@@ -138,7 +138,11 @@ def _probe_accounts(settings: Settings, engine: Engine, now: dt.datetime) -> lis
     store = SqlStore(engine, settings.files_dir)
     found = probe_account_files(store.platform_accounts(), now)
     if settings.platform_url:
-        services = _services(settings, engine, build_platform(settings))
+        try:
+            platform = build_platform(settings)
+        except ActesError:
+            return found  # the global account's files are broken: probe_platform says so
+        services = _services(settings, engine, platform)
         try:
             found.extend(probe_unbound(services, sirens_with_acts(engine)))
         finally:
