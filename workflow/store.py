@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from workflow.collectivite import Collectivite
 from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
+from workflow.operator import Fault, OperatorAlert
 from workflow.platform import Attempt, PlatformAccount
 from workflow.problems import CurrentProblem
 
@@ -223,6 +224,28 @@ class Store(Protocol):
     def incident_payload(self, incident_id: int) -> bytes | None: ...
 
     def claim(self, act_id: int, *, until: dt.datetime, now: dt.datetime) -> bool: ...
+
+    def hold(self, act_id: int, *, until: dt.datetime) -> None:
+        """Keep the act's lease until ``until`` (a retry scheduled then): the sweep leaves it."""
+        ...
+
+    def raise_operator_alert(self, fault: Fault, *, at: dt.datetime) -> OperatorAlert: ...
+
+    def operator_alerts(
+        self, *, open_only: bool = True, unsent_resolutions: bool = False
+    ) -> list[OperatorAlert]: ...
+
+    def closed_operator_alert_keys(self, prefix: str) -> set[str]: ...
+
+    def operator_alert_notified(self, alert_id: int, *, at: dt.datetime) -> None: ...
+
+    def resolve_operator_alert(
+        self, alert_id: int, *, at: dt.datetime, quiet: bool = False
+    ) -> None: ...
+
+    def resolve_operator_alert_key(self, key: str, *, at: dt.datetime) -> None: ...
+
+    def mark_problem_alerted(self, code: str, *, at: dt.datetime) -> int: ...
 
     def release(self, act_id: int) -> None: ...
 

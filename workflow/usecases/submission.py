@@ -37,6 +37,11 @@ from workflow.usecases.resend import Resending
 SERIAL_TRIES = 5
 
 
+#: a retry scheduled for ``t`` keeps the act until ``t`` + this (its queueing and its run);
+#: if the retry is lost with the broker, the sweep takes the act once it has passed
+RETRY_GRACE = dt.timedelta(minutes=5)
+
+
 @dataclass
 class Submission:
     ctx: Context
@@ -118,11 +123,15 @@ class Submission:
         )
 
     def waiting(self, act_id: int, error: ActesError, *, next_attempt: dt.datetime | None) -> None:
-        """A transient failure: the act waits for the next automatic attempt (recorded)."""
+        """A transient failure: the act waits for the next automatic attempt (recorded), and
+        its lease is held until a little after it, so that the sweep does not enqueue a second
+        task while the retry waits (the lease would otherwise run out during a long backoff)."""
         code = ProblemCode.PLATFORM_UNREACHABLE
         self.ctx.store.set_problem(
             act_id, CurrentProblem(code, self.ctx.clock(), error.one_line(), next_attempt)
         )
+        if next_attempt is not None:
+            self.ctx.store.hold(act_id, until=next_attempt + RETRY_GRACE)
 
     def _typologies(
         self, siren: str, nature: ActNature

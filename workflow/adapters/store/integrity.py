@@ -78,6 +78,17 @@ class IntegrityRecords:
             )
             return bool(getattr(result, "rowcount", 0) == 1)
 
+    def hold(self: _HasSession, act_id: int, *, until: dt.datetime) -> None:
+        """Keep the act's lease until ``until``, whoever held it: its task scheduled a retry
+        then, and the sweep must not enqueue a second one meanwhile."""
+        with self._session() as session:
+            session.execute(
+                update(ActRow)
+                .where(ActRow.id == act_id)
+                .values(claimed_until=until)
+                .execution_options(synchronize_session=False)
+            )
+
     def release(self: _HasSession, act_id: int) -> None:
         with self._session() as session:
             session.execute(

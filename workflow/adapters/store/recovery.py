@@ -26,6 +26,7 @@ class RecoveryStore(StoreBase):
                 return
             if row.problem_code != problem.code.value or row.problem_since is None:
                 row.problem_since = problem.since
+                row.problem_alerted_at = None  # a new problem: nobody was alerted about it yet
             row.problem_code = problem.code.value
             row.problem_next_at = problem.next_attempt
             row.problem_detail = problem.detail[:2000]
@@ -105,4 +106,5 @@ def problem_of(row: ActRow) -> CurrentProblem | None:
         utc(row.problem_since),
         row.problem_detail or "",
         utc(row.problem_next_at) if row.problem_next_at else None,
+        utc(row.problem_alerted_at) if row.problem_alerted_at else None,
     )

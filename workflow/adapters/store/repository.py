@@ -35,6 +35,7 @@ from workflow.adapters.store.models import (
     EventRow,
     TransactionRow,
 )
+from workflow.adapters.store.operator_alerts import OperatorAlertsStore
 from workflow.adapters.store.platform_accounts import PlatformAccountsStore
 from workflow.adapters.store.recovery import RecoveryStore, link_replacement, problem_of
 from workflow.errors import AlreadyExists, Conflict, NotFound
@@ -433,5 +434,6 @@ class SqlStore(
     RecoveryStore,
     IntegrityRecords,
     PlatformAccountsStore,
+    OperatorAlertsStore,
 ):
     """The store on SQLAlchemy (PostgreSQL, or SQLite for the embedded default)."""

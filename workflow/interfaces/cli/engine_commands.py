@@ -258,17 +258,29 @@ def documents_command(
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True)
 def incidents_command(act: int | None, payload: int | None, data_dir: Path, as_json: bool) -> None:
-    """Operational incidents: ambiguous recoveries, quarantined préfecture messages."""
+    """Operational incidents: ambiguous recoveries, quarantined préfecture messages.
+
+    Then the operational alerts open now (faults of the service, for ACTES_OPERATOR_EMAILS).
+    """
     store = build_store(settings_for(data_dir))
     try:
         if payload is not None:
             click.echo(store.incident_payload(payload) or b"", nl=False)
             return
         incidents = store.incidents(act_id=act)
+        alerts = store.operator_alerts() if act is None else []
     finally:
         store.close()
     if as_json:
-        emit_json({"incidents": [i.as_dict() for i in incidents]})
+        emit_json(
+            {
+                "incidents": [i.as_dict() for i in incidents],
+                "operator_alerts": [a.as_dict() for a in alerts],
+            }
+        )
         return
     for i in incidents:
         click.echo(f"{i.id:>4} {i.at:%Y-%m-%d %H:%M} act {i.act_id or '-'} {i.kind}: {i.detail}")
+    for a in alerts:
+        told = f"notified {a.notified_at:%Y-%m-%d %H:%M}" if a.notified_at else "NOT NOTIFIED"
+        click.echo(f"open since {a.opened_at:%Y-%m-%d %H:%M} ({told}) [{a.key}] {a.summary}")

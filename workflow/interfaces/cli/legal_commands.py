@@ -262,17 +262,26 @@ def alerts_command(data_dir: Path, today: str | None, as_json: bool) -> None:
             field="smtp_host",
             rule="a channel",
         )
+    from workflow.adapters.operator_channel import sweep_operator_alerts
+
     day = _today(today)
-    digests = _services(data_dir).alerts.send_alerts(
+    services = _services(data_dir)
+    digests = services.alerts.send_alerts(
         today=day,
         notifiers=notifiers,
         horizons=settings.horizons,
         stuck_after=dt.timedelta(seconds=settings.stuck_after_seconds),
     )
+    operators = sweep_operator_alerts(services, settings)
     if as_json:
-        emit_json({"sent": [d.as_dict() for d in digests]})
+        emit_json(
+            {
+                "sent": [d.as_dict() for d in digests],
+                "operators": operators.as_dict() if operators else None,
+            }
+        )
         return
-    click.echo(f"{len(digests)} digest(s) sent")
+    click.echo(f"{len(digests)} digest(s) sent" + (", 1 to the operators" if operators else ""))
 
 
 @command("ical")
