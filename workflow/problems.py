@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from workflow.i18n import _
+from workflow.i18n import _, long_moment
 
 
 class ProblemCode(enum.StrEnum):
@@ -148,7 +148,7 @@ class CurrentProblem:
                 date=f"{self.operator_alerted:%Y-%m-%d %H:%M} UTC",
             )
         _what, action = _texts(self.code, locale)
-        when = f"{self.next_attempt:%Y-%m-%d %H:%M} UTC" if self.next_attempt else "-"
+        when = long_moment(self.next_attempt, locale) if self.next_attempt else "-"
         return action.format(next=when)
 
     def as_dict(self, locale: str | None = None) -> dict[str, Any]:

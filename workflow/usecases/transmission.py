@@ -21,6 +21,7 @@ from workflow.errors import (
     SecurityError,
     TransientError,
 )
+from workflow.i18n import N_
 from workflow.lifecycle import ActState
 from workflow.platform import FormSubmission, TransmissionPlatform
 from workflow.problems import CurrentProblem, ProblemCode
@@ -51,7 +52,11 @@ class Transmission:
             return self._stop(act, ProblemCode.PLATFORM_NOT_CONFIGURED, error)
         if act.state is ActState.PACKAGED:
             act = ctx.store.transition(
-                act.id, ActState.SUBMITTING, actor=ctx.actor, reason="sending", at=ctx.clock()
+                act.id,
+                ActState.SUBMITTING,
+                actor=ctx.actor,
+                reason=N_("sending to the platform"),
+                at=ctx.clock(),
             )
         try:
             return self._send(act, platform)
@@ -139,11 +144,16 @@ class Transmission:
             return self._accepted(act.id, verdict.transaction_id, recovered=True)
         if verdict.outcome is Outcome.PENDING:
             raise TransientError(
-                f"act {act.id}: {verdict.explanation}", field="recovery", act_id=act.id
+                f"act {act.id}: {verdict.explanation.text('en')}",
+                field="recovery",
+                act_id=act.id,
             )
         if verdict.outcome is Outcome.AMBIGUOUS:
             ctx.store.record_incident(
-                "recovery_ambiguous", verdict.explanation, at=ctx.clock(), act_id=act.id
+                "recovery_ambiguous",
+                verdict.explanation.text("en"),
+                at=ctx.clock(),
+                act_id=act.id,
             )
         return None
 
@@ -165,8 +175,10 @@ class Transmission:
                 ) from None
             if current.state is not ActState.SUBMITTING:
                 return current
-        reason = f"platform transaction {platform_ref}" + (
-            " (found after a lost reply)" if recovered else ""
+        reason = (
+            N_("platform transaction {ref} (found after a lost reply)", ref=platform_ref)
+            if recovered
+            else N_("platform transaction {ref}", ref=platform_ref)
         )
         try:
             return ctx.store.transition(

@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import true
 
+from workflow.i18n import Message
+
 
 class Base(DeclarativeBase):
     pass
@@ -181,7 +183,17 @@ class EventRow(Base):
     event: Mapped[str] = mapped_column(String(50))
     from_state: Mapped[str | None] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(30))
+    #: in English; ``reason_message`` keeps it untranslated (JSON: msgid and parameters)
     reason: Mapped[str] = mapped_column(Text, default="")
+    reason_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+def reason_columns(reason: str | Message) -> dict[str, str | None]:
+    """An event's reason as its row keeps it: the English text, and the untranslated message
+    (translated for each reader when shown) when it is one."""
+    if isinstance(reason, Message):
+        return {"reason": reason.text("en"), "reason_message": reason.to_json()}
+    return {"reason": reason, "reason_message": None}
 
 
 class PublicityRow(Base):

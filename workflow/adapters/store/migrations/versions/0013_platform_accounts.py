@@ -2,7 +2,7 @@
 certificate, with an HTTP Basic login when accounts share one), and files an act under the
 account's collectivité whatever the act says. Paths only: the secrets stay in their files.
 
-Revision ID: 0012
+Revision ID: 0013
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
