@@ -17,7 +17,7 @@ from workflow.i18n import Message, _
 from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
 from workflow.operator import Fault, OperatorAlert
-from workflow.platform import Attempt
+from workflow.platform import Attempt, PlatformAccount
 from workflow.problems import CurrentProblem, for_people
 
 
@@ -440,6 +440,14 @@ class Store(Protocol):
     def nomenclature(self, siren: str) -> bytes | None: ...
 
     def poll_cursor(self, name: str) -> dt.datetime | None: ...
+
+    def bind_platform_account(self, account: PlatformAccount, *, at: dt.datetime) -> None: ...
+
+    def unbind_platform_account(self, siren: str) -> bool: ...
+
+    def platform_account(self, siren: str) -> PlatformAccount | None: ...
+
+    def platform_accounts(self) -> list[PlatformAccount]: ...
 
     def set_poll_cursor(self, name: str, at: dt.datetime) -> None: ...
 
