@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from workflow.collectivite import Collectivite
+from workflow.i18n import Message, _
 from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
 from workflow.operator import Fault, OperatorAlert
-from workflow.platform import Attempt
-from workflow.problems import CurrentProblem
+from workflow.platform import Attempt, PlatformAccount
+from workflow.problems import CurrentProblem, for_people
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,17 @@ class EventRecord:
     event: str
     from_state: str | None
     to_state: str
+    #: the reason in English, as written when the event was recorded
     reason: str
+    #: the reason kept untranslated (msgid and parameters); None on rows written before
+    message: Message | None = None
+
+    def reason_text(self, locale: str | None = None) -> str:
+        """The reason for people, in their language (default: the service's), without server
+        paths or hashes; an older row is shown as written (translated when it is a message of
+        the catalogs, such as « act received »)."""
+        text = self.message.text(locale) if self.message else _(self.reason, locale=locale)
+        return for_people(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,10 +330,13 @@ class Store(Protocol):
         target: ActState,
         *,
         actor: str,
-        reason: str,
+        reason: str | Message,
         at: dt.datetime,
         **fields: Any,
-    ) -> ActRecord: ...
+    ) -> ActRecord:
+        """Move the act and write the event; a :class:`Message` reason is kept untranslated
+        (with its English text) and translated when shown."""
+        ...
 
     def set_error(self, act_id: int, error: str) -> None: ...
 
@@ -435,6 +449,14 @@ class Store(Protocol):
     def nomenclature(self, siren: str) -> bytes | None: ...
 
     def poll_cursor(self, name: str) -> dt.datetime | None: ...
+
+    def bind_platform_account(self, account: PlatformAccount, *, at: dt.datetime) -> None: ...
+
+    def unbind_platform_account(self, siren: str) -> bool: ...
+
+    def platform_account(self, siren: str) -> PlatformAccount | None: ...
+
+    def platform_accounts(self) -> list[PlatformAccount]: ...
 
     def set_poll_cursor(self, name: str, at: dt.datetime) -> None: ...
 

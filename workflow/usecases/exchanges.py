@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.errors import Conflict, InvalidInput, NotFound, Rejected
+from workflow.i18n import N_
 from workflow.identifiers import ActNature, TypologyCode
 from workflow.lifecycle import ActState
 from workflow.store import ActRecord, ExchangeRecord
@@ -28,8 +29,8 @@ class Exchanges:
         the act back to ``acknowledged`` with the platform's message.
         """
         ctx = self.ctx
-        platform = ctx.require_platform()
         act = ctx.store.get_act(act_id, siren=siren)
+        platform = ctx.platform_for(act.siren)
         if act.state is ActState.CANCELLED:
             return act
         asked = cancellation_request(ctx, act.id)
@@ -49,7 +50,7 @@ class Exchanges:
                 act.id,
                 ActState.ACKNOWLEDGED,
                 actor="platform",
-                reason=f"cancellation refused: {error.message}",
+                reason=N_("cancellation refused: {detail}", detail=error.message),
                 at=ctx.clock(),
             )
             raise
@@ -100,7 +101,7 @@ class Exchanges:
         checked = tuple(
             (path, TypologyCode.parse(typology).value) for path, typology in attachments
         )
-        platform = ctx.require_platform()
+        platform = ctx.platform_for(act.siren)
         try:
             platform.reply(
                 exchange.platform_ref,

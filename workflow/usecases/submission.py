@@ -15,6 +15,7 @@ from workflow.errors import (
     SecurityError,
     TransientError,
 )
+from workflow.i18n import N_
 from workflow.identifiers import ActNature, Classification, TypologyCode
 from workflow.lifecycle import ActState
 from workflow.numbering import NumeroInterne
@@ -109,8 +110,13 @@ class Submission:
                 act.id,
                 ActState.PACKAGED,
                 actor=ctx.actor,
-                reason=f"archive {package.archive_name}"
-                + (f" (objet in ISO-8859-1, the platform's charset: {changes})" if changes else ""),
+                reason=N_(
+                    "archive {name} (objet in ISO-8859-1, the platform's charset: {changes})",
+                    name=package.archive_name,
+                    changes=changes,
+                )
+                if changes
+                else N_("archive {name}", name=package.archive_name),
                 at=now,
             )
         raise TransientError("could not reserve an envelope serial", field="serial", act_id=act.id)

@@ -15,11 +15,13 @@ from workflow.errors import (
     Conflict,
     IllegalTransition,
     InvalidInput,
+    NoPlatformAccount,
     PlatformAccessRefused,
     Rejected,
     SecurityError,
     TransientError,
 )
+from workflow.i18n import N_
 from workflow.lifecycle import ActState
 from workflow.platform import FormSubmission, TransmissionPlatform
 from workflow.problems import CurrentProblem, ProblemCode
@@ -40,18 +42,22 @@ class Transmission:
         """Send the act's archive to the platform, exactly once."""
         ctx = self.ctx
         act = ctx.store.get_act(act_id)
-        if ctx.platform is None and act.state in (ActState.PACKAGED, ActState.SUBMITTING):
-            try:
-                ctx.require_platform()
-            except InvalidInput as error:
-                return self._stop(act, ProblemCode.PLATFORM_NOT_CONFIGURED, error)
-        platform = ctx.require_platform()
+        if act.state not in (ActState.PACKAGED, ActState.SUBMITTING):
+            return act  # received (not packaged yet), or already at the platform or beyond
+        try:
+            platform = ctx.platform_for(act.siren)  # its collectivité's account, no other
+        except NoPlatformAccount:  # not sent: it waits for its account
+            return self._hold(act)
+        except InvalidInput as error:
+            return self._stop(act, ProblemCode.PLATFORM_NOT_CONFIGURED, error)
         if act.state is ActState.PACKAGED:
             act = ctx.store.transition(
-                act.id, ActState.SUBMITTING, actor=ctx.actor, reason="sending", at=ctx.clock()
+                act.id,
+                ActState.SUBMITTING,
+                actor=ctx.actor,
+                reason=N_("sending to the platform"),
+                at=ctx.clock(),
             )
-        elif act.state is not ActState.SUBMITTING:
-            return act  # received (not packaged yet), or already at the platform or beyond
         try:
             return self._send(act, platform)
         except SecurityError as error:  # the platform refused the service's login
@@ -64,7 +70,8 @@ class Transmission:
     def _send(self, act: ActRecord, platform: TransmissionPlatform) -> ActRecord:
         ctx = self.ctx
         if act.state is ActState.SUBMITTING:
-            recovered = self._recover(act)  # an earlier attempt may have reached the platform
+            # an earlier attempt may have reached the platform (the same account: its own)
+            recovered = self._recover(act, platform)
             if recovered is not None:
                 return recovered
         archive = ctx.store.latest_package(act.id)
@@ -100,11 +107,19 @@ class Transmission:
             act.id, ActState.FAILED, actor=self.ctx.actor, reason=error.one_line(), at=now
         )
 
-    def _recover(self, act: ActRecord) -> ActRecord | None:
+    def _hold(self, act: ActRecord) -> ActRecord:
+        """The act stays where it is (never sent with another collectivité's account), with
+        a problem saying what the operator must do; the sweep sends it once bound."""
+        problem = CurrentProblem(ProblemCode.NO_PLATFORM_ACCOUNT, self.ctx.clock(), act.siren)
+        if act.problem is None or act.problem.code is not problem.code:
+            self.ctx.store.set_problem(act.id, problem)
+        return self.ctx.store.get_act(act.id)
+
+    def _recover(self, act: ActRecord, platform: TransmissionPlatform) -> ActRecord | None:
         """Bind the act to a transaction an earlier attempt created, only when it is proven
-        ours (workflow.recovery); None when nothing of ours is there (send it)."""
+        ours (workflow.recovery); None when nothing of ours is there (send it). ``platform``
+        is the account of the act's SIREN: candidates are looked for there only."""
         ctx = self.ctx
-        platform = ctx.require_platform()
         try:
             bound = ctx.store.acts_by_platform_ref()
             candidates = [
@@ -129,11 +144,16 @@ class Transmission:
             return self._accepted(act.id, verdict.transaction_id, recovered=True)
         if verdict.outcome is Outcome.PENDING:
             raise TransientError(
-                f"act {act.id}: {verdict.explanation}", field="recovery", act_id=act.id
+                f"act {act.id}: {verdict.explanation.text('en')}",
+                field="recovery",
+                act_id=act.id,
             )
         if verdict.outcome is Outcome.AMBIGUOUS:
             ctx.store.record_incident(
-                "recovery_ambiguous", verdict.explanation, at=ctx.clock(), act_id=act.id
+                "recovery_ambiguous",
+                verdict.explanation.text("en"),
+                at=ctx.clock(),
+                act_id=act.id,
             )
         return None
 
@@ -155,8 +175,10 @@ class Transmission:
                 ) from None
             if current.state is not ActState.SUBMITTING:
                 return current
-        reason = f"platform transaction {platform_ref}" + (
-            " (found after a lost reply)" if recovered else ""
+        reason = (
+            N_("platform transaction {ref} (found after a lost reply)", ref=platform_ref)
+            if recovered
+            else N_("platform transaction {ref}", ref=platform_ref)
         )
         try:
             return ctx.store.transition(

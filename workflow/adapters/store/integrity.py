@@ -11,8 +11,16 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from workflow.adapters.store.models import ActRow, DraftRow, EventRow, IncidentRow, MessageRow
+from workflow.adapters.store.models import (
+    ActRow,
+    DraftRow,
+    EventRow,
+    IncidentRow,
+    MessageRow,
+    reason_columns,
+)
 from workflow.errors import Conflict, NotFound
+from workflow.i18n import N_
 from workflow.lifecycle import ActState
 from workflow.store import IncidentRecord, NewAct
 
@@ -118,8 +126,13 @@ def write_intake(session: Session, act: ActRow, new: NewAct, at: dt.datetime, ac
                 event="acknowledged",
                 from_state=ActState.RECEIVED.value,
                 to_state=ActState.ACKNOWLEDGED.value,
-                reason=f"transmitted before: accusé de réception {id_acte} received on "
-                f"{reception.isoformat()}",
+                **reason_columns(
+                    N_(
+                        "transmitted before: accusé de réception {id_acte} received on {day}",
+                        id_acte=id_acte,
+                        day=reception,
+                    )
+                ),
             )
         )
     if new.intake_report is not None:

@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import true
 
+from workflow.i18n import Message
+
 
 class Base(DeclarativeBase):
     pass
@@ -183,7 +185,17 @@ class EventRow(Base):
     event: Mapped[str] = mapped_column(String(50))
     from_state: Mapped[str | None] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(30))
+    #: in English; ``reason_message`` keeps it untranslated (JSON: msgid and parameters)
     reason: Mapped[str] = mapped_column(Text, default="")
+    reason_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+def reason_columns(reason: str | Message) -> dict[str, str | None]:
+    """An event's reason as its row keeps it: the English text, and the untranslated message
+    (translated for each reader when shown) when it is one."""
+    if isinstance(reason, Message):
+        return {"reason": reason.text("en"), "reason_message": reason.to_json()}
+    return {"reason": reason, "reason_message": None}
 
 
 class PublicityRow(Base):
@@ -317,3 +329,18 @@ class OperatorAlertRow(Base):
     notices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     resolution_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PlatformAccountRow(Base):
+    """A collectivité's account on the platform: paths to its certificate, key and password
+    file (never the secrets), and its HTTP Basic login."""
+
+    __tablename__ = "platform_accounts"
+    siren: Mapped[str] = mapped_column(
+        String(9), ForeignKey("collectivites.siren"), primary_key=True
+    )
+    cert: Mapped[str | None] = mapped_column(Text)
+    key: Mapped[str | None] = mapped_column(Text)
+    login: Mapped[str | None] = mapped_column(String(200))
+    password_file: Mapped[str | None] = mapped_column(Text)
+    bound_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -9,8 +9,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from workflow.adapters.store.base import StoreBase, utc
-from workflow.adapters.store.models import ActRow, EventRow, LeaseRow
+from workflow.adapters.store.models import ActRow, EventRow, LeaseRow, reason_columns
 from workflow.errors import AlreadyExists, Conflict, NotFound
+from workflow.i18n import N_
 from workflow.problems import CurrentProblem, ProblemCode
 
 
@@ -89,7 +90,7 @@ def link_replacement(
             event="replaced",
             from_state=old.state,
             to_state=old.state,
-            reason=f"replaced by act {new_id} ({numero})",
+            **reason_columns(N_("replaced by act {id} ({numero})", id=new_id, numero=numero)),
         )
     )
 

@@ -34,10 +34,13 @@ from workflow.adapters.store.models import (
     DocumentRow,
     EventRow,
     TransactionRow,
+    reason_columns,
 )
 from workflow.adapters.store.operator_alerts import OperatorAlertsStore
+from workflow.adapters.store.platform_accounts import PlatformAccountsStore
 from workflow.adapters.store.recovery import RecoveryStore, link_replacement, problem_of
 from workflow.errors import AlreadyExists, Conflict, NotFound
+from workflow.i18n import N_, Message
 from workflow.lifecycle import ActState, check_transition
 from workflow.protocol.documents import examine
 from workflow.store import ActFilter, ActRecord, DocumentRef, EventRecord, NewAct
@@ -144,7 +147,7 @@ class ActsStore(StoreBase):
                         event="received",
                         from_state=None,
                         to_state=ActState.RECEIVED.value,
-                        reason="act received",
+                        **reason_columns(N_("act received")),
                     )
                 )
                 write_intake(session, row, new, at, actor)
@@ -289,7 +292,7 @@ class ActsStore(StoreBase):
         target: ActState,
         *,
         actor: str,
-        reason: str,
+        reason: str | Message,
         at: dt.datetime,
         **fields: Any,
     ) -> ActRecord:
@@ -298,6 +301,7 @@ class ActsStore(StoreBase):
         Optimistic concurrency: the update only applies to the version read, so two workers
         cannot both make the same move; the loser gets :class:`Conflict`.
         """
+        columns = reason_columns(reason)
         with self._session() as session:
             row = session.get(ActRow, act_id)
             if row is None:
@@ -332,7 +336,7 @@ class ActsStore(StoreBase):
                     event=event,
                     from_state=current.value,
                     to_state=target.value,
-                    reason=reason,
+                    **columns,
                 )
             )
         record = self.get_act(act_id)
@@ -345,7 +349,7 @@ class ActsStore(StoreBase):
             to_state=target.value,
             transition=event,
             actor=actor,
-            reason=reason[:500],
+            reason=(columns["reason"] or "")[:500],
         )
         return record
 
@@ -361,7 +365,15 @@ class ActsStore(StoreBase):
                 select(EventRow).where(EventRow.act_id == act_id).order_by(EventRow.id)
             )
             return [
-                EventRecord(utc(r.at), r.actor, r.event, r.from_state, r.to_state, r.reason)
+                EventRecord(
+                    utc(r.at),
+                    r.actor,
+                    r.event,
+                    r.from_state,
+                    r.to_state,
+                    r.reason,
+                    Message.from_json(r.reason_message),
+                )
                 for r in rows
             ]
 
@@ -437,6 +449,7 @@ class SqlStore(
     CollectivitesStore,
     RecoveryStore,
     IntegrityRecords,
+    PlatformAccountsStore,
     OperatorAlertsStore,
 ):
     """The store on SQLAlchemy (PostgreSQL, or SQLite for the embedded default)."""

@@ -20,7 +20,7 @@ from workflow.adapters.wiring import build_store
 from workflow.errors import InvalidInput
 from workflow.i18n import _
 from workflow.interfaces.cli.app import command, emit_json
-from workflow.problems import ProblemCode, for_people
+from workflow.problems import ProblemCode
 from workflow.settings import Settings
 from workflow.store import ActFilter, ActRecord, EventRecord
 from workflow.timeline import event_label
@@ -180,7 +180,7 @@ def _show_act(store: SqlStore, record: ActRecord, as_json: bool) -> None:
     for e in events:
         click.echo(
             f"  {e.at:%Y-%m-%d %H:%M:%S} {e.from_state or '':>12} → {e.to_state:<14} "
-            f"{e.actor}: {event_label(e.event)} — {for_people(e.reason)}"
+            f"{e.actor}: {event_label(e.event)} — {e.reason_text()}"
         )
 
 
@@ -192,7 +192,7 @@ def event_dict(e: EventRecord) -> dict[str, Any]:
         "label": event_label(e.event),
         "from": e.from_state,
         "to": e.to_state,
-        "reason": for_people(e.reason),
+        "reason": e.reason_text(),
     }
 
 

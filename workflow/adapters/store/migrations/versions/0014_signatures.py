@@ -1,7 +1,7 @@
 """Detached signatures given at intake: ``act_documents.signature_sha256`` names the signature
 file (in the content-addressed area) of the act's document or of an annex.
 
-Revision ID: 0012
+Revision ID: 0014
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
