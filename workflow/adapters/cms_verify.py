@@ -179,9 +179,8 @@ def _failed(error: ActesError, **known: Any) -> VerificationReport:
     return VerificationReport(**fields, error=error.message, error_code=error.code)
 
 
-def _verify(
-    document: BinaryIO, signature: bytes, trust_store: Sequence[x509.Certificate]
-) -> VerificationReport:
+def _signer_parts(signature: bytes) -> tuple[Any, list[x509.Certificate]]:
+    """The detached signature's first signer and the certificates it carries."""
     signed = parse_signature(signature)
     if signed["encap_content_info"]["content"].native is not None:
         raise MalformedSignature(
@@ -202,6 +201,28 @@ def _verify(
         for c in signed["certificates"] or []
         if c.name == "certificate"
     ]
+    return signer_info, certificates
+
+
+def _validity_at(signer: x509.Certificate, at: dt.datetime) -> SigningError | None:
+    """Why the signer certificate was not valid at ``at``, if it was not."""
+    if at > signer.not_valid_after_utc:
+        return CertificateExpired(
+            "the signer certificate had expired "
+            f"({signer.not_valid_after_utc:%Y-%m-%d}) at signing time",
+            field="certificate",
+        )
+    if at < signer.not_valid_before_utc:
+        return CertificateNotYetValid(
+            "the signer certificate was not yet valid at signing time", field="certificate"
+        )
+    return None
+
+
+def _verify(
+    document: BinaryIO, signature: bytes, trust_store: Sequence[x509.Certificate]
+) -> VerificationReport:
+    signer_info, certificates = _signer_parts(signature)
     signer = _find_signer(signer_info, certificates)
     algorithm = signer_info["digest_algorithm"]["algorithm"].native
     if algorithm not in _HASHES:
@@ -241,17 +262,7 @@ def _verify(
         )
     known["signature_value_valid"] = True
     at = signing_time or dt.datetime.now(dt.UTC)
-    validity_error: SigningError | None = None
-    if at > signer.not_valid_after_utc:
-        validity_error = CertificateExpired(
-            "the signer certificate had expired "
-            f"({signer.not_valid_after_utc:%Y-%m-%d}) at signing time",
-            field="certificate",
-        )
-    elif at < signer.not_valid_before_utc:
-        validity_error = CertificateNotYetValid(
-            "the signer certificate was not yet valid at signing time", field="certificate"
-        )
+    validity_error = _validity_at(signer, at)
     known["valid_at_signing_time"] = validity_error is None
     known["key_usage_ok"] = (
         bool({"digital_signature", "non_repudiation"} & set(info.key_usage)) or not info.key_usage

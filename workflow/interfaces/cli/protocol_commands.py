@@ -256,14 +256,7 @@ def package_command(
             TypologyCode.parse(document_typologie) if document_typologie else None,
             _given_signature(document, signature),
         ),
-        annexes=tuple(
-            dataclasses.replace(a, signature=_given_signature(a.path, s))
-            for a, s in zip(
-                _annexes(annexes, typologies),
-                annex_signatures(annexe_signatures, len(annexes)),
-                strict=True,
-            )
-        ),
+        annexes=_signed_annexes(annexes, typologies, annexe_signatures),
         document_papier=document_papier,
     )
     options = PackagingOptions(
@@ -276,6 +269,20 @@ def package_command(
     package = package_act(act, out_dir, options, signer=_signer(sign, pkcs12, passphrase_file))
     warnings.extend(package.signer_warnings)
     _report_package(package, numero, numero_value, numero_changes, warnings, as_json=as_json)
+
+
+def _signed_annexes(
+    annexes: tuple[Path, ...], typologies: tuple[str, ...], signatures: tuple[str, ...]
+) -> tuple[DocumentInput, ...]:
+    """The annexes with their typologies and, where given, their checked signatures."""
+    return tuple(
+        dataclasses.replace(a, signature=_given_signature(a.path, s))
+        for a, s in zip(
+            _annexes(annexes, typologies),
+            annex_signatures(signatures, len(annexes)),
+            strict=True,
+        )
+    )
 
 
 def _report_package(
