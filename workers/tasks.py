@@ -103,6 +103,12 @@ def submit_act(self: Task, act_id: int) -> str:
     return state
 
 
+@shared_task(name="workers.tasks.noop", acks_late=True)
+def noop() -> None:
+    """Nothing: what a task costs the broker and the worker by itself (``bench/pipeline.py``
+    compares the pipeline with it on the same worker)."""
+
+
 @shared_task(name="workers.tasks.poll_platform", acks_late=True)
 def poll_platform() -> dict[str, list[int] | bool]:
     report = services().polling.poll()
