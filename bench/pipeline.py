@@ -86,8 +86,17 @@ def _install():
             counts[key] = itertools.count(1)
         return next(counts[key])
     done = {}
+    trace = os.environ.get("ACTES_BENCH_TRACE")
+    def site():
+        import traceback
+        frames = [f for f in traceback.extract_stack()[:-3] if "/workflow/" in f.filename
+                  and not f.filename.endswith(("store/base.py", "contextlib.py"))]
+        return " < ".join(f.name for f in frames[-3:][::-1])
     def commit(conn):
         done[(str(conn.engine.url.database or ""), "commits")] = counter(conn, "commits")
+        if trace:
+            key = (str(conn.engine.url.database or ""), "at " + site())
+            done[key] = counter(conn, key[1])
     def statement(conn, *args):
         done[(str(conn.engine.url.database or ""), "statements")] = counter(conn, "statements")
     event.listen(Engine, "commit", commit)
@@ -116,6 +125,7 @@ def main() -> None:
     parser.add_argument("--embedded", action="store_true", help="SQLite store and broker")
     parser.add_argument("--concurrency", type=int, default=2, help="the worker's threads")
     parser.add_argument("--delay", type=float, default=0.2, help="simulator seconds per status")
+    parser.add_argument("--trace", action="store_true", help="where each process commits")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds without progress")
     parser.add_argument(
         "--postgres-url", default=os.environ.get("ACTES_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
@@ -198,6 +208,7 @@ def _run(
     child_env = {
         **env,
         "ACTES_BENCH_COUNTS": str(base / "counts"),
+        **({"ACTES_BENCH_TRACE": "1"} if arguments.trace else {}),
         "PYTHONPATH": os.pathsep.join(
             [str(base / "hook"), *filter(None, [os.environ.get("PYTHONPATH")])]
         ),
@@ -387,7 +398,8 @@ def _counts(folder: Path, database: str) -> dict[str, dict[str, int]]:
             continue
         for db, kind, value in data["counts"]:
             if db == wanted:
-                totals.setdefault(name, {"commits": 0, "statements": 0})[kind] += value
+                kinds = totals.setdefault(name, {"commits": 0, "statements": 0})
+                kinds[kind] = kinds.get(kind, 0) + value
     return totals
 
 
@@ -443,6 +455,10 @@ def _report(r: dict[str, Any]) -> None:
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value:>14}")
+    for name, figures in sorted(r["per_process"].items()):  # --trace: commits by call site
+        for site, count in sorted(figures.items(), key=lambda item: -item[1]):
+            if site.startswith("at ") and count >= 0.05:
+                print(f"  {name} {count:6.2f} commits/act {site}")
     summary = {
         "bench": "pipeline",
         "ratio": round(r["acts_per_s"] / r["noop_per_s"], 4),

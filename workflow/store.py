@@ -205,6 +205,27 @@ class TokenRecord:
     revoked_at: dt.datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class KeptMessage:
+    """A message kept with the move it brings (``Store.transition(keep=…)``)."""
+
+    direction: str
+    code: str
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPackage:
+    """An archive recorded with the move to ``packaged`` (``Store.transition(keep=…)``)."""
+
+    siren: str
+    day: dt.date
+    archive_name: str
+    archive_path: Path
+    sha256: str
+    size: int
+
+
 class Store(Protocol):
     def add_collectivite(self, collectivite: Collectivite) -> None: ...
 
@@ -289,8 +310,11 @@ class Store(Protocol):
         actor: str,
         reason: str,
         at: dt.datetime,
+        keep: Sequence[KeptMessage | KeptPackage] = (),
         **fields: Any,
-    ) -> ActRecord: ...
+    ) -> ActRecord:
+        """Move the act and record what ``keep`` holds, in one transaction (all or nothing)."""
+        ...
 
     def set_error(self, act_id: int, error: str) -> None: ...
 
@@ -327,7 +351,15 @@ class Store(Protocol):
         self, act_id: int, platform_ref: str, *, at: dt.datetime, recovered: bool = False
     ) -> None: ...
 
-    def acts_by_platform_ref(self) -> dict[str, int]: ...
+    def acts_by_platform_ref(self, refs: Collection[str] | None = None) -> dict[str, int]:
+        """Act ids by platform transaction: of ``refs`` only, or of every act (None)."""
+        ...
+
+    def record_attempts(
+        self, act_id: int | None, attempts: Sequence[Attempt], *, at: dt.datetime
+    ) -> None:
+        """Record the platform calls made for an act (or none), in one transaction."""
+        ...
 
     def record_attempt(
         self,

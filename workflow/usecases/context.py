@@ -51,9 +51,9 @@ class Context:
         attempts = getattr(self.platform, "attempts", None)
         if not attempts:
             return
-        now = self.clock()
-        while attempts:
-            self.store.record_attempt(act_id, attempts.pop(0), at=now)
+        taken = list(attempts)
+        del attempts[: len(taken)]  # a call another thread adds meanwhile stays for later
+        self.store.record_attempts(act_id, taken, at=self.clock())
 
     def paris_today(self) -> dt.date:
         """Today in the legal calendar (Europe/Paris)."""

@@ -29,7 +29,7 @@ from workflow.packaging import (
 from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
-from workflow.store import ActRecord, NewAct
+from workflow.store import ActRecord, KeptMessage, KeptPackage, NewAct
 from workflow.usecases.context import Context
 from workflow.usecases.resend import Resending
 
@@ -83,30 +83,28 @@ class Submission:
                 # recur on every attempt, so the act fails now, with the reason (issue 14 #4)
                 reason = f"packaging failed: {type(error).__name__}: {error}"
                 return self.fail(act.id, reason, code=ProblemCode.PACKAGING_FAILED)
-            try:
-                ctx.store.record_package(
+            changes = "; ".join(package.objet_changes)
+            archive = package.archive
+            kept = KeptPackage(
+                act.siren, today, package.archive_name, archive.path, archive.sha256, archive.size
+            )
+            try:  # archive, 1-1 and move in one transaction: a taken serial undoes all three
+                return ctx.store.transition(
                     act.id,
-                    act.siren,
-                    today,
-                    package.archive_name,
-                    package.archive.path,
-                    package.archive.sha256,
-                    package.archive.size,
+                    ActState.PACKAGED,
+                    actor=ctx.actor,
+                    reason=f"archive {package.archive_name}"
+                    + (
+                        f" (objet in ISO-8859-1, the platform's charset: {changes})"
+                        if changes
+                        else ""
+                    ),
                     at=now,
+                    # the 1-1 as packaged: kept by packaging, never read back from the archive
+                    keep=(kept, KeptMessage("out", "1-1", package.message_xml)),
                 )
             except AlreadyExists:
                 continue
-            # the 1-1 as packaged: kept by packaging, never read back from the archive
-            ctx.store.record_message(act.id, "out", "1-1", package.message_xml, at=now)
-            changes = "; ".join(package.objet_changes)
-            return ctx.store.transition(
-                act.id,
-                ActState.PACKAGED,
-                actor=ctx.actor,
-                reason=f"archive {package.archive_name}"
-                + (f" (objet in ISO-8859-1, the platform's charset: {changes})" if changes else ""),
-                at=now,
-            )
         raise TransientError("could not reserve an envelope serial", field="serial", act_id=act.id)
 
     def _stop(self, act_id: int, code: ProblemCode, error: ActesError) -> ActRecord:

@@ -106,7 +106,8 @@ class Transmission:
         ctx = self.ctx
         platform = ctx.require_platform()
         try:
-            bound = ctx.store.acts_by_platform_ref()
+            listed_now = platform.find_candidates(act.numero)
+            bound = ctx.store.acts_by_platform_ref({listed.id for listed in listed_now})
             candidates = [
                 Candidate(
                     listed.id,
@@ -118,7 +119,7 @@ class Transmission:
                     details.message_name,
                     bound.get(listed.id),
                 )
-                for listed in platform.find_candidates(act.numero)
+                for listed in listed_now
                 if bound.get(listed.id) in (None, act.id)
                 for details in (platform.transaction_details(listed.id),)
             ]

@@ -25,7 +25,7 @@ from workflow.adapters.store.base import StoreBase, utc
 from workflow.adapters.store.collectivites import CollectivitesStore
 from workflow.adapters.store.deadlines import DeadlinesStore
 from workflow.adapters.store.drafts import DraftsStore
-from workflow.adapters.store.exchanges import ExchangesStore
+from workflow.adapters.store.exchanges import ExchangesStore, add_message, add_package
 from workflow.adapters.store.files import copy_durably, fsync_directory
 from workflow.adapters.store.integrity import IntegrityRecords, storable_id, write_intake
 from workflow.adapters.store.models import (
@@ -39,7 +39,15 @@ from workflow.adapters.store.recovery import RecoveryStore, link_replacement, pr
 from workflow.errors import AlreadyExists, Conflict, NotFound
 from workflow.lifecycle import ActState, check_transition
 from workflow.protocol.documents import examine
-from workflow.store import ActFilter, ActRecord, DocumentRef, EventRecord, NewAct
+from workflow.store import (
+    ActFilter,
+    ActRecord,
+    DocumentRef,
+    EventRecord,
+    KeptMessage,
+    KeptPackage,
+    NewAct,
+)
 
 #: acts whose documents and transaction are read in one query (IN lists stay short)
 _BATCH = 500
@@ -144,7 +152,8 @@ class ActsStore(StoreBase):
                     )
                 )
                 write_intake(session, row, new, at, actor)
-                act_id = row.id
+                session.flush()
+                record = self._record(session, row)  # in the act's own transaction
         except AlreadyExists:
             again = self._by_key(new.siren, new.idempotency_key)
             if again is not None:
@@ -155,7 +164,7 @@ class ActsStore(StoreBase):
                 rule="number unique for the collectivité",
                 value=new.numero,
             ) from None
-        return self.get_act(act_id), True
+        return record, True
 
     def act_by_key(self, siren: str, key: str) -> ActRecord | None:
         return self._by_key(siren, key)
@@ -287,9 +296,11 @@ class ActsStore(StoreBase):
         actor: str,
         reason: str,
         at: dt.datetime,
+        keep: Sequence[KeptMessage | KeptPackage] = (),
         **fields: Any,
     ) -> ActRecord:
-        """Move an act (checked by the lifecycle table) and write the event, atomically.
+        """Move an act (checked by the lifecycle table) and write the event, with what ``keep``
+        holds (the archive, the message that brings the move), atomically.
 
         Optimistic concurrency: the update only applies to the version read, so two workers
         cannot both make the same move; the loser gets :class:`Conflict`.
@@ -331,7 +342,14 @@ class ActsStore(StoreBase):
                     reason=reason,
                 )
             )
-        record = self.get_act(act_id)
+            for kept in keep:
+                if isinstance(kept, KeptPackage):
+                    add_package(session, act_id, kept, at)
+                else:
+                    add_message(session, act_id, kept, at)
+            session.flush()
+            session.refresh(row)  # the moved act, read in the same transaction (no second one)
+            record = self._record(session, row)
         _log.info(
             "state_changed",
             act_id=act_id,
