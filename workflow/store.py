@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -52,6 +52,8 @@ class ActRecord:
     #: the act this one corrects and replaces, and the act that replaced this one
     replaces: int | None = None
     replaced_by: int | None = None
+    #: the sweep holds a claim on it (it enqueued the act's task): the task releases it
+    claimed: bool = field(default=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -46,14 +46,17 @@ class Transmission:
             except InvalidInput as error:
                 return self._stop(act, ProblemCode.PLATFORM_NOT_CONFIGURED, error)
         platform = ctx.require_platform()
-        if act.state is ActState.PACKAGED:
+        # moved to submitting by this very call: no earlier attempt can have reached the
+        # platform (submitting is committed before any request), so nothing to look up first
+        fresh = act.state is ActState.PACKAGED
+        if fresh:
             act = ctx.store.transition(
                 act.id, ActState.SUBMITTING, actor=ctx.actor, reason="sending", at=ctx.clock()
             )
         elif act.state is not ActState.SUBMITTING:
             return act  # received (not packaged yet), or already at the platform or beyond
         try:
-            return self._send(act, platform)
+            return self._send(act, platform, fresh=fresh)
         except SecurityError as error:  # the platform refused the service's login
             return self._stop(act, ProblemCode.PLATFORM_LOGIN_REFUSED, error)
         except TransientError as error:  # the task retries later: say so on the act
@@ -61,9 +64,9 @@ class Transmission:
             ctx.store.set_problem(act.id, CurrentProblem(code, ctx.clock(), error.one_line()))
             raise
 
-    def _send(self, act: ActRecord, platform: TransmissionPlatform) -> ActRecord:
+    def _send(self, act: ActRecord, platform: TransmissionPlatform, *, fresh: bool) -> ActRecord:
         ctx = self.ctx
-        if act.state is ActState.SUBMITTING:
+        if not fresh:
             recovered = self._recover(act)  # an earlier attempt may have reached the platform
             if recovered is not None:
                 return recovered

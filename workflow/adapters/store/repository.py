@@ -435,6 +435,7 @@ def _batch_records(session: Session, rows: list[ActRow]) -> list[ActRecord]:
             problem=problem_of(row),
             replaces=row.replaces_id,
             replaced_by=row.replaced_by_id,
+            claimed=row.claimed_until is not None,
         )
         for row in rows
     ]
