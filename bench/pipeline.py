@@ -238,18 +238,20 @@ def _run(
             actes_argv("worker", *data, "--concurrency", str(arguments.concurrency)),
             env=child_env,
         )
-        supervisor.start("api", actes_argv("serve", *data, "--port", str(api_port)), env=child_env)
+        api = supervisor.start(
+            "api", actes_argv("serve", *data, "--port", str(api_port)), env=child_env
+        )
         wait_until(lambda: port_open(api_port), timeout=60, what="API", supervisor=supervisor)
         noop = _noops(settings.broker, worker, noops, supervisor)
         supervisor.start("beat", actes_argv("beat", *data), env=child_env)
         time.sleep(3)  # the beat's first polls (nothing pending: no request) before counting
         before = _counts(base / "counts", settings.database)
-        cpu_before = _cpu(worker)
+        cpu_before, api_before = _cpu(worker), _cpu(api)
         posting = time.time()
         posted = _post_all(f"http://127.0.0.1:{api_port}", token, n, supervisor)
         posting = time.time() - posting
         acked = _wait_acknowledged(store, set(posted), arguments.timeout, supervisor)
-        cpu = _cpu(worker) - cpu_before
+        cpu, api_cpu = _cpu(worker) - cpu_before, _cpu(api) - api_before
         time.sleep(1)  # the children's counters are written every 0.3 s
         after = _counts(base / "counts", settings.database)
     sim = _simulator_side(base / "sim.sqlite3")
@@ -279,6 +281,7 @@ def _run(
         "p99_s": _quantile(latencies, 0.99),
         "per_process": per_process,
         "worker_cpu_ms_per_act": cpu * 1000 / n,
+        "api_cpu_ms_per_act": api_cpu * 1000 / n,
         "duplicates": max(0, sim - bound),
         "lost": n - len(acked),
     }
@@ -441,6 +444,7 @@ def _report(r: dict[str, Any]) -> None:
         ("ratio (acts/s ÷ no-op tasks/s)", f"{r['acts_per_s'] / r['noop_per_s']:.3f}"),
         ("latency p50 / p99 (s)", f"{r['p50_s']:.2f} / {r['p99_s']:.2f}"),
         ("worker CPU per act (ms)", f"{r['worker_cpu_ms_per_act']:.1f}"),
+        ("API CPU per act (ms)", f"{r['api_cpu_ms_per_act']:.1f}"),
     ]
     for name, figures in sorted(r["per_process"].items()):
         rows.append(
@@ -474,6 +478,7 @@ def _report(r: dict[str, Any]) -> None:
             sum(f.get("statements", 0) for f in r["per_process"].values()), 1
         ),
         "worker_cpu_ms_per_act": round(r["worker_cpu_ms_per_act"], 1),
+        "api_cpu_ms_per_act": round(r["api_cpu_ms_per_act"], 1),
         "noop_cpu_ms": round(r["noop_cpu_ms"], 2),
         "duplicates": r["duplicates"],
         "lost": r["lost"],

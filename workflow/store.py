@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -228,7 +229,19 @@ class KeptPackage:
     size: int
 
 
+@dataclass(frozen=True, slots=True)
+class KeptTransaction:
+    """The act's platform transaction, bound with the move to ``submitted``."""
+
+    platform_ref: str
+    recovered: bool = False
+
+
 class Store(Protocol):
+    def reading(self) -> AbstractContextManager[None]:
+        """The reads inside the block share one transaction (reads only)."""
+        ...
+
     def add_collectivite(self, collectivite: Collectivite) -> None: ...
 
     def record_incident(
@@ -312,7 +325,7 @@ class Store(Protocol):
         actor: str,
         reason: str,
         at: dt.datetime,
-        keep: Sequence[KeptMessage | KeptPackage] = (),
+        keep: Sequence[KeptMessage | KeptPackage | KeptTransaction] = (),
         **fields: Any,
     ) -> ActRecord:
         """Move the act and record what ``keep`` holds, in one transaction (all or nothing)."""

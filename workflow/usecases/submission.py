@@ -51,15 +51,18 @@ class Submission:
     def package(self, act_id: int) -> ActRecord:
         """Build, sign and record the act's archive; a redelivered task has no second effect."""
         ctx = self.ctx
-        act = ctx.store.get_act(act_id)
-        if act.state is not ActState.RECEIVED:
-            return act
-        act_input = self._act_input(act)
         now = ctx.clock()
         today = now.astimezone(dt.UTC).date()
-        allowed, of = self._typologies(act.siren, ActNature[act.nature])
-        for _ in range(SERIAL_TRIES):  # another act may take the serial between read and write
+        with ctx.store.reading():  # what packaging needs, read in one transaction
+            act = ctx.store.get_act(act_id)
+            if act.state is not ActState.RECEIVED:
+                return act
+            act_input = self._act_input(act)
+            allowed, of = self._typologies(act.siren, ActNature[act.nature])
             serial = ctx.store.next_serial(act.siren, today)
+        for attempt in range(SERIAL_TRIES):  # another act may take the serial meanwhile
+            if attempt:
+                serial = ctx.store.next_serial(act.siren, today)
             options = PackagingOptions(
                 generated_on=today,
                 serial=serial,

@@ -27,7 +27,7 @@ from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
 from workflow.recovery import Candidate, Outcome, judge
-from workflow.store import ActRecord
+from workflow.store import ActRecord, KeptTransaction
 from workflow.usecases.context import Context
 from workflow.usecases.submission import Submission
 
@@ -39,7 +39,9 @@ class Transmission:
     def transmit(self, act_id: int) -> ActRecord:
         """Send the act's archive to the platform, exactly once."""
         ctx = self.ctx
-        act = ctx.store.get_act(act_id)
+        with ctx.store.reading():  # the act and its archive, in one transaction
+            act = ctx.store.get_act(act_id)
+            archive = ctx.store.latest_package(act_id)
         if ctx.platform is None and act.state in (ActState.PACKAGED, ActState.SUBMITTING):
             try:
                 ctx.require_platform()
@@ -56,7 +58,7 @@ class Transmission:
         elif act.state is not ActState.SUBMITTING:
             return act  # received (not packaged yet), or already at the platform or beyond
         try:
-            return self._send(act, platform, fresh=fresh)
+            return self._send(act, platform, archive, fresh=fresh)
         except SecurityError as error:  # the platform refused the service's login
             return self._stop(act, ProblemCode.PLATFORM_LOGIN_REFUSED, error)
         except TransientError as error:  # the task retries later: say so on the act
@@ -64,13 +66,14 @@ class Transmission:
             ctx.store.set_problem(act.id, CurrentProblem(code, ctx.clock(), error.one_line()))
             raise
 
-    def _send(self, act: ActRecord, platform: TransmissionPlatform, *, fresh: bool) -> ActRecord:
+    def _send(
+        self, act: ActRecord, platform: TransmissionPlatform, archive: Path | None, *, fresh: bool
+    ) -> ActRecord:
         ctx = self.ctx
         if not fresh:
             recovered = self._recover(act)  # an earlier attempt may have reached the platform
             if recovered is not None:
                 return recovered
-        archive = ctx.store.latest_package(act.id)
         if archive is None:
             raise Conflict(f"act {act.id} has no package", field="package", act_id=act.id)
         try:
@@ -144,6 +147,20 @@ class Transmission:
     def _accepted(self, act_id: int, platform_ref: str, *, recovered: bool) -> ActRecord:
         ctx = self.ctx
         now = ctx.clock()
+        reason = f"platform transaction {platform_ref}" + (
+            " (found after a lost reply)" if recovered else ""
+        )
+        try:  # the binding and the move in one transaction: the usual case
+            return ctx.store.transition(
+                act_id,
+                ActState.SUBMITTED,
+                actor="platform",
+                reason=reason,
+                at=now,
+                keep=(KeptTransaction(platform_ref, recovered=recovered),),
+            )
+        except Conflict:  # bound or moved meanwhile: all undone; the binding first, alone
+            pass
         try:
             ctx.store.record_transaction(act_id, platform_ref, at=now, recovered=recovered)
         except AlreadyExists:
@@ -159,9 +176,6 @@ class Transmission:
                 ) from None
             if current.state is not ActState.SUBMITTING:
                 return current
-        reason = f"platform transaction {platform_ref}" + (
-            " (found after a lost reply)" if recovered else ""
-        )
         try:
             return ctx.store.transition(
                 act_id, ActState.SUBMITTED, actor="platform", reason=reason, at=now

@@ -25,7 +25,13 @@ from workflow.adapters.store.models import (
 )
 from workflow.errors import NotFound
 from workflow.platform import Attempt
-from workflow.store import ExchangeRecord, KeptMessage, KeptPackage, PublicityRecord
+from workflow.store import (
+    ExchangeRecord,
+    KeptMessage,
+    KeptPackage,
+    KeptTransaction,
+    PublicityRecord,
+)
 
 
 class ExchangesStore(StoreBase):
@@ -68,14 +74,7 @@ class ExchangesStore(StoreBase):
     ) -> None:
         """The act's one platform transaction; a second one is refused by the database."""
         with self._session() as session:
-            session.add(
-                TransactionRow(
-                    act_id=act_id,
-                    platform_ref=platform_ref,
-                    recovered=int(recovered),
-                    created_at=at,
-                )
-            )
+            add_transaction(session, act_id, KeptTransaction(platform_ref, recovered), at)
 
     def acts_by_platform_ref(self, refs: Collection[str] | None = None) -> dict[str, int]:
         query = select(TransactionRow.platform_ref, TransactionRow.act_id)
@@ -282,3 +281,16 @@ def add_message(session: Session, act_id: int, message: KeptMessage, at: dt.date
         )
     )
     return True
+
+
+def add_transaction(session: Session, act_id: int, kept: KeptTransaction, at: dt.datetime) -> None:
+    """The act's platform transaction, in the caller's transaction (one per act: the
+    database refuses a second, AlreadyExists)."""
+    session.add(
+        TransactionRow(
+            act_id=act_id,
+            platform_ref=kept.platform_ref,
+            recovered=int(kept.recovered),
+            created_at=at,
+        )
+    )

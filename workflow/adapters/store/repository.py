@@ -25,7 +25,12 @@ from workflow.adapters.store.base import StoreBase, utc
 from workflow.adapters.store.collectivites import CollectivitesStore
 from workflow.adapters.store.deadlines import DeadlinesStore
 from workflow.adapters.store.drafts import DraftsStore
-from workflow.adapters.store.exchanges import ExchangesStore, add_message, add_package
+from workflow.adapters.store.exchanges import (
+    ExchangesStore,
+    add_message,
+    add_package,
+    add_transaction,
+)
 from workflow.adapters.store.files import copy_durably, fsync_directory
 from workflow.adapters.store.integrity import IntegrityRecords, storable_id, write_intake
 from workflow.adapters.store.models import (
@@ -46,6 +51,7 @@ from workflow.store import (
     EventRecord,
     KeptMessage,
     KeptPackage,
+    KeptTransaction,
     NewAct,
 )
 
@@ -296,7 +302,7 @@ class ActsStore(StoreBase):
         actor: str,
         reason: str,
         at: dt.datetime,
-        keep: Sequence[KeptMessage | KeptPackage] = (),
+        keep: Sequence[KeptMessage | KeptPackage | KeptTransaction] = (),
         **fields: Any,
     ) -> ActRecord:
         """Move an act (checked by the lifecycle table) and write the event, with what ``keep``
@@ -345,6 +351,8 @@ class ActsStore(StoreBase):
             for kept in keep:
                 if isinstance(kept, KeptPackage):
                     add_package(session, act_id, kept, at)
+                elif isinstance(kept, KeptTransaction):
+                    add_transaction(session, act_id, kept, at)
                 else:
                     add_message(session, act_id, kept, at)
             session.flush()
