@@ -161,12 +161,13 @@ class Polling:
     def _changed(self) -> tuple[dict[PlatformStatus, list[ActRecord]], list[ActRecord]]:
         """Our acts at the platform, by the status the platform now lists them in; and the
         pending acts no listing showed."""
-        pending = {
-            a.platform_ref: a
-            for a in self.ctx.store.list_acts(states=sorted(AT_PLATFORM))
-            if a.platform_ref
-        }
-        window = self.window(pending.values())
+        with self.ctx.store.reading():  # the pending acts and the cursor: one transaction
+            pending = {
+                a.platform_ref: a
+                for a in self.ctx.store.list_acts(states=sorted(AT_PLATFORM))
+                if a.platform_ref
+            }
+            window = self.window(pending.values())
         changed: dict[PlatformStatus, list[ActRecord]] = {}
         for status in LISTED:
             changed[status] = []

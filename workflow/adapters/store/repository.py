@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workflow.adapters.logs import get_logger
@@ -92,15 +93,18 @@ class ActsStore(StoreBase):
 
     def store_document(self, path: Path, *, field: str = "document") -> tuple[str, int, str]:
         """Copy a document into the content-addressed area (once) and record it."""
+        facts = self._keep_document(path, field)
+        with self._session() as session:
+            _add_document(session, facts)
+        return facts
+
+    def _keep_document(self, path: Path, field: str) -> tuple[str, int, str]:
+        """Check a document and copy it into the content-addressed area (once); its row is
+        the caller's to add (:func:`_add_document`)."""
         facts = examine(path, field=field)
         target = self.document_path(facts.sha256)
         if not target.exists():  # temp + fsync + rename + fsync: absent or whole, never half
             copy_durably(path, target)
-        with self._session() as session:
-            if session.get(DocumentRow, facts.sha256) is None:
-                session.add(
-                    DocumentRow(sha256=facts.sha256, size=facts.size, kind=facts.kind.value)
-                )
         return facts.sha256, facts.size, facts.kind.value
 
     def create_act(self, new: NewAct, *, at: dt.datetime, actor: str) -> tuple[ActRecord, bool]:
@@ -109,11 +113,13 @@ class ActsStore(StoreBase):
         if existing is not None:
             return existing, False
         stored = [
-            (self.store_document(path, field="document" if i == 0 else "annexe"), path, typology)
+            (self._keep_document(path, "document" if i == 0 else "annexe"), path, typology)
             for i, (path, typology) in enumerate(new.documents)
         ]
         try:
-            with self._session() as session:
+            with self._session() as session:  # the documents' rows with the act's
+                for facts, _, _ in stored:
+                    _add_document(session, facts)
                 row = ActRow(
                     siren=new.siren,
                     idempotency_key=new.idempotency_key,
@@ -399,6 +405,18 @@ class ActsStore(StoreBase):
                 )
             )
             return self._records(session, rows)
+
+
+def _add_document(session: Session, facts: tuple[str, int, str]) -> None:
+    """The document's row, once: a row another request adds at the same moment (the same
+    file posted twice at once) is no error."""
+    sha256, size, kind = facts
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(DocumentRow)
+        .values(sha256=sha256, size=size, kind=kind)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
 
 
 def _batch_records(session: Session, rows: list[ActRow]) -> list[ActRecord]:
