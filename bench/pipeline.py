@@ -191,7 +191,6 @@ def _run(
         "ACTES_SIGNER_PKCS12": str(pki.signer_p12),
         "ACTES_SIGNER_PASSPHRASE_FILE": str(pki.signer_passphrase),
         "ACTES_POLL_SECONDS": "1",
-        "ACTES_SWEEP_SECONDS": "30",
         "ACTES_LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)
