@@ -17,8 +17,9 @@ from typing import Any
 from celery import Task, shared_task
 from celery.utils.log import get_task_logger
 
+from workflow.adapters.operator_channel import sweep_operator_alerts
 from workflow.adapters.wiring import build_notifiers, build_services
-from workflow.errors import TransientError
+from workflow.errors import PlatformAccessRefused, TransientError
 from workflow.lifecycle import ActState
 from workflow.problems import ProblemCode
 from workflow.settings import Settings
@@ -115,7 +116,13 @@ def noop() -> None:
 
 @shared_task(name="workers.tasks.poll_platform", acks_late=True)
 def poll_platform() -> dict[str, list[int] | bool]:
-    report = services().polling.poll()
+    try:
+        report = services().polling.poll()
+    except PlatformAccessRefused as error:  # the login refused: the operators' to fix, now
+        services().operator_alerts.poll_refused(error)
+        raise
+    if not report.skipped:
+        services().operator_alerts.poll_answered()
     return {
         "acknowledged": list(report.acknowledged),
         "rejected": list(report.rejected),
@@ -125,10 +132,14 @@ def poll_platform() -> dict[str, list[int] | bool]:
 
 @shared_task(name="workers.tasks.alert_deadlines", acks_late=True)
 def alert_deadlines() -> int:
-    """Deadline alerts (J-15, J-7, J-2…) and acts stuck in a state: idempotent, so the beat
-    may run it hourly."""
+    """Deadline alerts (J-15, J-7, J-2…) and acts stuck in a state, then the operators' faults
+    (to ACTES_OPERATOR_EMAILS only): idempotent, so the beat may run it hourly."""
     settings = Settings()
     use_cases = services()
+    try:
+        sweep_operator_alerts(use_cases, settings)
+    except TransientError:  # the relay is down: the next sweep sends it, the deadlines go now
+        log.exception("the operators' alerts could not be sent this time")
     digests = use_cases.alerts.send_alerts(
         today=use_cases.paris_today(),  # the legal calendar's day, not the server's
         notifiers=build_notifiers(settings),

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from workflow.i18n import _
+from workflow.i18n import _, long_moment
 
 
 class ProblemCode(enum.StrEnum):
@@ -114,6 +114,9 @@ class CurrentProblem:
     since: dt.datetime
     detail: str
     next_attempt: dt.datetime | None = None
+    #: a configuration fault: when the service's operators were alerted about it (once for
+    #: every act it holds, :mod:`workflow.operator`)
+    operator_alerted: dt.datetime | None = None
 
     @property
     def configuration(self) -> bool:
@@ -124,8 +127,15 @@ class CurrentProblem:
         return what.format(detail=for_people(self.detail) or "-")
 
     def action(self, locale: str | None = None) -> str:
+        if self.configuration and self.operator_alerted is not None:
+            return _(
+                "the service's operators were alerted on {date}: once they fix the "
+                "configuration, the act is sent again (actes retry)",
+                locale=locale,
+                date=f"{self.operator_alerted:%Y-%m-%d %H:%M} UTC",
+            )
         _what, action = _texts(self.code, locale)
-        when = f"{self.next_attempt:%Y-%m-%d %H:%M} UTC" if self.next_attempt else "-"
+        when = long_moment(self.next_attempt, locale) if self.next_attempt else "-"
         return action.format(next=when)
 
     def as_dict(self, locale: str | None = None) -> dict[str, Any]:
@@ -136,4 +146,7 @@ class CurrentProblem:
             "message": self.message(locale),
             "action": self.action(locale),
             "configuration": self.configuration,
+            "operator_alerted_at": (
+                self.operator_alerted.isoformat() if self.operator_alerted else None
+            ),
         }

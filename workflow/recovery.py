@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workflow.errors import ActesError
-from workflow.i18n import _
+from workflow.i18n import N_, Message
 from workflow.identifiers import IDActe
 from workflow.platform import PlatformStatus
 from workflow.protocol.naming import parse_file_name
@@ -52,7 +52,8 @@ class Outcome(enum.Enum):
 class Verdict:
     outcome: Outcome
     transaction_id: str | None
-    explanation: str
+    #: why, kept untranslated: the incident and the error keep its English text
+    explanation: Message
 
 
 def normalised(text: str) -> str:
@@ -120,19 +121,23 @@ def judge(act: ActRecord, candidates: Sequence[Candidate]) -> Verdict:
         return Verdict(
             Outcome.AMBIGUOUS,
             None,
-            _(
+            N_(
                 "several platform transactions match act {numero} ({ids}): none is bound",
                 numero=act.numero,
                 ids=ids,
             ),
         )
     if proven:
-        return Verdict(Outcome.BIND, proven[0].id, f"transaction {proven[0].id} proven")
+        return Verdict(Outcome.BIND, proven[0].id, N_("transaction {id} proven", id=proven[0].id))
     if pending:
         return Verdict(
             Outcome.PENDING,
             None,
-            f"transaction {pending[0].id} agrees on number, date and objet but cannot show "
-            f"its SIREN before it leaves status {int(pending[0].status)}",
+            N_(
+                "transaction {id} agrees on number, date and objet but cannot show its SIREN "
+                "before it leaves status {status}",
+                id=pending[0].id,
+                status=int(pending[0].status),
+            ),
         )
-    return Verdict(Outcome.ABSENT, None, "no transaction of this act on the platform")
+    return Verdict(Outcome.ABSENT, None, N_("no transaction of this act on the platform"))

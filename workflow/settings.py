@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret_file: Path | None = None
     alert_horizons: str = "15,7,2"
+    #: the operators' addresses (comma-separated): faults of the service itself go there only
+    operator_emails: str = ""
+    #: an operational alert still open is sent to the operators again after this long
+    operator_renotify_seconds: float = 86400.0
     alert_seconds: float = 3600.0
     nomenclature_max_age_days: int = 365
     metrics_token_file: Path | None = None  # /metrics asks for this bearer token when set
@@ -67,6 +71,10 @@ class Settings(BaseSettings):
         return tuple(
             sorted({int(h) for h in self.alert_horizons.split(",") if h.strip()}, reverse=True)
         )
+
+    @property
+    def operators(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(e.strip() for e in self.operator_emails.split(",") if e.strip()))
 
     @property
     def database(self) -> str:

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from workflow.collectivite import Collectivite
+from workflow.i18n import Message, _
 from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
+from workflow.operator import Fault, OperatorAlert
 from workflow.platform import Attempt
-from workflow.problems import CurrentProblem
+from workflow.problems import CurrentProblem, for_people
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +103,17 @@ class EventRecord:
     event: str
     from_state: str | None
     to_state: str
+    #: the reason in English, as written when the event was recorded
     reason: str
+    #: the reason kept untranslated (msgid and parameters); None on rows written before
+    message: Message | None = None
+
+    def reason_text(self, locale: str | None = None) -> str:
+        """The reason for people, in their language (default: the service's), without server
+        paths or hashes; an older row is shown as written (translated when it is a message of
+        the catalogs, such as « act received »)."""
+        text = self.message.text(locale) if self.message else _(self.reason, locale=locale)
+        return for_people(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +252,6 @@ class KeptTransaction:
 class Store(Protocol):
     def reading(self) -> AbstractContextManager[None]:
         """The reads inside the block share one transaction (reads only)."""
-        ...
 
     def add_collectivite(self, collectivite: Collectivite) -> None: ...
 
@@ -259,6 +270,27 @@ class Store(Protocol):
     def incident_payload(self, incident_id: int) -> bytes | None: ...
 
     def claim(self, act_id: int, *, until: dt.datetime, now: dt.datetime) -> bool: ...
+
+    def hold(self, act_id: int, *, until: dt.datetime) -> None:
+        """Keep the act's lease until ``until`` (a retry scheduled then): the sweep leaves it."""
+
+    def raise_operator_alert(self, fault: Fault, *, at: dt.datetime) -> OperatorAlert: ...
+
+    def operator_alerts(
+        self, *, open_only: bool = True, unsent_resolutions: bool = False
+    ) -> list[OperatorAlert]: ...
+
+    def closed_operator_alert_keys(self, prefix: str) -> set[str]: ...
+
+    def operator_alert_notified(self, alert_id: int, *, at: dt.datetime) -> None: ...
+
+    def resolve_operator_alert(
+        self, alert_id: int, *, at: dt.datetime, quiet: bool = False
+    ) -> None: ...
+
+    def resolve_operator_alert_key(self, key: str, *, at: dt.datetime) -> None: ...
+
+    def mark_problem_alerted(self, code: str, *, at: dt.datetime) -> int: ...
 
     def release(self, act_id: int) -> None: ...
 
@@ -290,7 +322,6 @@ class Store(Protocol):
         """Newest first: at most ``limit`` acts with an id below ``before``, of these
         collectivités (``None``: all) and states (``None``: all), and ``where`` (IDActe,
         number, in their state since before a moment)."""
-        ...
 
     def get_acts(self, ids: Collection[int]) -> list[ActRecord]: ...
 
@@ -299,14 +330,12 @@ class Store(Protocol):
     ) -> list[tuple[ActRecord, int]]:
         """Acts (ids above ``after``, in order) whose legal facts changed since their deadline
         rows were computed, with the version of those facts."""
-        ...
 
     def replace_deadlines(
         self, act_id: int, deadlines: Sequence[tuple[str, dt.date]], *, version: int
     ) -> bool:
         """The act's deadline rows (kind, due) from the facts of ``version``; False (nothing
         kept) when the facts changed meanwhile."""
-        ...
 
     def acts_due_between(
         self,
@@ -323,13 +352,14 @@ class Store(Protocol):
         target: ActState,
         *,
         actor: str,
-        reason: str,
+        reason: str | Message,
         at: dt.datetime,
         keep: Sequence[KeptMessage | KeptPackage | KeptTransaction] = (),
         **fields: Any,
     ) -> ActRecord:
-        """Move the act and record what ``keep`` holds, in one transaction (all or nothing)."""
-        ...
+        """Move the act and write the event, with what ``keep`` holds, in one transaction (all
+        or nothing); a :class:`Message` reason is kept untranslated (with its English text) and
+        translated when shown."""
 
     def set_error(self, act_id: int, error: str) -> None: ...
 
@@ -368,13 +398,11 @@ class Store(Protocol):
 
     def acts_by_platform_ref(self, refs: Collection[str] | None = None) -> dict[str, int]:
         """Act ids by platform transaction: of ``refs`` only, or of every act (None)."""
-        ...
 
     def record_attempts(
         self, act_id: int | None, attempts: Sequence[Attempt], *, at: dt.datetime
     ) -> None:
         """Record the platform calls made for an act (or none), in one transaction."""
-        ...
 
     def record_attempt(
         self,

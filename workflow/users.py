@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -28,8 +29,15 @@ LOCK_DURATION = dt.timedelta(minutes=15)
 MIN_PASSWORD = 12
 
 _hasher = PasswordHasher()
-#: compared against when the login is unknown, so both cases cost the same time
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Compared against when the login is unknown, so both cases cost the same time.
+
+    Computed on first use, not at import: an argon2 hash costs ~64 MiB and ~0.6 s, which
+    every process importing this module (workers, the simulator, the CLI) would pay."""
+    return _hasher.hash("not a password of anyone")
 
 
 class Role(enum.StrEnum):
@@ -165,7 +173,7 @@ def authenticate_user(users: Users, login: str, password: str, *, now: dt.dateti
     )
     user = users.user_by_login(login.strip().lower())
     if user is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy_hash(), password)
         raise refused
     if user.locked_until is not None and user.locked_until > now:
         raise SecurityError(

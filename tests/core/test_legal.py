@@ -19,6 +19,13 @@ from workflow.legal.deadlines import DeadlineKind, LegalFacts, Residence, assess
 D = dt.date
 
 
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the English wording (the catalogs' msgids) the legal core writes under
+    ACTES_LOCALE=en; tests/core/test_legal_french.py reads the French one."""
+    monkeypatch.setenv("ACTES_LOCALE", "en")
+
+
 def dept(code: str) -> Departement:
     return Departement.parse(code)
 
@@ -59,7 +66,7 @@ def test_month_end_and_local_holidays_are_flagged() -> None:
     )
     defere = next(d for d in assess(facts).deadlines if d.kind is DeadlineKind.PREFET_DEFERE)
     assert defere.due == D(2022, 12, 27)
-    assert defere.ambiguous and defere.note and "26/12/2022" in defere.note
+    assert defere.ambiguous and defere.note and "26 December 2022" in defere.note
 
 
 # --------------------------------------------------------------------------- §2 examples

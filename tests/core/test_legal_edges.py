@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import pytest
 
+from workflow.i18n import long_date
 from workflow.identifiers import ActNature, Departement
 from workflow.legal.calendar import is_holiday, last_day, library_holiday
 from workflow.legal.deadlines import (
@@ -25,6 +26,13 @@ from workflow.legal.deadlines import (
 )
 
 D = dt.date
+
+
+@pytest.fixture(autouse=True)
+def _english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests read the English wording (the catalogs' msgids) the legal core writes under
+    ACTES_LOCALE=en; tests/core/test_legal_french.py reads the French one."""
+    monkeypatch.setenv("ACTES_LOCALE", "en")
 
 
 def dept(code: str) -> Departement:
@@ -132,12 +140,13 @@ def _cli_appeal(residence: str) -> dict[str, object]:
     return appeal
 
 
-def test_cli_residence_values_and_aliases() -> None:
+def test_cli_residence_values_and_aliases(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACTES_LOCALE")  # the command's default: French
     assert _cli_appeal("other-territory")["due"] == "2024-06-27"
     assert _cli_appeal("metropole")["due"] == "2024-06-27"
     same = _cli_appeal("same-territory")
     assert (same["due"], same["status"], same["days_left"]) == ("2024-05-28", "passed", None)
-    assert same["status_text"] == "échu le 28/05/2024"
+    assert same["status_text"] == "échu le 28 mai 2024"
     help_text = _cli("--help").stdout
     for word in ("same-territory", "other-territory", "abroad", "metropole", "outre-mer"):
         assert word in help_text
@@ -207,10 +216,12 @@ def test_a_gracieux_within_the_year_interrupts_it_and_is_flagged() -> None:
     assert czabaj.due is None  # LEGAL.md does not say from when it runs again: no date
     assert czabaj.status is Status.SUSPENDED
     assert czabaj.status_text.startswith(
-        "suspendu : interrompu par le recours gracieux du 02/09/2024"
+        "suspended: interrupted by the recours gracieux of 2 September 2024"
     )
     assert czabaj.ambiguous and czabaj.note and "not settled" in czabaj.note
-    assert "02/11/2025" in czabaj.note  # a new year from the implicit rejection, as a hint only
+    assert (
+        "2 November 2025" in czabaj.note
+    )  # a new year from the implicit rejection, as a hint only
     assert due_within(assess(_notified(gracieux=D(2024, 9, 2))), D(2024, 9, 10), 3660) == ()
     late = _by_kind(_notified(gracieux=D(2025, 3, 6)))[DeadlineKind.CZABAJ]
     assert late.due == D(2025, 3, 5)  # filed after the year: nothing to interrupt
@@ -226,8 +237,8 @@ def _czabaj_of(code: str, notified: dt.date) -> Deadline:
 @pytest.mark.parametrize(
     ("notified", "year_end", "why", "next_day"),
     [
-        (D(2024, 3, 9), D(2025, 3, 9), "Sunday", "10/03/2025"),
-        (D(2024, 5, 1), D(2025, 5, 1), "public holiday", "02/05/2025"),
+        (D(2024, 3, 9), D(2025, 3, 9), "Sunday", "10 March 2025"),
+        (D(2024, 5, 1), D(2025, 5, 1), "public holiday", "2 May 2025"),
     ],
 )
 def test_the_czabaj_year_on_a_closed_day_is_flagged_not_moved(
@@ -243,7 +254,7 @@ def test_the_czabaj_year_on_a_day_only_the_library_closes_is_flagged() -> None:
     czabaj = _czabaj_of("971", D(2023, 3, 7))  # Mi-Carême 2024 is 7 March
     assert czabaj.due == D(2024, 3, 7)
     assert czabaj.note and "Mi-Carême" in czabaj.note and "not R29" in czabaj.note
-    assert "08/03/2024" in czabaj.note  # the next working day by the library's calendar
+    assert "8 March 2024" in czabaj.note  # the next working day by the library's calendar
 
 
 # --------------------------------------------------------------------------- status today
@@ -259,7 +270,9 @@ def _dreux(**extra: object) -> LegalFacts:
     )
 
 
-def test_open_with_days_left_then_passed() -> None:
+def test_open_with_days_left_then_passed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACTES_LOCALE")  # French, the default
+
     def defere(today: dt.date) -> Deadline:
         return _by_kind(_dreux(), today=today)[DeadlineKind.PREFET_DEFERE]
 
@@ -268,23 +281,24 @@ def test_open_with_days_left_then_passed() -> None:
     assert defere(D(2022, 12, 19)).status_text == "ouvert, J-0"  # the last day is still open
     late = defere(D(2026, 11, 29))
     assert (late.status, late.days_left) == (Status.PASSED, None)
-    assert late.status_text == "échu le 19/12/2022"
+    assert late.status_text == "échu le 19 décembre 2022"
     unresolved = _by_kind(_dreux())[DeadlineKind.PREFET_DEFERE]
     assert (unresolved.status, unresolved.days_left) == (Status.OPEN, None)
 
 
-def test_ended_by_an_event_and_suspended() -> None:
+def test_ended_by_an_event_and_suspended(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACTES_LOCALE")  # French, the default
     referred = _by_kind(_dreux(defere=D(2022, 11, 2)), today=D(2022, 11, 10))
     defere = referred[DeadlineKind.PREFET_DEFERE]
     assert defere.status is Status.ENDED
-    assert defere.status_text == "clos par le déféré du 02/11/2022"
+    assert defere.status_text == "clos par le déféré du 2 novembre 2022"
     waiting = _by_kind(_dreux(dpc=D(2022, 11, 20)), today=D(2022, 12, 1))[
         DeadlineKind.PREFET_DEFERE
     ]
     assert waiting.status is Status.SUSPENDED
-    assert waiting.status_text == "suspendu : en attente des pièces demandées le 20/11/2022"
+    assert waiting.status_text == "suspendu : en attente des pièces demandées le 20 novembre 2022"
     sent = _by_kind(_notified(), today=D(2024, 4, 1))[DeadlineKind.TRANSMISSION]
-    assert sent.status_text == "clos par la réception en préfecture le 04/03/2024"
+    assert sent.status_text == "clos par la réception en préfecture le 4 mars 2024"
     late = LegalFacts(ActNature.AI, dept("028"), signed=D(2024, 3, 1), reception=D(2024, 3, 20))
     assert _by_kind(late, today=D(2024, 4, 1))[DeadlineKind.TRANSMISSION].status is Status.PASSED
     budget = LegalFacts(ActNature.BF, dept("028"), signed=D(2026, 4, 10), reception=D(2026, 4, 20))
@@ -298,7 +312,7 @@ def test_ended_by_an_event_and_suspended() -> None:
         gracieux=D(2025, 12, 20),
     )
     filing = _by_kind(permit, today=D(2025, 12, 22))[DeadlineKind.GRACIEUX_FILING]
-    assert filing.status_text == "clos par le recours gracieux du 20/12/2025"
+    assert filing.status_text == "clos par le recours gracieux du 20 décembre 2025"
 
 
 def test_due_within_never_lists_passed_ended_or_suspended() -> None:
@@ -315,7 +329,8 @@ def test_due_within_never_lists_passed_ended_or_suspended() -> None:
     assert all(d.status is Status.OPEN and d.days_left == 9 for d in found)
 
 
-def test_as_dict_carries_the_status_of_the_day() -> None:
+def test_as_dict_carries_the_status_of_the_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACTES_LOCALE")  # French, the default
     data = assess(_dreux(), today=D(2022, 12, 7)).as_dict()
     assert data["today"] == "2022-12-07"
     defere = next(d for d in data["deadlines"] if d["kind"] == "prefet_defere")
@@ -326,14 +341,18 @@ def test_as_dict_carries_the_status_of_the_day() -> None:
     )
 
 
-def test_cli_text_shows_the_status() -> None:
+def test_cli_text_shows_the_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ACTES_LOCALE")  # French, the default
     run = _cli(
         "--nature", "DE", "--departement", "028", "--reception", "2022-10-18",
         "--publication", "2022-10-18", "--defere", "2022-11-02", "--today", "2022-12-07",
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    assert "clos par le déféré du 02/11/2022" in run.stdout
+    assert "clos par le déféré du 2 novembre 2022" in run.stdout
     assert "ouvert, J-12" in run.stdout
+    # the explanations too: French sentences, French dates
+    assert "clos : déféré préfectoral au tribunal administratif le 2 novembre 2022" in run.stdout
+    assert "exécutoire le 18 octobre 2022 : reçu en préfecture le 18 octobre 2022" in run.stdout
     assert _cli("--nature", "DE", "--departement", "028", "--today", "07/12").returncode != 0
 
 
@@ -359,7 +378,7 @@ def test_holidays_beyond_r29_are_flagged_with_the_other_date(
     facts = LegalFacts(ActNature.DE, dept(code), reception=start, publication=start)
     defere = _by_kind(facts)[DeadlineKind.PREFET_DEFERE]
     assert defere.due == r29
-    assert defere.ambiguous and defere.note and library.strftime("%d/%m/%Y") in defere.note
+    assert defere.ambiguous and defere.note and long_date(library, "en") in defere.note
     assert last_day(start, 2, dept("028")).library_last_day is None  # mainland: same calendar
 
 
@@ -376,9 +395,11 @@ def test_r29_calendar_against_the_library() -> None:
 def test_the_status_text_comes_from_the_catalogs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACTES_LOCALE", "en")
     referred = _by_kind(_dreux(defere=D(2022, 11, 2)), today=D(2022, 12, 7))
-    assert referred[DeadlineKind.PREFET_DEFERE].status_text == "ended by the déféré of 02/11/2022"
+    assert (
+        referred[DeadlineKind.PREFET_DEFERE].status_text == "ended by the déféré of 2 November 2022"
+    )
     assert referred[DeadlineKind.THIRD_PARTY_APPEAL].status_text == "open, D-12"
     monkeypatch.delenv("ACTES_LOCALE")
     assert _by_kind(_dreux(), today=D(2023, 1, 2))[DeadlineKind.PREFET_DEFERE].status_text == (
-        "échu le 19/12/2022"
+        "échu le 19 décembre 2022"
     )

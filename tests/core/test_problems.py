@@ -36,7 +36,8 @@ def test_every_problem_says_what_and_what_to_do_in_french_and_english(code: Prob
 
 def test_the_next_attempt_is_told() -> None:
     problem = CurrentProblem(ProblemCode.PLATFORM_UNREACHABLE, WHEN, "HTTP 503", WHEN)
-    assert "2026-11-29 09:30" in problem.action("fr")
+    assert "29 novembre 2026 à 10 h 30" in problem.action("fr")  # Paris time, in words
+    assert "29 November 2026 at 10:30" in problem.action("en")
     assert problem.action("fr").startswith("rien à faire")
 
 

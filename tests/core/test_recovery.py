@@ -81,7 +81,8 @@ def test_no_proof_yet_waits_and_two_proofs_are_ambiguous() -> None:
     assert judge(ACT, [_candidate(id_acte="garbage")]).outcome is Outcome.PENDING
     verdict = judge(ACT, [_candidate(), _candidate(id="43")])
     assert verdict.outcome is Outcome.AMBIGUOUS and verdict.transaction_id is None
-    assert "41, 43" in verdict.explanation
+    assert "41, 43" in verdict.explanation.text("en")
+    assert "aucune n'est rattachée" in verdict.explanation.text("fr")
     assert judge(ACT, [_candidate(), unproven]).outcome is Outcome.AMBIGUOUS
     assert judge(ACT, []).outcome is Outcome.ABSENT
 

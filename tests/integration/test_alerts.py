@@ -20,7 +20,7 @@ from workflow.adapters.ical import deadlines_calendar
 from workflow.adapters.notifiers import SIGNATURE_HEADER, SmtpNotifier, WebhookNotifier
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
-from workflow.alerts import horizon_for
+from workflow.alerts import Digest, horizon_for
 from workflow.collectivite import Collectivite
 from workflow.errors import TransientError
 from workflow.interfaces.cli.supervisor import free_port
@@ -248,3 +248,40 @@ def test_deadline_rows_follow_the_facts_and_the_sweep_reads_only_what_falls_due(
     assert len(statements) <= 8, statements
     assert store.replace_deadlines(act.id, [], version=-1) is False  # older facts: kept nothing
     assert services.law.deadlines(today=day, within_days=15) == again
+
+
+class _Collecting:
+    """A channel that keeps the digests it is given."""
+
+    def __init__(self, channel: str) -> None:
+        self.channel = channel
+        self.digests: list[Digest] = []
+
+    def send(self, digest: Digest) -> None:
+        self.digests.append(digest)
+
+
+def test_the_digest_explains_each_deadline_in_the_readers_language(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = dt.date(2022, 12, 10)
+    monkeypatch.delenv("ACTES_LOCALE", raising=False)
+    clerks = _Collecting("clerks")
+    services.alerts.send_alerts(today=day, notifiers=[clerks])
+    text = clerks.digests[0].text()
+    assert (
+        "le préfet peut déférer l'acte au tribunal administratif jusqu'au 19 décembre 2022 "
+        "(déféré préfectoral : délai franc de 2 mois à compter de la réception)"
+    ) in text
+    assert (
+        "recours contentieux devant le tribunal administratif est possible jusqu'au 19 décembre 2022"
+        in text
+    )
+    assert "the préfet may" not in text and "prefet_defere" not in text
+    monkeypatch.setenv("ACTES_LOCALE", "en")
+    operators = _Collecting("operators")  # another channel: the same alerts go out once more
+    services.alerts.send_alerts(today=day, notifiers=[operators])
+    text = operators.digests[0].text()
+    assert "the préfet may refer the act to the court until 19 December 2022" in text
+    assert "an appeal to the tribunal administratif is possible until 19 December 2022" in text
+    assert "le préfet peut" not in text

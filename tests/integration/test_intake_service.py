@@ -46,11 +46,15 @@ LE CONSEIL MUNICIPAL, APRÈS EN AVOIR DÉLIBÉRÉ, à l'unanimité
 """
 
 
+PDF_CREATED = dt.datetime(2022, 10, 14, 9, 0, tzinfo=dt.UTC)
+
+
 def deliberation(
     tmp_path: Path, n: int, objet: str = "Espace Numérique de Travail primOT (écoles)"
 ) -> Path:
     path = tmp_path / f"del-{n}.pdf"
-    path.write_bytes(text_pdf(DELIBERATION.format(n=n, objet=objet)))
+    # a fixed creation date: the same deliberation is the same bytes, even a second later
+    path.write_bytes(text_pdf(DELIBERATION.format(n=n, objet=objet), created=PDF_CREATED))
     return path
 
 

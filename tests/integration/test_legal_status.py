@@ -107,7 +107,7 @@ def test_an_ended_deadline_is_neither_listed_nor_alerted(services: Services) -> 
         1, ExchangeRecord("5-1", dt.date(2022, 11, 2), "ref-5-1", None, "déféré")
     )
     defere = next(d for d in services.law.assess(1).deadlines if d.kind.value == "prefet_defere")
-    assert defere.status_text == "clos par le déféré du 02/11/2022"
+    assert defere.status_text == "clos par le déféré du 2 novembre 2022"
     due = services.law.deadlines(today=dt.date(2022, 12, 10), within_days=15)
     assert [d.kind.value for _, d in due] == ["third_party_appeal"]
     collected = _Collected()
@@ -134,11 +134,21 @@ def test_actes_explain_and_deadlines_show_the_status(services: Services, tmp_pat
     assert data["today"] == "2022-12-07"
     found = {d["kind"]: (d["status"], d["days_left"], d["status_text"]) for d in data["deadlines"]}
     assert found == {
-        "prefet_defere": ("ended", None, "clos par le déféré du 02/11/2022"),
+        "prefet_defere": ("ended", None, "clos par le déféré du 2 novembre 2022"),
         "third_party_appeal": ("open", 12, "ouvert, J-12"),
     }
     text = actes("explain", "1")
-    assert "clos par le déféré du 02/11/2022" in text and "ouvert, J-12" in text
+    assert "clos par le déféré du 2 novembre 2022" in text and "ouvert, J-12" in text
+    assert "clos : déféré préfectoral au tribunal administratif le 2 novembre 2022" in text
+    assert "un recours contentieux devant le tribunal administratif est possible jusqu'au" in text
+    assert "Déféré préfectoral au tribunal administratif — 19 décembre 2022" in text
+    assert "prefet_defere" not in text and "third_party_appeal" not in text
+    env["ACTES_LOCALE"] = "en"
+    english = actes("explain", "1")
+    assert "ended: the préfet referred the act to the court on 2 November 2022" in english
+    assert "ended by the déféré of 2 November 2022" in english and "open, D-12" in english
+    assert "The préfet's referral to the court — 19 December 2022" in english
+    del env["ACTES_LOCALE"]
     listed = json.loads(actes("deadlines", "--within", "400d", "--json"))["deadlines"]
     assert [(d["kind"], d["status_text"]) for d in listed] == [
         ("third_party_appeal", "ouvert, J-12")

@@ -148,6 +148,7 @@ def test_healthy_instance_is_ready_over_http(healthy: dict[str, Any]) -> None:
         "certificate.expiry": "ok",
         "certificate.key_usage": "ok",
         "platform.reachable": "ok",
+        "operators.alerts": "ok",
     }
 
 
@@ -218,6 +219,7 @@ def test_doctor_finds_nothing_wrong_with_a_healthy_instance(
             smtp_port=controller.port,
             webhook_url=healthy["platform_url"] + "/hook",
             webhook_secret_file=webhook_key,
+            operator_emails="exploitation@operateur.example",
         )
         _store(settings).nomenclature_recorded(dt.datetime.now(dt.UTC))
         findings = run_doctor(settings)
@@ -236,6 +238,7 @@ def test_doctor_finds_nothing_wrong_with_a_healthy_instance(
         "alerts.smtp",
         "alerts.webhook",
         "alerts.webhook_key",
+        "operators.channel",
     }
     assert exit_code(findings) == 0
 
@@ -383,6 +386,17 @@ def test_doctor_refuses_a_certificate_of_no_collectivite_here(
 
 def test_doctor_warns_when_no_alert_channel_is_configured(healthy: dict[str, Any]) -> None:
     assert severity(run_doctor(Settings(**healthy)), "alerts.configured") is Severity.WARNING
+
+
+def test_doctor_says_loudly_that_operator_alerts_reach_nobody(healthy: dict[str, Any]) -> None:
+    """ACTES_OPERATOR_EMAILS unset (or no relay to send through): a warning, not silence."""
+    for settings in (
+        Settings(**healthy, smtp_host="127.0.0.1"),
+        Settings(**healthy, operator_emails="exploitation@operateur.example"),
+    ):
+        found = [f for f in run_doctor(settings) if f.check == "operators.channel"]
+        assert [f.severity for f in found] == [Severity.WARNING]
+        assert "ACTES_OPERATOR_EMAILS" in found[0].message or "ACTES_SMTP_HOST" in found[0].message
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

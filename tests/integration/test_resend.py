@@ -20,6 +20,7 @@ from workflow.adapters.platform_http import HttpPlatform
 from workflow.alerts import Digest
 from workflow.errors import Conflict, TransientError
 from workflow.lifecycle import ActState
+from workflow.operator import OperatorDigest
 from workflow.problems import ProblemCode
 from workflow.signing import CertificateExpired, DetachedSignature
 from workflow.store import NewAct
@@ -187,18 +188,38 @@ def test_a_configuration_fault_stops_each_act_and_is_alerted_once(
     assert first.problem.configuration and "2026-01-01" in first.problem.message()
     assert "actes retry" in first.problem.action()
     services.submission.package(_submit(services, pdf_factory(), "S2"))
-    outbox = _Outbox()
+    clerks, operators = _Outbox(), _Operators()
     today = dt.date.today()
-    services.alerts.send_alerts(today=today, notifiers=[outbox])
-    alerts = [a for d in outbox.digests for a in d.alerts]
-    assert [a.kind for a in alerts] == ["config_signing_failed"]
-    assert "2 acte(s)" in alerts[0].explanation  # French by default, from the catalog
+    services.alerts.send_alerts(today=today, notifiers=[clerks])
+    assert clerks.digests == []  # the service's fault: not the clerks' to fix
+    sweep = {"recipients": ["ops@example.org"], "channels": [operators]}
+    services.operator_alerts.sweep(**sweep)
+    (digest,) = operators.digests
+    assert [a.key for a in digest.raised] == ["config:signing_failed"]
+    assert "2 act(s)" in digest.raised[0].summary
     services.submission.package(_submit(services, pdf_factory(), "S3"))
-    services.alerts.send_alerts(today=today, notifiers=[outbox])
-    assert len(outbox.digests) == 1  # the same fault: not once per act
+    services.operator_alerts.sweep(**sweep)
+    assert len(operators.digests) == 1  # the same fault: not once per act
+    held = services.store.get_act(first.id).problem
+    assert held is not None and held.operator_alerted is not None
+    assert "alerté" in held.action()  # the clerks see the operators were told (French)
     services.signer = None
-    assert services.resending.retry(first.id, actor="clerk").state is ActState.RECEIVED
+    for act in services.store.list_acts(states=[ActState.FAILED]):
+        assert services.resending.retry(act.id, actor="clerk").state is ActState.RECEIVED
     assert services.submission.package(first.id).state is ActState.PACKAGED
+    services.operator_alerts.sweep(**sweep)
+    assert [a.key for a in operators.digests[-1].resolved] == ["config:signing_failed"]
+    assert services.store.operator_alerts() == []
+
+
+class _Operators:
+    channel = "test"
+
+    def __init__(self) -> None:
+        self.digests: list[OperatorDigest] = []
+
+    def send(self, digest: OperatorDigest) -> None:
+        self.digests.append(digest)
 
 
 def test_one_poll_at_a_time(services: Services, pdf_factory: Callable[..., Path]) -> None:

@@ -129,8 +129,8 @@ def _send(world: World, pdf: Path, number: str, objet: str = "Objet", annexe: st
 
 
 def _stored_acte(world: World, transaction: str) -> m.ActeData:
-    row = world.state.query("SELECT message_archive FROM transactions WHERE id = ?", transaction)
-    with ReceivedArchive.open(bytes(row[0]["message_archive"])) as archive:
+    row = world.state.query("SELECT * FROM transactions WHERE id = ?", transaction)
+    with ReceivedArchive.open(world.state.archive_of(row[0])) as archive:
         name = next(n for n in archive.names() if n.endswith("-1-1_0.xml"))
         message = xml_in.parse_message(archive.read(name))
     assert isinstance(message, m.Acte)

@@ -103,3 +103,35 @@ def test_the_poll_has_its_own_queue() -> None:
     assert routes["workers.tasks.poll_platform"] == {"queue": QUEUE_POLL}
     others = {r["queue"] for name, r in routes.items() if name != "workers.tasks.poll_platform"}
     assert QUEUE_POLL not in others and QUEUE_POLL in ALL_QUEUES
+
+
+def test_a_retry_waiting_out_a_long_backoff_keeps_the_act(
+    services: Services,
+    queued: list[tuple[str, int]],
+    pdf_factory: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The sweep's lease is short (two sweep periods); a retry scheduled minutes later holds
+    the act until then, so the sweep does not start a second chain of retries meanwhile — and
+    takes the act again only if the retry never comes (lost with the broker)."""
+    (act_id,) = _acts(services, pdf_factory, 1)
+    services.submission.package(act_id)
+    assert tasks.sweep_unfinished.run(idle_seconds=0) == 1  # a lease of MIN_LEASE_SECONDS
+
+    def down(act_id: int) -> None:
+        raise TransientError("the platform is unreachable", field="platform")
+
+    monkeypatch.setattr(services.transmission, "transmit", down)
+    monkeypatch.setattr(tasks, "retry_delay", lambda retries, settings: 600.0)
+    with pytest.raises(TransientError):
+        tasks.submit_act.run(act_id)  # called directly, Celery's retry re-raises the error
+    problem = services.store.get_act(act_id).problem
+    assert problem is not None and problem.next_attempt is not None
+    start = dt.datetime.now(dt.UTC)
+    for minutes in (1, 5, 10):  # the sweep's own lease ran out long ago
+        monkeypatch.setattr(services, "clock", lambda m=minutes: start + dt.timedelta(minutes=m))
+        assert tasks.sweep_unfinished.run(idle_seconds=0) == 0
+    later = problem.next_attempt + dt.timedelta(minutes=6)
+    monkeypatch.setattr(services, "clock", lambda: later)
+    assert tasks.sweep_unfinished.run(idle_seconds=0) == 1  # the retry never came
+    assert queued == [("submit", act_id), ("submit", act_id)]

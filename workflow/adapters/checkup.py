@@ -17,6 +17,7 @@ from workflow.adapters.health import (
     probe_store,
     safe_url,
 )
+from workflow.adapters.operator_channel import operator_findings
 from workflow.adapters.store.engine import make_engine
 from workflow.adapters.store.repository import SqlStore
 from workflow.adapters.wiring import build_platform
@@ -37,12 +38,29 @@ def readiness(
 ) -> list[Finding]:
     """Can this instance do its work now: store migrated and reachable, broker reachable,
     signing certificate readable and valid, platform reachable."""
-    return [
-        *probe_store(settings.database),
-        broker(),
-        *probe_signer(settings, now()),
-        *probe_platform(settings, now),
-    ]
+    store = probe_store(settings.database)
+    found = [*store, broker(), *probe_signer(settings, now()), *probe_platform(settings, now)]
+    if all(f.severity is Severity.OK for f in store):
+        found.append(probe_operator_alerts(settings))
+    return found
+
+
+def probe_operator_alerts(settings: Settings) -> Finding:
+    """``operators.alerts``: a warning while operational alerts are open (``/ready`` shows
+    its severity only; ``actes doctor`` and ``actes incidents`` say which)."""
+    engine = make_engine(settings.database)
+    try:
+        count = len(SqlStore(engine, settings.files_dir).operator_alerts())
+    finally:
+        engine.dispose()
+    if count:
+        return Finding(
+            "operators.alerts",
+            Severity.WARNING,
+            f"{count} operational alert(s) open",
+            "actes doctor says which and how to fix them",
+        )
+    return ok("operators.alerts", "no operational alert open")
 
 
 def doctor(
@@ -62,8 +80,12 @@ def doctor(
             )
             if all(f.ok for f in found if f.check.startswith("platform.")):
                 found.extend(probe_identity(settings, engine))
+            store = SqlStore(engine, settings.files_dir)
+            found.extend(operator_findings(Services(store=store, outbox=settings.outbox), settings))
         finally:
             engine.dispose()
+    else:
+        found.append(operator_findings(None, settings)[0])
     found.extend(probe_alert_channels(settings))
     return found
 

@@ -29,7 +29,14 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.orm import aliased
 
-from workflow.adapters.store.models import ActRow, AttemptRow, CollectiviteRow, EventRow
+from workflow.adapters.store.models import (
+    ActRow,
+    AttemptRow,
+    CollectiviteRow,
+    EventRow,
+    IncidentRow,
+    OperatorAlertRow,
+)
 from workflow.adapters.store.repository import SqlStore
 from workflow.errors import ActesError
 from workflow.identifiers import Departement
@@ -91,6 +98,7 @@ class StoreCollector:
             yield self._ar_overdue(connection, now)
             yield self._ar_histogram(connection)
             yield self._platform_calls(connection)
+            yield from self._operations(connection)
         yield from self._deadlines(now)
         yield from self._queues()
         yield from self._certificate(now)
@@ -105,6 +113,32 @@ class StoreCollector:
         for state, siren, count in rows:
             family.add_metric([state, siren], count)
         return family
+
+    def _operations(self, connection: Any) -> Iterator[Metric]:
+        """The operators' open alerts (notified or not: an un-notified one means no channel)
+        and every incident recorded (a counter: incidents are never deleted)."""
+        family = GaugeMetricFamily(
+            "actes_operator_alerts_open",
+            "Open operational alerts (faults of the service) by kind, notified or not",
+            labels=["kind", "notified"],
+        )
+        rows = connection.execute(
+            select(
+                OperatorAlertRow.kind,
+                OperatorAlertRow.notified_at.is_not(None),
+                func.count(),
+            )
+            .where(OperatorAlertRow.resolved_at.is_(None))
+            .group_by(OperatorAlertRow.kind, OperatorAlertRow.notified_at.is_not(None))
+        )
+        for kind, notified, count in rows:
+            family.add_metric([kind, "yes" if notified else "no"], count)
+        yield family
+        incidents = CounterMetricFamily(
+            "actes_incidents", "Incidents recorded (quarantined messages, ambiguous recoveries)"
+        )
+        incidents.add_metric([], connection.execute(select(func.count(IncidentRow.id))).scalar())
+        yield incidents
 
     def _stuck(self, connection: Any, now: dt.datetime) -> Metric:
         family = GaugeMetricFamily(

@@ -11,6 +11,7 @@ import hmac
 import json
 import smtplib
 from email.message import EmailMessage
+from typing import Protocol
 
 import requests
 
@@ -19,6 +20,18 @@ from workflow.errors import TransientError
 from workflow.signing import Secret
 
 SIGNATURE_HEADER = "X-Actes-Signature"
+
+
+class Mail(Protocol):
+    """A collectivité's digest, or the operators' (workflow.operator.OperatorDigest)."""
+
+    @property
+    def recipients(self) -> tuple[str, ...]: ...
+
+    @property
+    def subject(self) -> str: ...
+
+    def text(self) -> str: ...
 
 
 class SmtpNotifier:
@@ -36,7 +49,7 @@ class SmtpNotifier:
         self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
         self._login = login  # user and password (ACTES_SMTP_USER, ACTES_SMTP_PASSWORD_FILE)
 
-    def send(self, digest: Digest) -> None:
+    def send(self, digest: Mail) -> None:
         if not digest.recipients:
             return
         message = EmailMessage()

@@ -42,6 +42,7 @@ from workflow.adapters.s2low_wire import (
     multipart,
     split_status_body,
 )
+from workflow.adapters.upload import MultipartBody, streamed_form
 from workflow.errors import ActesError, PlatformAccessRefused, Rejected, TransientError
 from workflow.identifiers import ascii_digits
 from workflow.platform import (
@@ -103,7 +104,7 @@ class HttpPlatform:
         path: str,
         *,
         params: dict[str, Any] | None = None,
-        form: tuple[bytes, str] | None = None,
+        form: tuple[bytes | MultipartBody, str] | None = None,
         download: bool = False,
     ) -> tuple[requests.Response, Attempt]:
         """One request with ``api=1`` in the query string (and in the form, when there is
@@ -137,6 +138,9 @@ class HttpPlatform:
         except requests.RequestException as exc:
             self._record(path, started, None, "", f"request error: {exc}")
             raise TransientError(f"{path}: request failed ({exc})", field="platform") from exc
+        finally:
+            if form and isinstance(form[0], MultipartBody):
+                form[0].close()  # a body cut off mid-file leaves no file open
         text = excerpt(response)
         attempt = self._record(path, started, response.status_code, text, None)
         _log.info(
@@ -186,9 +190,8 @@ class HttpPlatform:
     def submit_archive(self, archive: Path) -> SubmitResult:
         """Archive mode, for a pre-6.0 platform only (``actes_transac_submit.php``)."""
         path = f"{_ACTES}/actes_transac_submit.php"
-        body = multipart(
-            [("api", "1")],
-            [FilePart("enveloppe", archive.name, archive.read_bytes(), "application/x-gzip")],
+        body = streamed_form(
+            [("api", "1")], [FilePart("enveloppe", archive.name, archive, "application/x-gzip")]
         )
         response, attempt = self._call("POST", path, form=body)
         lines = [line for line in ok_lines(response, path) if line.strip()]
@@ -212,17 +215,17 @@ class HttpPlatform:
         if form.siren:
             fields.append(("siren", form.siren))  # ignored by S²LOW, checked by the simulator
         fields += [("type_pj[]", typology) for _, typology in form.annexes]
-        files = [FilePart("acte_pdf_file", form.document.name, form.document.read_bytes())]
+        files = [FilePart("acte_pdf_file", form.document.name, form.document)]  # read by chunks
         if form.document_signature:
             files.append(FilePart("acte_pdf_file_sign", "signature.p7s", form.document_signature))
-        files += [FilePart("acte_attachments[]", p.name, p.read_bytes()) for p, _ in form.annexes]
+        files += [FilePart("acte_attachments[]", p.name, p) for p, _ in form.annexes]
         signatures = list(form.annexe_signatures) + [None] * len(form.annexes)
         if any(signatures):
             files += [
                 FilePart("acte_attachments_sign[]", "signature.p7s" if s else "", s or b"")
                 for s in signatures[: len(form.annexes)]
             ]
-        response, attempt = self._call("POST", path, form=multipart(fields, files))
+        response, attempt = self._call("POST", path, form=streamed_form(fields, files))
         lines = ok_lines(response, path)
         return SubmitResult(lines[0].strip(), attempt)
 
@@ -422,12 +425,11 @@ class HttpPlatform:
             )
         fields = [("id", message_id), ("type_envoie", str(answer_type)), ("type_acte", typology)]
         fields += [("type_pj[]", t) for _, t in attachments]
-        files = [FilePart("acte_pdf_file", document.name, document.read_bytes(), "application/pdf")]
+        files = [FilePart("acte_pdf_file", document.name, document, "application/pdf")]
         files += [
-            FilePart("acte_attachments[]", p.name, p.read_bytes(), "application/pdf")
-            for p, _ in attachments
+            FilePart("acte_attachments[]", p.name, p, "application/pdf") for p, _ in attachments
         ]
-        response, _ = self._call("POST", path, form=multipart(fields, files))
+        response, _ = self._call("POST", path, form=streamed_form(fields, files))
         rest = ok_lines(response, path)  # KO → Rejected with the platform's words
         head = response.content.decode("iso-8859-1").splitlines()[0]
         match = re.search(r"id g\S*n\S*r\S*\s*:\s*(\S+)", head)

@@ -4,7 +4,8 @@ reply XML before the workflow message, and the shapes of a body that is not an A
 (a redirect to the web interface, an HTML page).
 
 Pure functions: the HTTP adapter (:mod:`workflow.adapters.platform_http`) and the
-conformance tests use them; nothing here does I/O.
+conformance tests use them; nothing here does I/O (a file part may name a file on disk: the
+body that reads it by chunks is :class:`workflow.adapters.upload.MultipartBody`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from workflow.packaging import TRANSLITERATION
 from workflow.platform import PlatformStatus
@@ -45,11 +47,12 @@ def latin1(text: str) -> tuple[str, tuple[str, ...]]:
 @dataclass(frozen=True, slots=True)
 class FilePart:
     """One file input of a form; an empty ``name`` and ``data`` is an input left empty
-    (PHP's ``UPLOAD_ERR_NO_FILE``), which keeps the next parts at their index."""
+    (PHP's ``UPLOAD_ERR_NO_FILE``), which keeps the next parts at their index. ``data`` is
+    the content, or the file on disk holding it (sent by chunks, never read whole)."""
 
     field: str
     name: str
-    data: bytes
+    data: bytes | Path
     content_type: str = "application/octet-stream"
 
 
@@ -59,12 +62,19 @@ def _quoted(value: str) -> bytes:
     return escaped.encode("iso-8859-1")
 
 
-def multipart(fields: Sequence[tuple[str, str]], files: Sequence[FilePart]) -> tuple[bytes, str]:
+#: a multipart body as a sequence of bytes and files on disk, sent in order
+Segments = list[bytes | Path]
+
+
+def multipart_segments(
+    fields: Sequence[tuple[str, str]], files: Sequence[FilePart]
+) -> tuple[Segments, str]:
     """A ``multipart/form-data`` body with every field value and file name in ISO-8859-1
-    (after :func:`latin1`), and its ``Content-Type``. Parts keep the order given."""
+    (after :func:`latin1`), and its ``Content-Type``. Parts keep the order given; a file part
+    on disk stays a :class:`~pathlib.Path` among the bytes."""
     boundary = secrets.token_hex(16)
     marker = f"--{boundary}\r\n".encode("ascii")
-    chunks: list[bytes] = []
+    chunks: Segments = []
     for name, value in fields:
         chunks += [
             marker,
@@ -85,7 +95,16 @@ def multipart(fields: Sequence[tuple[str, str]], files: Sequence[FilePart]) -> t
             b"\r\n",
         ]
     chunks.append(f"--{boundary}--\r\n".encode("ascii"))
-    return b"".join(chunks), f"multipart/form-data; boundary={boundary}"
+    return chunks, f"multipart/form-data; boundary={boundary}"
+
+
+def multipart(fields: Sequence[tuple[str, str]], files: Sequence[FilePart]) -> tuple[bytes, str]:
+    """The same body in memory, for parts given as bytes (small forms, tests)."""
+    segments, content_type = multipart_segments(fields, files)
+    body = [s for s in segments if isinstance(s, bytes)]
+    if len(body) != len(segments):
+        raise TypeError("multipart() takes file parts in memory: stream files with MultipartBody")
+    return b"".join(body), content_type
 
 
 _ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)[\s>/]")

@@ -4,6 +4,7 @@ cannot draw, are replaced by their usual ASCII spelling (œ → oe, € → EUR,
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 
 from fpdf import FPDF
@@ -29,9 +30,14 @@ def latin1(text: str) -> str:
     return "".join(out)
 
 
-def text_pdf(text: str, *, font_size: float = 10) -> bytes:
-    """One PDF line per text line (long lines wrap), so a reader finds the text's layout."""
+def text_pdf(text: str, *, font_size: float = 10, created: dt.datetime | None = None) -> bytes:
+    """One PDF line per text line (long lines wrap), so a reader finds the text's layout.
+
+    ``created`` fixes the creation date (and so the file's /ID): the same text and date give the
+    same bytes, which a caller re-posting "the same document" relies on."""
     pdf = FPDF()
+    if created is not None:
+        pdf.set_creation_date(created)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("Helvetica", size=font_size)

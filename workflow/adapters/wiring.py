@@ -72,15 +72,17 @@ def build_platform(settings: Settings) -> HttpPlatform | None:
     )
 
 
+def build_smtp(settings: Settings, host: str) -> SmtpNotifier:
+    login = None
+    if settings.smtp_user and settings.smtp_password_file:
+        login = (settings.smtp_user, Secret(read_passphrase_file(settings.smtp_password_file)))
+    return SmtpNotifier(host, settings.smtp_port, settings.smtp_sender, login=login)
+
+
 def build_notifiers(settings: Settings) -> list[Notifier]:
     notifiers: list[Notifier] = []
     if settings.smtp_host:
-        login = None
-        if settings.smtp_user and settings.smtp_password_file:
-            login = (settings.smtp_user, Secret(read_passphrase_file(settings.smtp_password_file)))
-        notifiers.append(
-            SmtpNotifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender, login=login)
-        )
+        notifiers.append(build_smtp(settings, settings.smtp_host))
     if settings.webhook_url:
         if settings.webhook_secret_file is None:
             raise ConfigurationError(

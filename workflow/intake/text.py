@@ -11,6 +11,7 @@ exports on French machines).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,30 +121,32 @@ def read_document_text(path: Path, *, field: str = "document") -> TextDocument:
 
 
 def _read_pdf(path: Path, *, field: str) -> TextDocument:
-    try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
+    with contextlib.ExitStack() as files:
+        try:
+            # an open file, not the path: pypdf reads a path whole into memory (issue 13)
+            reader = PdfReader(files.enter_context(path.open("rb")))
+            if reader.is_encrypted:
+                raise InvalidDocument(
+                    f"{path.name} is an encrypted PDF: the préfecture must be able to open the act",
+                    field=field,
+                    rule="PDF not encrypted",
+                    value=path.name,
+                )
+            pages = [page.extract_text() or "" for page in reader.pages[:MAX_PAGES]]
+            pictured = {
+                n for n, page in enumerate(reader.pages[:MAX_PAGES], start=1) if _has_image(page)
+            }
+        except InvalidDocument:
+            raise
+        except Exception as exc:
+            # pypdf raises its own errors, but also NotImplementedError (unknown filter),
+            # RecursionError (deep nesting), zlib.error, LimitReachedError … (issue 14 #3)
             raise InvalidDocument(
-                f"{path.name} is an encrypted PDF: the préfecture must be able to open the act",
+                f"{path.name} cannot be read as a PDF ({type(exc).__name__}: {str(exc)[:200]})",
                 field=field,
-                rule="PDF not encrypted",
+                rule="a readable PDF",
                 value=path.name,
-            )
-        pages = [page.extract_text() or "" for page in reader.pages[:MAX_PAGES]]
-        pictured = {
-            n for n, page in enumerate(reader.pages[:MAX_PAGES], start=1) if _has_image(page)
-        }
-    except InvalidDocument:
-        raise
-    except Exception as exc:
-        # pypdf raises its own errors, but also NotImplementedError (unknown filter),
-        # RecursionError (deep nesting), zlib.error, LimitReachedError … (issue 14 #3)
-        raise InvalidDocument(
-            f"{path.name} cannot be read as a PDF ({type(exc).__name__}: {str(exc)[:200]})",
-            field=field,
-            rule="a readable PDF",
-            value=path.name,
-        ) from exc
+            ) from exc
     return _with_ocr(path, pages, pictured, field=field)
 
 

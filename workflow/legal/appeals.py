@@ -22,7 +22,6 @@ from workflow.legal.values import (
     Residence,
     Status,
     flags,
-    fr_date,
 )
 
 URBANISM_REFORM = dt.date(2025, 11, 28)
@@ -54,8 +53,8 @@ def _appeal_start(facts: LegalFacts) -> tuple[dt.date | None, str]:
     notified = start == facts.notification and (individual or not facts.publication)
     if notified and not facts.notification_mentions_routes:
         # third parties still have their 2 months from the publication (R22–R23)
-        return (facts.publication, "publication") if facts.publication else (None, "")
-    return start, "notification" if notified else "publication"
+        return (facts.publication, _("publication")) if facts.publication else (None, "")
+    return start, _("notification") if notified else _("publication")
 
 
 def _distance(facts: LegalFacts) -> tuple[int, str, str | None]:
@@ -63,21 +62,29 @@ def _distance(facts: LegalFacts) -> tuple[int, str, str | None]:
     older residence value leaves a doubt."""
     relative = facts.residence.relative_to(facts.departement)
     extra = _DISTANCE_MONTHS[relative]
-    court = "an overseas TA" if facts.departement.is_overseas else "a mainland TA"
+    court = _("an overseas TA") if facts.departement.is_overseas else _("a mainland TA")
     where = {
-        Residence.SAME_TERRITORY: "in the court's territory",
-        Residence.OTHER_TERRITORY: "outside the court's territory",
-        Residence.ABROAD: "abroad",
+        Residence.SAME_TERRITORY: _("in the court's territory"),
+        Residence.OTHER_TERRITORY: _("outside the court's territory"),
+        Residence.ABROAD: _("abroad"),
     }[relative]
-    text = (
-        f" (+{extra} month{'s' if extra > 1 else ''} distance extension, R27: "
-        f"appellant living {where}, before {court})"
-        if extra
-        else ""
-    )
+    text = ""
+    if extra == 1:
+        text = _(
+            " (+1 month distance extension, R27: appellant living {where}, before {court})",
+            where=where,
+            court=court,
+        )
+    elif extra:
+        text = _(
+            " (+{months} months distance extension, R27: appellant living {where}, before {court})",
+            months=extra,
+            where=where,
+            court=court,
+        )
     note = None
     if facts.residence is Residence.OUTRE_MER and facts.departement.is_overseas:
-        note = (
+        note = _(
             "'outre-mer' is read as an overseas territory other than the act's (+1 month, R27); "
             "a resident of the act's own territory has no extension (residence same-territory)"
         )
@@ -95,8 +102,10 @@ def _appeal(facts: LegalFacts, start: dt.date, event: str) -> list[Deadline]:
         restart = facts.gracieux_answer or add_months(facts.gracieux, 2)
         appeal = last_day(restart, 2 + extra, dept)
         appeal_rule, appeal_start = "R25", restart
-        appeal_event = "rejection of the recours gracieux" + (
-            "" if facts.gracieux_answer else " (implicit, 2 months of silence)"
+        appeal_event = (
+            _("rejection of the recours gracieux")
+            if facts.gracieux_answer
+            else _("rejection of the recours gracieux (implicit, 2 months of silence)")
         )
     ambiguous, note = flags(appeal)
     if residence_note:
@@ -109,7 +118,11 @@ def _appeal(facts: LegalFacts, start: dt.date, event: str) -> list[Deadline]:
             appeal_event,
             appeal_start,
             "CJA R421-1, R421-2, R421-7; CRPA L411-2",
-            f"an appeal to the tribunal administratif is possible until {fr_date(appeal.last_day)}{distance}",
+            _(
+                "an appeal to the tribunal administratif is possible until {day}{distance}",
+                day=appeal.last_day,
+                distance=distance,
+            ),
             ambiguous=ambiguous,
             note=note,
         )
@@ -129,12 +142,18 @@ def _urbanism_gracieux(facts: LegalFacts, start: dt.date, event: str) -> Deadlin
         event,
         start,
         "C. urb. L600-12-2 (loi 2025-1129)",
-        f"a recours gracieux against this urbanism decision must be filed by {fr_date(filing.last_day)} "
-        "and does not extend the appeal delay",
+        _(
+            "a recours gracieux against this urbanism decision must be filed by {day} and does "
+            "not extend the appeal delay",
+            day=filing.last_day,
+        ),
         status=Status.ENDED if filed else Status.OPEN,
         ambiguous=True,
-        note="whether the 1 month is franc, and whether it also binds the préfet's observations, is not settled (§F8)",
-        because=_("the recours gracieux of {day}", day=fr_date(facts.gracieux))
+        note=_(
+            "whether the 1 month is franc, and whether it also binds the préfet's observations, "
+            "is not settled (§F8)"
+        ),
+        because=_("the recours gracieux of {day}", day=facts.gracieux)
         if facts.gracieux and filed
         else None,
     )
@@ -148,52 +167,86 @@ def _czabaj(facts: LegalFacts, notified: dt.date) -> Deadline:
     franc), interrupted by a recours gracieux filed within it."""
     year_end = add_months(notified, 12)
     if facts.gracieux and notified <= facts.gracieux <= year_end:
-        rejection = facts.gracieux_answer or add_months(facts.gracieux, 2)
-        how = "" if facts.gracieux_answer else ", implicit after 2 months of silence"
-        return Deadline(
-            DeadlineKind.CZABAJ,
-            None,
-            "R24",
-            "recours gracieux within the reasonable time",
-            facts.gracieux,
-            _CZABAJ_SOURCE,
-            f"the notification did not state the appeal routes, so the 2 months do not run (R23); "
-            f"the recours gracieux of {fr_date(facts.gracieux)} interrupted the one-year reasonable time "
-            f"that ran until {fr_date(year_end)}",
-            status=Status.SUSPENDED,
-            ambiguous=True,
-            note=(
-                "LEGAL.md (R24) says a recours administratif interrupts the year but not from when "
-                f"it runs again (a new year from the rejection of {fr_date(rejection)}{how} would end "
-                f"{fr_date(add_months(rejection, 12))}): not settled, no date is given"
-            ),
-            because=_(
-                "interrupted by the recours gracieux of {day}, restart not set",
-                day=fr_date(facts.gracieux),
-            ),
-        )
+        return _czabaj_interrupted(facts, facts.gracieux, year_end)
     notes = [
-        "judge-made limit, not franc; interrupted by a recours administratif or a legal-aid request"
+        _(
+            "judge-made limit, not franc; interrupted by a recours administratif or a legal-aid "
+            "request"
+        )
     ]
     closed = _closed_day(year_end, facts.departement)
     if closed:
         what, later = closed
         notes.append(
-            f"the one-year date falls on a {what}; LEGAL.md does not say whether it moves to the "
-            f"next working day ({fr_date(later)}) as a délai franc would (R28): not settled, "
-            f"file by {fr_date(year_end)}"
+            _(
+                "the one-year date falls on a {what}; LEGAL.md does not say whether it moves to "
+                "the next working day ({later}) as a délai franc would (R28): not settled, file "
+                "by {day}",
+                what=what,
+                later=later,
+                day=year_end,
+            )
         )
     return Deadline(
         DeadlineKind.CZABAJ,
         year_end,
         "R24",
-        "notification without the mention of appeal routes",
+        _("notification without the mention of appeal routes"),
         notified,
         _CZABAJ_SOURCE,
-        f"the notification did not state the appeal routes: the 2 months do not run, but a reasonable "
-        f"time of one year applies, until {fr_date(year_end)}",
+        _(
+            "the notification did not state the appeal routes: the 2 months do not run, but a "
+            "reasonable time of one year applies, until {day}",
+            day=year_end,
+        ),
         ambiguous=True,
         note="; ".join(notes),
+    )
+
+
+def _czabaj_interrupted(facts: LegalFacts, gracieux: dt.date, year_end: dt.date) -> Deadline:
+    """R24 (2023 opinion): a recours gracieux filed within the year interrupts it; LEGAL.md does
+    not say from when it runs again, so no date is given, only a hint."""
+    rejection = facts.gracieux_answer or add_months(gracieux, 2)
+    new_end = add_months(rejection, 12)
+    note = (
+        _(
+            "LEGAL.md (R24) says a recours administratif interrupts the year but not from "
+            "when it runs again (a new year from the rejection of {rejection} would end "
+            "{end}): not settled, no date is given",
+            rejection=rejection,
+            end=new_end,
+        )
+        if facts.gracieux_answer
+        else _(
+            "LEGAL.md (R24) says a recours administratif interrupts the year but not from "
+            "when it runs again (a new year from the rejection of {rejection}, implicit "
+            "after 2 months of silence, would end {end}): not settled, no date is given",
+            rejection=rejection,
+            end=new_end,
+        )
+    )
+    return Deadline(
+        DeadlineKind.CZABAJ,
+        None,
+        "R24",
+        _("recours gracieux within the reasonable time"),
+        gracieux,
+        _CZABAJ_SOURCE,
+        _(
+            "the notification did not state the appeal routes, so the 2 months do not run "
+            "(R23); the recours gracieux of {gracieux} interrupted the one-year reasonable "
+            "time that ran until {end}",
+            gracieux=gracieux,
+            end=year_end,
+        ),
+        status=Status.SUSPENDED,
+        ambiguous=True,
+        note=note,
+        because=_(
+            "interrupted by the recours gracieux of {day}, restart not set",
+            day=gracieux,
+        ),
     )
 
 
@@ -201,10 +254,10 @@ def _closed_day(day: dt.date, departement: Departement) -> tuple[str, dt.date] |
     """What makes ``day`` a non-working day (R29, or only the holidays library), and the next
     working day by that calendar; None on a working day."""
     if not is_working_day(day, departement):
-        what = {5: "Saturday", 6: "Sunday"}.get(day.weekday(), "public holiday")
+        what = {5: _("Saturday"), 6: _("Sunday")}.get(day.weekday(), _("public holiday"))
         return what, next_working_day(day, departement)
     other = library_holiday(day, departement)
     if other is None:
         return None
-    what = f"day the holidays library counts as a holiday ({other}), not R29"
+    what = _("day the holidays library counts as a holiday ({name}), not R29", name=other)
     return what, next_library_working_day(day, departement)

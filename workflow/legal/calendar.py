@@ -124,6 +124,10 @@ def next_library_working_day(day: dt.date, departement: Departement | None) -> d
     return _next(day, lambda d: d.weekday() < 5 and library_holiday(d, departement) is None)
 
 
+#: the mark of a holiday only R29 counts, in :func:`differences`' names
+R29_ONLY = " (R29 only)"
+
+
 @dataclass(frozen=True, slots=True)
 class Computed:
     """A last day, with what the computation met on the way (for the ambiguity flags)."""
@@ -149,7 +153,7 @@ def differences(
         ours = _r29(_code(departement, True), day.year).get(day)
         theirs = library_holiday(day, departement)
         if (ours is None) != (theirs is None):
-            found.append((day, theirs or f"{ours} (R29 only)"))
+            found.append((day, theirs or f"{ours}{R29_ONLY}"))
         day += dt.timedelta(days=1)
     return tuple(found)
 

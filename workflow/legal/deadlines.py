@@ -2,7 +2,8 @@
 
 :func:`assess` is pure: it takes the dated facts of one act and returns its executory state
 and a tuple of :class:`Deadline` values, each with the rule, the start event and date, the
-source and a one-line explanation a clerk understands. Ambiguities listed in LEGAL.md §F are
+source and a one-line explanation a clerk understands (from the message catalogs, in the
+service's locale: French by default, dates as « 19 décembre 2022 »). Ambiguities listed in LEGAL.md §F are
 flagged on the deadline (``ambiguous`` + ``note``), never settled silently. The appeal and
 Czabaj deadlines are in :mod:`workflow.legal.appeals`, the values in :mod:`workflow.legal.values`.
 
@@ -15,12 +16,13 @@ is behind us becomes ``passed``, and an open one counts its days left.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
-from workflow.i18n import _
+from workflow.i18n import _, long_date
 from workflow.identifiers import ActNature
 from workflow.legal.appeals import URBANISM_REFORM, third_party
-from workflow.legal.calendar import add_months, last_day
+from workflow.legal.calendar import Computed, add_months, last_day
 from workflow.legal.values import (
     ALIASES,
     Deadline,
@@ -31,7 +33,6 @@ from workflow.legal.values import (
     Residence,
     Status,
     flags,
-    fr_date,
 )
 
 __all__ = [
@@ -65,33 +66,44 @@ def executory(facts: LegalFacts) -> Executory:
             False,
             None,
             "R1",
-            "not executory: the act must be transmitted and no receipt is recorded",
+            _("not executory: the act must be transmitted and no receipt is recorded"),
         )
     if publicity is None:
         return Executory(
-            False, None, "R3", "not executory: no publication, posting or notification is recorded"
+            False,
+            None,
+            "R3",
+            _("not executory: no publication, posting or notification is recorded"),
         )
     date = (
         max(publicity, facts.reception) if (facts.must_transmit and facts.reception) else publicity
     )
     rule = "R3" if date >= REFORM_2022 else "R4"
     regime = (
-        "since 1 July 2022 (L2131-1 I)"
+        _("rule since 1 July 2022 (L2131-1 I)")
         if rule == "R3"
-        else "before 1 July 2022 (publicity on paper)"
+        else _("rule before 1 July 2022 (publicity on paper)")
     )
+    # the mention is written on the act itself: French whatever the reader's locale (R33)
     if facts.must_transmit and facts.reception:
-        how = f"received by the préfecture on {fr_date(facts.reception)} and made public on {fr_date(publicity)}"
+        how = _(
+            "received by the préfecture on {reception} and made public on {publicity}",
+            reception=facts.reception,
+            publicity=publicity,
+        )
         mention = (
             f"Certifié exécutoire par le maire, compte tenu de la réception en préfecture le "
-            f"{fr_date(facts.reception)} et de la publicité le {fr_date(publicity)} (R33)"
+            f"{long_date(facts.reception, 'fr')} et de la publicité le "
+            f"{long_date(publicity, 'fr')} (R33)"
         )
     else:
-        how = f"made public on {fr_date(publicity)} (no transmission required)"
-        mention = f"Certifié exécutoire par le maire, compte tenu de la publicité le {fr_date(publicity)} (R33)"
-    return Executory(
-        True, date, rule, f"executory on {fr_date(date)}: {how}; rule {regime}", mention
-    )
+        how = _("made public on {publicity} (no transmission required)", publicity=publicity)
+        mention = (
+            "Certifié exécutoire par le maire, compte tenu de la publicité le "
+            f"{long_date(publicity, 'fr')} (R33)"
+        )
+    explanation = _("executory on {day}: {how}; {regime}", day=date, how=how, regime=regime)
+    return Executory(True, date, rule, explanation, mention)
 
 
 # --------------------------------------------------------------------------- deadlines
@@ -105,21 +117,32 @@ def _transmission(facts: LegalFacts) -> Deadline | None:
             if facts.nature is ActNature.AI
             else ("R11", "CGCT L2131-13, L1411-9")
         )
-        what = (
-            "individual decision"
+        explanation = (
+            _(
+                "an individual decision must reach the préfecture within 15 days of its "
+                "signature ({day})",
+                day=due,
+            )
             if facts.nature is ActNature.AI
-            else "contract at or above the threshold"
+            else _(
+                "a contract at or above the threshold must reach the préfecture within 15 days "
+                "of its signature ({day})",
+                day=due,
+            )
         )
         return Deadline(
             DeadlineKind.TRANSMISSION,
             due,
             rule,
-            "signature",
+            _("signature"),
             facts.signed,
             source,
-            f"an {what} must reach the préfecture within 15 days of its signature ({fr_date(due)})",
+            explanation,
             ambiguous=True,
-            note="the texts read set no sanction and do not say whether the 15 days are franc (LEGAL.md R9 [VERIFY])",
+            note=_(
+                "the texts read set no sanction and do not say whether the 15 days are franc "
+                "(LEGAL.md R9 [VERIFY])"
+            ),
             **_received_by(facts, due),
         )
     if facts.nature is ActNature.BF and facts.signed:
@@ -129,13 +152,18 @@ def _transmission(facts: LegalFacts) -> Deadline | None:
             DeadlineKind.TRANSMISSION,
             due,
             "R12",
-            "statutory adoption deadline of the budget primitif",
+            _("statutory adoption deadline of the budget primitif"),
             dt.date(year, 4, 30) if facts.renewal_year else dt.date(year, 4, 15),
             "CGCT L1612-2, L1612-8",
-            f"a budget primitif is transmitted within 15 days of its adoption deadline ({fr_date(due)})",
+            _(
+                "a budget primitif is transmitted within 15 days of its adoption deadline ({day})",
+                day=due,
+            ),
             ambiguous=True,
-            note="only for the budget primitif; other dates apply after a budget set by the préfet, "
-            "and L1612-8 was renumbered in 2026 (LEGAL.md R12 [VERIFY])",
+            note=_(
+                "only for the budget primitif; other dates apply after a budget set by the "
+                "préfet, and L1612-8 was renumbered in 2026 (LEGAL.md R12 [VERIFY])"
+            ),
             **_received_by(facts, due),
         )
     return None
@@ -146,7 +174,7 @@ def _received_by(facts: LegalFacts, due: dt.date) -> dict[str, Any]:
     if facts.reception is not None and facts.reception <= due:
         return {
             "status": Status.ENDED,
-            "because": _("receipt by the préfecture on {day}", day=fr_date(facts.reception)),
+            "because": _("receipt by the préfecture on {day}", day=facts.reception),
         }
     return {}
 
@@ -157,14 +185,64 @@ def _waiting_for_documents(dpc: dt.date) -> Deadline:
         DeadlineKind.PREFET_DEFERE,
         None,
         "R17",
-        "demande de pièces complémentaires",
+        _("demande de pièces complémentaires"),
         dpc,
         "CE 29 Oct 2008 Cne de Sainte-Marie-aux-Mines",
-        "the préfet asked for documents: a new 2 months will run from their receipt or from the refusal",
+        _(
+            "the préfet asked for documents: a new 2 months will run from their receipt or "
+            "from the refusal"
+        ),
         status=Status.SUSPENDED,
         ambiguous=True,
-        note="only a request for documents really missing and necessary restarts the delay (R17)",
-        because=_("waiting for the documents requested on {day}", day=fr_date(dpc)),
+        note=_(
+            "only a request for documents really missing and necessary restarts the delay (R17)"
+        ),
+        because=_("waiting for the documents requested on {day}", day=dpc),
+    )
+
+
+@dataclass
+class _Delay:
+    """The préfet's delay as the events move it (R15, R17, R18), with what to tell the clerk."""
+
+    current: Computed
+    start_event: str
+    start: dt.date
+    rule: str
+    source: str
+    explanation: str
+    notes: list[str] = field(default_factory=list)
+    ambiguous: bool = False
+
+    def near_limit(self, sent: dt.date, note: str) -> None:
+        """§F5: a letter sent within a few days of the limit (sending or receipt date?)."""
+        if (self.current.last_day - sent).days <= NEAR_LIMIT_DAYS:
+            self.ambiguous = True
+            self.notes.append(note)
+
+
+def _interrupted(facts: LegalFacts, delay: _Delay, observations: dt.date) -> None:
+    """R18: the lettre d'observations interrupts the delay once; 2 months from the answer or
+    the implicit rejection."""
+    delay.near_limit(
+        observations,
+        _("the lettre d'observations came close to the limit: sending or receipt date? (§F5)"),
+    )
+    if facts.observations_answer:
+        restart = facts.observations_answer
+        delay.start_event = _("the commune's answer to the observations")
+    else:
+        restart = add_months(observations, 2)
+        delay.start_event = _("implicit rejection (2 months of silence after the observations)")
+    delay.current = last_day(restart, 2, facts.departement)
+    delay.start, delay.rule = restart, "R18"
+    delay.source = "CE 18 Apr 1986 Commissaire de la République d'Ille-et-Vilaine; CE 4 Nov 1996"
+    delay.explanation = _(
+        "the lettre d'observations interrupted the delay: the préfet has until {day}",
+        day=delay.current.last_day,
+    )
+    delay.notes.append(
+        _("a lettre d'observations interrupts only once; a second one does not extend again (R18)")
     )
 
 
@@ -173,75 +251,59 @@ def _prefet(facts: LegalFacts) -> Deadline | None:
     if facts.reception is None:
         return None
     dept = facts.departement
-    current = last_day(facts.reception, 2, dept)
-    start_event, start = "receipt by the préfecture", facts.reception
-    explanation = f"the préfet may refer the act to the court until {fr_date(current.last_day)} (2 months franc from receipt)"
-    rule, source = "R15", "CGCT L2131-6; CE 29 May 1987 Commune de Goult"
-    notes: list[str] = []
-    ambiguous, flag_note = flags(current)
+    first = last_day(facts.reception, 2, dept)
+    delay = _Delay(
+        first,
+        _("receipt by the préfecture"),
+        facts.reception,
+        "R15",
+        "CGCT L2131-6; CE 29 May 1987 Commune de Goult",
+        _(
+            "the préfet may refer the act to the court until {day} (2 months franc from receipt)",
+            day=first.last_day,
+        ),
+    )
+    delay.ambiguous, flag_note = flags(first)
     if flag_note:
-        notes.append(flag_note)
-    if facts.dpc and facts.dpc <= current.last_day:
-        if (current.last_day - facts.dpc).days <= NEAR_LIMIT_DAYS:
-            ambiguous = True
-            notes.append(
-                "the request for documents came close to the limit: sending or receipt date? (§F5)"
-            )
+        delay.notes.append(flag_note)
+    if facts.dpc and facts.dpc <= delay.current.last_day:
+        delay.near_limit(
+            facts.dpc,
+            _("the request for documents came close to the limit: sending or receipt date? (§F5)"),
+        )
         if facts.dpc_answer is None:
             return _waiting_for_documents(facts.dpc)
-        current = last_day(facts.dpc_answer, 2, dept)
-        start_event, start, rule = "documents received (or refusal)", facts.dpc_answer, "R17"
-        source = "CE 29 Oct 2008 Cne de Sainte-Marie-aux-Mines; CE 15 May 2013"
-        explanation = (
-            f"after the request for documents, the préfet has until {fr_date(current.last_day)}"
+        delay.current = last_day(facts.dpc_answer, 2, dept)
+        delay.start_event = _("documents received (or refusal)")
+        delay.start, delay.rule = facts.dpc_answer, "R17"
+        delay.source = "CE 29 Oct 2008 Cne de Sainte-Marie-aux-Mines; CE 15 May 2013"
+        delay.explanation = _(
+            "after the request for documents, the préfet has until {day}",
+            day=delay.current.last_day,
         )
-        notes.append("a vague request for 'useful explanations' would not restart the delay (R17)")
-    if facts.observations and facts.observations <= current.last_day:
-        if (current.last_day - facts.observations).days <= NEAR_LIMIT_DAYS:
-            ambiguous = True
-            notes.append(
-                "the lettre d'observations came close to the limit: sending or receipt date? (§F5)"
-            )
-        if facts.observations_answer:
-            restart, start_event = (
-                facts.observations_answer,
-                "the commune's answer to the observations",
-            )
-        else:
-            restart = add_months(facts.observations, 2)
-            start_event = "implicit rejection (2 months of silence after the observations)"
-        current = last_day(restart, 2, dept)
-        start, rule = restart, "R18"
-        source = "CE 18 Apr 1986 Commissaire de la République d'Ille-et-Vilaine; CE 4 Nov 1996"
-        explanation = f"the lettre d'observations interrupted the delay: the préfet has until {fr_date(current.last_day)}"
-        notes.append(
-            "a lettre d'observations interrupts only once; a second one does not extend again (R18)"
+        delay.notes.append(
+            _("a vague request for 'useful explanations' would not restart the delay (R17)")
         )
-    more, more_note = flags(current)
-    if more_note and more_note not in notes:
-        notes.append(more_note)
+    if facts.observations and facts.observations <= delay.current.last_day:
+        _interrupted(facts, delay, facts.observations)
+    more, more_note = flags(delay.current)
+    if more_note and more_note not in delay.notes:
+        delay.notes.append(more_note)
+    dated = (delay.current.last_day, delay.rule, delay.start_event, delay.start, delay.source)
     if facts.defere:
         return Deadline(
             DeadlineKind.PREFET_DEFERE,
-            current.last_day,
-            rule,
-            start_event,
-            start,
-            source,
-            f"ended: the préfet referred the act to the court on {fr_date(facts.defere)} (5-1)",
+            *dated,
+            _("ended: the préfet referred the act to the court on {day} (5-1)", day=facts.defere),
             status=Status.ENDED,
-            because=_("the déféré of {day}", day=fr_date(facts.defere)),
+            because=_("the déféré of {day}", day=facts.defere),
         )
     return Deadline(
         DeadlineKind.PREFET_DEFERE,
-        current.last_day,
-        rule,
-        start_event,
-        start,
-        source,
-        explanation,
-        ambiguous=ambiguous or more,
-        note="; ".join(notes) or None,
+        *dated,
+        delay.explanation,
+        ambiguous=delay.ambiguous or more,
+        note="; ".join(delay.notes) or None,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from workflow.i18n import _
 from workflow.identifiers import ActNature
 
 REFORM_2022 = dt.date(2022, 7, 1)
@@ -32,30 +33,51 @@ def expected_publicity(
         modes: tuple[str, ...] = ("posting", "paper", "notification")
         advice = (
             "R4",
-            "before 1 July 2022, publicity was on paper: posting or publication, or notification",
+            _(
+                "before 1 July 2022, publicity was on paper: posting or publication, or notification"
+            ),
         )
     elif nature is ActNature.AI:
         modes, advice = (
             ("notification",),
-            ("R5", "an individual decision is made known by notification to the person concerned"),
+            (
+                "R5",
+                _("an individual decision is made known by notification to the person concerned"),
+            ),
         )
     elif population is not None and population < SMALL_COMMUNE:
         modes = (chosen_mode,) if chosen_mode else ("electronic",)
         advice = (
             "R6",
-            "under 3,500 inhabitants the council chooses posting, paper or electronic publication; "
-            "without a deliberation on the point, electronic publication applies",
+            _(
+                "under 3,500 inhabitants the council chooses posting, paper or electronic "
+                "publication; without a deliberation on the point, electronic publication applies"
+            ),
         )
     else:
         modes, advice = (
             ("electronic",),
             (
                 "R5",
-                "regulatory acts and deliberations are published electronically on the commune's website (R7: full text, date put online, at least 2 months)",
+                _(
+                    "regulatory acts and deliberations are published electronically on the "
+                    "commune's website (R7: full text, date put online, at least 2 months)"
+                ),
             ),
         )
     ok = None if recorded is None else recorded in modes
     return PublicityAdvice(modes, advice[0], advice[1], ok)
+
+
+def mode_label(mode: str) -> str:
+    """A publicity mode in the clerk's words (the stable code stays in the JSON)."""
+    labels = {
+        "electronic": _("electronic publication"),
+        "posting": _("posting"),
+        "paper": _("paper publication"),
+        "notification": _("notification to the person concerned"),
+    }
+    return labels.get(mode, mode)
 
 
 def must_transmit(nature: ActNature) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 
 from workflow.i18n import _
 from workflow.identifiers import ActNature, Departement
-from workflow.legal.calendar import Computed
+from workflow.legal.calendar import R29_ONLY, Computed
 
 
 class DeadlineKind(enum.StrEnum):
@@ -123,7 +123,7 @@ class Deadline:
         if self.status is Status.SUSPENDED:
             return _("suspended: {why}", why=self.because) if self.because else _("suspended")
         if self.status is Status.PASSED:
-            return _("passed on {day}", day=fr_date(self.due)) if self.due else _("passed")
+            return _("passed on {day}", day=self.due) if self.due else _("passed")
         if self.due is None:
             return _("open, date not set")
         if self.days_left is None:
@@ -184,28 +184,41 @@ class LegalAssessment:
         }
 
 
-def fr_date(day: dt.date) -> str:
-    return day.strftime("%d/%m/%Y")
+def _holiday(day: dt.date, name: str) -> str:
+    """A holiday the two calendars disagree on, in the note (« Saint-Étienne (R29 seul) … »)."""
+    if name.endswith(R29_ONLY):
+        return _("{name} (R29 only) {day}", name=name.removesuffix(R29_ONLY), day=day)
+    return _("{name} {day}", name=name, day=day)
 
 
 def flags(computed: Computed) -> tuple[bool, str | None]:
-    """§F1 (month end), §F2 (local holidays) and the holidays beyond R29 as a flag and a note."""
+    """§F1 (month end), §F2 (local holidays) and the holidays beyond R29 as a flag and a note
+    (catalog text, dates in the reader's locale)."""
     notes = []
     if computed.clamped_to_month_end:
         notes.append(
-            f"month-end case (LEGAL.md §F1): some practitioners stop at {fr_date(computed.echeance)}; "
-            "file by the earlier date, call the act safe only after the later one"
+            _(
+                "month-end case (LEGAL.md §F1): some practitioners stop at {day}; file by the "
+                "earlier date, call the act safe only after the later one",
+                day=computed.echeance,
+            )
         )
     if computed.moved_by_local_holiday:
         notes.append(
-            f"a local holiday moved the date (LEGAL.md §F2); with national holidays only it "
-            f"would be {fr_date(computed.national_only)}"
+            _(
+                "a local holiday moved the date (LEGAL.md §F2); with national holidays only it "
+                "would be {day}",
+                day=computed.national_only,
+            )
         )
     if computed.library_last_day:
-        days = ", ".join(f"{name} {fr_date(day)}" for day, name in computed.library_differences)
+        days = ", ".join(_holiday(day, name) for day, name in computed.library_differences)
         notes.append(
-            f"the date shown follows R29 (LEGAL.md §D); the holidays library's calendar differs "
-            f"({days}) and would give {fr_date(computed.library_last_day)}: not settled, file by the "
-            "earlier date"
+            _(
+                "the date shown follows R29 (LEGAL.md §D); the holidays library's calendar "
+                "differs ({days}) and would give {day}: not settled, file by the earlier date",
+                days=days,
+                day=computed.library_last_day,
+            )
         )
     return bool(notes), "; ".join(notes) or None

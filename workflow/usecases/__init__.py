@@ -12,6 +12,7 @@ ports and the sending settings); :class:`Services` is that context with its use 
 ``exchanges``      cancel an act (6-1), answer the préfecture (2-2, 3-3/3-4, 4-3/4-4)
 ``law``            publicity, legal facts, executory date and deadlines
 ``alerts``         digests of deadlines due and acts that stopped moving
+``operator_alerts`` faults of the service itself, raised once to the operators only
 ``documents``      the stamped act and the bordereau d'acquittement
 ``nomenclature``   the préfecture's classification (7-1 / 7-2)
 ``platform_access`` the platform account (is the certificate ours?), acts parked in 17
@@ -29,6 +30,7 @@ from workflow.usecases.documents import Documents
 from workflow.usecases.exchanges import Exchanges
 from workflow.usecases.law import Law
 from workflow.usecases.nomenclature import Nomenclature
+from workflow.usecases.operator_alerting import OperatorAlerting
 from workflow.usecases.platform_access import PlatformAccess
 from workflow.usecases.polling import Polling
 from workflow.usecases.resend import Resending
@@ -69,6 +71,10 @@ class Services(Context):
     @cached_property
     def alerts(self) -> Alerting:
         return Alerting(self)
+
+    @cached_property
+    def operator_alerts(self) -> OperatorAlerting:
+        return OperatorAlerting(self)
 
     @cached_property
     def documents(self) -> Documents:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from workflow.alerts import DEFAULT_HORIZONS, Alert, Digest, Notifier, horizon_for
 from workflow.i18n import _
 from workflow.lifecycle import ActState
-from workflow.problems import CurrentProblem, ProblemCode
+from workflow.problems import CurrentProblem
 from workflow.store import ActFilter, ActRecord
 from workflow.usecases.context import PARIS, Context
 from workflow.usecases.law import Law
@@ -45,24 +45,15 @@ class Alerting:
 
     def problem_alerts(self) -> list[Alert]:
         """Acts that stopped for good and wait for a person (failed, rejected, not replaced):
-        one alert per act and problem — except a fault of the service's configuration
-        (certificate, platform login), raised once for all the acts it stops."""
-        stopped = [
-            a
+        one alert per act and problem. A fault of the service's configuration (certificate,
+        platform login) is not the clerks' to fix: it goes to the operators, once for all the
+        acts it stops (:mod:`workflow.usecases.operator_alerting`), and each act's problem
+        says they were alerted."""
+        return [
+            _problem_alert(a, a.problem)
             for a in self.ctx.store.list_acts(where=ActFilter(states=_STOPPED))
-            if a.problem is not None and a.replaced_by is None
+            if a.problem is not None and a.replaced_by is None and not a.problem.configuration
         ]
-        alerts: list[Alert] = []
-        faults: dict[ProblemCode, list[ActRecord]] = {}
-        for act in stopped:
-            assert act.problem is not None  # noqa: S101 - filtered above
-            if act.problem.configuration:
-                faults.setdefault(act.problem.code, []).append(act)
-            else:
-                alerts.append(_problem_alert(act, act.problem))
-        for acts in faults.values():
-            alerts.append(_configuration_alert(acts))
-        return alerts
 
     def _deadline_alerts(self, today: dt.date, horizons: tuple[int, ...]) -> dict[str, list[Alert]]:
         due: dict[str, list[Alert]] = {}
@@ -141,30 +132,6 @@ def _problem_alert(act: ActRecord, problem: CurrentProblem) -> Alert:
         0,
         problem.code.value,
         f"{problem.message()} — {problem.action()}",
-    )
-
-
-def _configuration_alert(acts: list[ActRecord]) -> Alert:
-    """One operational alert for a configuration fault, keyed on the first act it stopped (so
-    it is sent once, however many acts follow)."""
-    first = min(acts, key=lambda a: a.id)
-    problem = first.problem
-    assert problem is not None  # noqa: S101 - only acts with a problem come here
-    return Alert(
-        first.id,
-        first.siren,
-        first.numero,
-        first.id_acte,
-        f"config_{problem.code.value}",
-        problem.since.astimezone(PARIS).date(),
-        0,
-        problem.code.value,
-        _(
-            "the service's configuration stops {count} act(s): {message} — {action}",
-            count=len(acts),
-            message=problem.message(),
-            action=problem.action(),
-        ),
     )
 
 

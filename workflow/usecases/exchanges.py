@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.errors import Conflict, InvalidInput, NotFound, Rejected
+from workflow.i18n import N_
 from workflow.identifiers import ActNature, TypologyCode
 from workflow.lifecycle import ActState
 from workflow.store import ActRecord, ExchangeRecord
@@ -49,7 +50,7 @@ class Exchanges:
                 act.id,
                 ActState.ACKNOWLEDGED,
                 actor="platform",
-                reason=f"cancellation refused: {error.message}",
+                reason=N_("cancellation refused: {detail}", detail=error.message),
                 at=ctx.clock(),
             )
             raise

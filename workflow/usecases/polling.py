@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from workflow.errors import ActesError, Conflict, InvalidInput, Rejected
-from workflow.i18n import _
+from workflow.i18n import N_, _
 from workflow.lifecycle import AT_PLATFORM, ActState
 from workflow.platform import (
     AFTER_ACKNOWLEDGEMENT,
@@ -238,7 +238,9 @@ class Polling:
                     act.id,
                     ActState.TRANSMITTED,
                     actor="platform",
-                    reason="status 3 Transmis",
+                    reason=N_(
+                        "the platform passed the act to the préfecture (status 3 « Transmis »)"
+                    ),
                     at=now,
                 )
             except Conflict:
@@ -310,7 +312,11 @@ class Polling:
             ActState.ACKNOWLEDGED,
             actor="prefecture",
             at=now,
-            reason=f"accusé de réception {message.id_acte} du {message.date_reception}",
+            reason=N_(
+                "accusé de réception {id_acte} of {day}",
+                id_acte=message.id_acte,
+                day=message.date_reception,
+            ),
             keep=(KeptMessage("in", "1-2", ar),),  # the AR and the move: one transaction
             id_acte=message.id_acte,
             date_reception=message.date_reception,
@@ -339,7 +345,7 @@ class Polling:
             ActState.REJECTED,
             actor="prefecture",
             at=now,
-            reason=detail or "anomaly",
+            reason=detail or N_("no detail given"),
             anomaly_nature=nature,
             anomaly_detail=detail,
         )
@@ -373,7 +379,7 @@ class Polling:
                 act.id,
                 ActState.CANCELLED,
                 actor="platform",
-                reason="ARAnnulation (6-2)",
+                reason=N_("accusé de réception of the cancellation (6-2)"),
                 at=ctx.clock(),
             )
             done.append(act.id)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from workflow.errors import Conflict, InvalidInput
+from workflow.i18n import N_
 from workflow.identifiers import ActNature, Classification, TypologyCode
 from workflow.lifecycle import ActState
 from workflow.numbering import NumberProfile, NumeroInterne
@@ -111,7 +112,11 @@ class Resending:
                 act_id=act.id,
             )
         return self.ctx.store.transition(
-            act.id, ActState.RECEIVED, actor=actor, reason="retry", at=self.ctx.clock()
+            act.id,
+            ActState.RECEIVED,
+            actor=actor,
+            reason=N_("sent again from the start by a person"),
+            at=self.ctx.clock(),
         )
 
     def resend(

@@ -15,6 +15,7 @@ from workflow.errors import (
     SecurityError,
     TransientError,
 )
+from workflow.i18n import N_
 from workflow.identifiers import ActNature, Classification, TypologyCode
 from workflow.lifecycle import ActState
 from workflow.numbering import NumeroInterne
@@ -35,6 +36,11 @@ from workflow.usecases.resend import Resending
 
 #: the envelope serial is per collectivité per day: tries before giving up to a transient error
 SERIAL_TRIES = 5
+
+
+#: a retry scheduled for ``t`` keeps the act until ``t`` + this (its queueing and its run);
+#: if the retry is lost with the broker, the sweep takes the act once it has passed
+RETRY_GRACE = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -96,12 +102,13 @@ class Submission:
                     act.id,
                     ActState.PACKAGED,
                     actor=ctx.actor,
-                    reason=f"archive {package.archive_name}"
-                    + (
-                        f" (objet in ISO-8859-1, the platform's charset: {changes})"
-                        if changes
-                        else ""
-                    ),
+                    reason=N_(
+                        "archive {name} (objet in ISO-8859-1, the platform's charset: {changes})",
+                        name=package.archive_name,
+                        changes=changes,
+                    )
+                    if changes
+                    else N_("archive {name}", name=package.archive_name),
                     at=now,
                     # the 1-1 as packaged: kept by packaging, never read back from the archive
                     keep=(kept, KeptMessage("out", "1-1", package.message_xml)),
@@ -119,11 +126,15 @@ class Submission:
         )
 
     def waiting(self, act_id: int, error: ActesError, *, next_attempt: dt.datetime | None) -> None:
-        """A transient failure: the act waits for the next automatic attempt (recorded)."""
+        """A transient failure: the act waits for the next automatic attempt (recorded), and
+        its lease is held until a little after it, so that the sweep does not enqueue a second
+        task while the retry waits (the lease would otherwise run out during a long backoff)."""
         code = ProblemCode.PLATFORM_UNREACHABLE
         self.ctx.store.set_problem(
             act_id, CurrentProblem(code, self.ctx.clock(), error.one_line(), next_attempt)
         )
+        if next_attempt is not None:
+            self.ctx.store.hold(act_id, until=next_attempt + RETRY_GRACE)
 
     def _typologies(
         self, siren: str, nature: ActNature

@@ -20,6 +20,7 @@ from workflow.errors import (
     SecurityError,
     TransientError,
 )
+from workflow.i18n import N_
 from workflow.lifecycle import ActState
 from workflow.platform import FormSubmission, TransmissionPlatform
 from workflow.problems import CurrentProblem, ProblemCode
@@ -53,7 +54,11 @@ class Transmission:
         fresh = act.state is ActState.PACKAGED
         if fresh:
             act = ctx.store.transition(
-                act.id, ActState.SUBMITTING, actor=ctx.actor, reason="sending", at=ctx.clock()
+                act.id,
+                ActState.SUBMITTING,
+                actor=ctx.actor,
+                reason=N_("sending to the platform"),
+                at=ctx.clock(),
             )
         elif act.state is not ActState.SUBMITTING:
             return act  # received (not packaged yet), or already at the platform or beyond
@@ -136,19 +141,26 @@ class Transmission:
             return self._accepted(act.id, verdict.transaction_id, recovered=True)
         if verdict.outcome is Outcome.PENDING:
             raise TransientError(
-                f"act {act.id}: {verdict.explanation}", field="recovery", act_id=act.id
+                f"act {act.id}: {verdict.explanation.text('en')}",
+                field="recovery",
+                act_id=act.id,
             )
         if verdict.outcome is Outcome.AMBIGUOUS:
             ctx.store.record_incident(
-                "recovery_ambiguous", verdict.explanation, at=ctx.clock(), act_id=act.id
+                "recovery_ambiguous",
+                verdict.explanation.text("en"),
+                at=ctx.clock(),
+                act_id=act.id,
             )
         return None
 
     def _accepted(self, act_id: int, platform_ref: str, *, recovered: bool) -> ActRecord:
         ctx = self.ctx
         now = ctx.clock()
-        reason = f"platform transaction {platform_ref}" + (
-            " (found after a lost reply)" if recovered else ""
+        reason = (
+            N_("platform transaction {ref} (found after a lost reply)", ref=platform_ref)
+            if recovered
+            else N_("platform transaction {ref}", ref=platform_ref)
         )
         try:  # the binding and the move in one transaction: the usual case
             return ctx.store.transition(

@@ -20,7 +20,7 @@ from workflow.adapters.simulator.routes import (
     listings,
     transactions,
 )
-from workflow.adapters.simulator.routes.common import FaultInjector, Reset
+from workflow.adapters.simulator.routes.common import FaultInjector, Reset, TooBig, ko
 from workflow.adapters.simulator.world import World
 
 
@@ -47,6 +47,10 @@ def create_app(world: World, *, seed: int | None = None) -> FastAPI:
         if transport is not None:
             transport.abort()
         return Response(status_code=499)
+
+    @app.exception_handler(TooBig)
+    async def too_big(request: Request, exc: TooBig) -> Response:
+        return ko(exc.message)  # the bounded upload: refused, nothing stored
 
     app.include_router(connection.router(world))
     app.include_router(transactions.router(world, faults))

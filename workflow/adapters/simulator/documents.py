@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, cast
 
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
@@ -40,28 +43,40 @@ class TransactionFile:
         }
 
 
-def files_of(transaction_id: int, archive: bytes) -> list[tuple[TransactionFile, bytes]]:
-    """[0] the message XML, [1] the act, [2…] the annexes (S²LOW's order), with their bytes.
+def files_of(transaction_id: int, archive: Path | bytes) -> list[TransactionFile]:
+    """[0] the message XML, [1] the act, [2…] the annexes (S²LOW's order), with their sizes.
 
     Members are named ``…_0.xml`` (the message), ``<typology>-…_1.pdf`` (the act),
     ``…_2.pdf``… (annexes); the envelope (``EACT--…``) is not a file of the act."""
     with ReceivedArchive.open(archive) as received:
-        members = [n for n in received.names() if not n.startswith(("EACT--", "TACT--"))]
+        sizes = {m.name: m.size for m in received.members}
+    members = [n for n in sizes if not n.startswith(("EACT--", "TACT--"))]
 
-        def position(name: str) -> int:
-            suffix = name.rsplit("_", 1)[-1].split(".", 1)[0]
-            return int(suffix) if ascii_digits(suffix) else 999
+    def position(name: str) -> int:
+        suffix = name.rsplit("_", 1)[-1].split(".", 1)[0]
+        return int(suffix) if ascii_digits(suffix) else 999
 
-        out = []
-        for index, name in enumerate(sorted(members, key=position)):
-            data = received.read(name)
-            kind = "application/pdf" if name.lower().endswith(".pdf") else "text/xml"
-            code = name.split("-", 1)[0] if index else None
-            file = TransactionFile(
-                transaction_id * FILE_ID_FACTOR + index, name, name, kind, len(data), code
-            )
-            out.append((file, data))
+    out = []
+    for index, name in enumerate(sorted(members, key=position)):
+        kind = "application/pdf" if name.lower().endswith(".pdf") else "text/xml"
+        code = name.split("-", 1)[0] if index else None
+        file_id = transaction_id * FILE_ID_FACTOR + index
+        out.append(TransactionFile(file_id, name, name, kind, sizes[name], code))
     return out
+
+
+def open_file(archive: Path | bytes, name: str) -> BinaryIO:
+    """One member's content in a temporary file (on disk past 1 MiB), at its start."""
+    # closed by the caller
+    copy = cast(BinaryIO, tempfile.SpooledTemporaryFile(max_size=1024 * 1024))  # noqa: SIM115
+    try:
+        with ReceivedArchive.open(archive) as received:
+            received.copy_to(name, copy)
+    except BaseException:
+        copy.close()
+        raise
+    copy.seek(0)
+    return copy
 
 
 def stamp(

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from workflow.adapters.simulator.accounts import RGS_REQUIRED, Account
+from workflow.adapters.simulator.uploads import Upload
 from workflow.adapters.simulator.world import Accepted, Refused, World
 from workflow.errors import ActesError
 from workflow.identifiers import ActNature, Classification, TypologyCode, ascii_digits
@@ -18,12 +19,11 @@ from workflow.numbering import NumberProfile, NumeroInterne
 from workflow.packaging import ActInput, DocumentInput, PackagingOptions, package_act
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
-from workflow.protocol.archive import ReceivedArchive
 from workflow.protocol.documents import sniff_kind
 from workflow.protocol.nomenclature import NATIONAL_VERSION
 
 Fields = dict[str, list[str]]
-Files = dict[str, list[tuple[str, bytes]]]
+Files = dict[str, list[Upload]]
 NO_FILE = "Aucun fichier acte n'a été posté"
 NO_TYPOLOGY = "typologie absente"
 
@@ -32,11 +32,11 @@ def _one(fields: Fields, name: str) -> str:
     return (fields.get(name) or [""])[0].strip()
 
 
-def _posted(files: Files, name: str) -> list[tuple[str, bytes]]:
-    return [(n, d) for n, d in files.get(name, []) if n or d]
+def _posted(files: Files, name: str) -> list[Upload]:
+    return [upload for upload in files.get(name, []) if upload.name or upload.size]
 
 
-def _check_parts(fields: Fields, files: Files) -> tuple[list[tuple[str, bytes]], list[str]]:
+def _check_parts(fields: Fields, files: Files) -> tuple[list[Upload], list[str]]:
     """The act's file, its typology, the annexes with one typology each, and the annexes'
     signatures index-aligned with them (an empty part for an unsigned annex)."""
     if not _posted(files, "acte_pdf_file"):
@@ -80,16 +80,16 @@ def create(world: World, fields: Fields, files: Files, account: Account) -> Acce
     except (ValueError, ActesError) as exc:
         raise Refused(f"Formulaire invalide : {exc}") from exc
     status = 18 if must_sign else 17 if _one(fields, "en_attente") == "1" else 1
-    with tempfile.TemporaryDirectory() as work:
+    # beside the archives folder: the built archive moves there by a rename
+    with tempfile.TemporaryDirectory(dir=world.state.archives) as work:
         folder = Path(work)
 
-        def keep(name: str, data: bytes, index: int) -> DocumentInput:
-            path = folder / f"{index:03d}-{Path(name).name or 'document'}"
-            path.write_bytes(data)
+        def keep(upload: Upload, index: int) -> DocumentInput:
+            path = folder / f"{index:03d}-{Path(upload.name).name or 'document'}"
+            upload.save(path)  # by chunks
             typology = _one(fields, "type_acte") if index == 0 else typologies[index - 1]
             return DocumentInput(path, TypologyCode.parse(typology))
 
-        main_name, main_data = _posted(files, "acte_pdf_file")[0]
         try:
             act = ActInput(
                 collectivite=collectivite,
@@ -99,8 +99,8 @@ def create(world: World, fields: Fields, files: Files, account: Account) -> Acce
                 classification=classification,
                 classification_date=NATIONAL_VERSION,
                 objet=subject,
-                document=keep(main_name, main_data, 0),
-                annexes=tuple(keep(n, d, i) for i, (n, d) in enumerate(annexes, start=1)),
+                document=keep(_posted(files, "acte_pdf_file")[0], 0),
+                annexes=tuple(keep(upload, i) for i, upload in enumerate(annexes, start=1)),
                 document_papier=_one(fields, "document_papier") == "1",
             )
             today = world.state.today_paris()
@@ -116,18 +116,16 @@ def create(world: World, fields: Fields, files: Files, account: Account) -> Acce
             )
         except ActesError as exc:
             raise Refused(exc.message) from exc
-        archive = package.archive.path.read_bytes()
-    with ReceivedArchive.open(archive) as received:
-        acte = xml_in.parse_message(received.read(package.message_name))
-    assert isinstance(acte, m.Acte)  # noqa: S101 - we just built it
-    return world.store_act(
-        collectivite.siren.value,
-        str(collectivite.departement),
-        acte.data,
-        archive,
-        account,
-        status=status,
-    )
+        acte = xml_in.parse_message(package.message_xml, source=package.message_name)
+        assert isinstance(acte, m.Acte)  # noqa: S101 - we just built it
+        return world.store_act(
+            collectivite.siren.value,
+            str(collectivite.departement),
+            acte.data,
+            package.archive.path,
+            account,
+            status=status,
+        )
 
 
 def reply(world: World, message_id: int, fields: Fields, files: Files, account: Account) -> int:
@@ -154,9 +152,9 @@ def reply(world: World, message_id: int, fields: Fields, files: Files, account: 
         raise Refused(
             "Le nombre de types de pièces jointes ne correspond pas au nombre de pièces jointes"
         )
-    for name, data in _posted(files, "acte_pdf_file") + annexes:
-        if sniff_kind(data[:1024], data[-1024:]) is None:
-            raise Refused(f"Fichier PDF, XML, PNG ou JPEG requis : {name}")
+    for upload in _posted(files, "acte_pdf_file") + annexes:
+        if sniff_kind(upload.head(1024), upload.tail(1024)) is None:
+            raise Refused(f"Fichier PDF, XML, PNG ou JPEG requis : {upload.name}")
     type_reponse = 4 if message["type"] == 2 else answer_type
     with world.state.transaction() as db:
         if db.execute(

@@ -41,7 +41,7 @@ class Prefecture:
         now = self.state.now()
         delays = self.state.delays
         posted = self.state.query(
-            "SELECT id, siren, status_at, message_archive FROM transactions"
+            "SELECT id, siren, status_at, message_archive, archive_file FROM transactions"
             " WHERE status = 1 AND status_at <= ? AND type = 1",
             now - delays.posted,
         )
@@ -74,7 +74,7 @@ class Prefecture:
         """S²LOW's worker after ``OK``: 1 → 2, or 1 → −1 ``Enveloppe invalide : …``."""
         error: str | None = None
         try:
-            validate(bytes(row["message_archive"]), classification_of(self.state, row["siren"]))
+            validate(self.state.archive_of(row), classification_of(self.state, row["siren"]))
         except Invalid as invalid:
             error = f"Enveloppe invalide : {invalid}"
         status = -1 if error else 2

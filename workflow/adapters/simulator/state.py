@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import secrets
+import shutil
 import sqlite3
 import threading
 import time
@@ -39,7 +41,8 @@ CREATE TABLE IF NOT EXISTS transactions (
     related_id INTEGER,
     id_acte TEXT,
     message_xml BLOB,
-    message_archive BLOB,
+    message_archive BLOB,                -- a préfecture message's archive (small)
+    archive_file TEXT,                   -- an act's archive: a file in the archives folder
     error TEXT,
     read INTEGER NOT NULL DEFAULT 0,
     act_data TEXT,                       -- JSON: what the AR must echo
@@ -113,6 +116,24 @@ class SimulatorState:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(transactions)")}
+        if "archive_file" not in columns:  # a state file from before acts' archives on disk
+            self._db.execute("ALTER TABLE transactions ADD COLUMN archive_file TEXT")
+        #: acts' archives, one file each, beside the state file: never held in memory whole
+        self.archives = path.with_name(f"{path.stem}-archives")
+        self.archives.mkdir(exist_ok=True)
+
+    def keep_archive(self, source: Path) -> str:
+        """Move ``source`` (a received or built archive) into the archives folder; its name
+        there, for ``archive_file``."""
+        name = f"{secrets.token_hex(16)}.tar.gz"
+        shutil.move(source, self.archives / name)  # a rename on the same file system
+        return name
+
+    def archive_of(self, row: sqlite3.Row) -> Path | bytes:
+        """A transaction's archive: an act's file, or a préfecture message's bytes."""
+        name = row["archive_file"]
+        return self.archives / name if name else bytes(row["message_archive"] or b"")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -10,8 +10,10 @@ default: the national levels with, for every nature, the generic ``99_*`` typolo
 
 from __future__ import annotations
 
-import io
 import re
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, cast
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
@@ -64,7 +66,7 @@ def set_classification(state: SimulatorState, siren: str, raw: bytes) -> m.Retou
     return message
 
 
-def validate(archive: bytes, classification: m.RetourClassification) -> None:
+def validate(archive: Path | bytes, classification: m.RetourClassification) -> None:
     """Raise :class:`Invalid` with S²LOW's reason when the stored act breaks a rule."""
     with ReceivedArchive.open(archive) as received:
         forms = [n for n in received.names() if n.endswith("-1-1_0.xml")]
@@ -101,9 +103,11 @@ def _check_document(
     if allowed is not None and prefix not in allowed:
         raise Invalid(f"La typologie {prefix} n'est pas permise sur le fichier {file_name}")
     if file_name.lower().endswith(".pdf"):
-        buffer = io.BytesIO()
-        archive.copy_to(file_name, buffer)
-        try:
-            PdfReader(buffer, strict=False).pages[0]
-        except (PdfReadError, IndexError, ValueError, KeyError) as exc:
-            raise Invalid(f"Fichier pdf corrompu dans l'archive : {file_name}") from exc
+        # on disk past 1 MiB: pypdf reads the cross-reference table and the first page
+        # through the file, never the whole document (issue 13)
+        with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as copy:
+            archive.copy_to(file_name, cast(BinaryIO, copy))
+            try:
+                PdfReader(copy, strict=False).pages[0]
+            except (PdfReadError, IndexError, ValueError, KeyError) as exc:
+                raise Invalid(f"Fichier pdf corrompu dans l'archive : {file_name}") from exc

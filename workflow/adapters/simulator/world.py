@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from workflow.adapters.simulator.accounts import RGS_REQUIRED, Account
 from workflow.adapters.simulator.prefecture import Prefecture, acte_json
 from workflow.adapters.simulator.state import SimulatorState
+from workflow.adapters.simulator.uploads import Upload
 from workflow.collectivite import Collectivite, Registry
 from workflow.errors import ActesError, InvalidInput
 from workflow.protocol import messages as m
@@ -83,17 +86,23 @@ class World:
 
     # ----------------------------------------------------------------- submission
 
-    def submit_archive(self, name: str, data: bytes, account: Account | None = None) -> Accepted:
+    def submit_archive(self, upload: Upload, account: Account | None = None) -> Accepted:
         """Import a ready-made archive (pre-6.0 platforms only); store the act (status 1)."""
         if not self.archive_submission:
             raise Refused(DEPRECATED)
         if account is not None and not account.rgs:
             raise Refused(RGS_REQUIRED)
-        if len(data) > MAX_TOTAL_BYTES:
+        if upload.size > MAX_TOTAL_BYTES:
             raise Refused(
-                f"La taille de l'archive est trop élevée, {len(data)} octets "
+                f"La taille de l'archive est trop élevée, {upload.size} octets "
                 f"(maximum {MAX_TOTAL_BYTES} octets autorisés)"
             )
+        with tempfile.TemporaryDirectory(dir=self.state.archives) as work:
+            received = Path(work) / "received.tar.gz"
+            upload.save(received)  # by chunks, beside the archives: kept by a rename
+            return self._import(upload.name, received, account)
+
+    def _import(self, name: str, data: Path, account: Account | None) -> Accepted:
         try:
             parsed_name = parse_envelope_name(name)
         except ActesError as exc:
@@ -161,18 +170,18 @@ class World:
         siren: str,
         departement: str,
         acte: m.ActeData,
-        archive: bytes,
+        archive: Path,
         account: Account | None,
         *,
         status: int = 1,
     ) -> Accepted:
-        """Keep the act in ``status`` (1, or 17/18 when it waits); validation follows."""
+        """Keep the act in ``status`` (1, or 17/18 when it waits) and its archive (moved into
+        the archives folder); validation follows."""
         self.check_number(siren, acte.numero)
         if acte.date > self.state.today_paris():
             raise Refused("La date de décision est une date dans le futur")
         if status == 1 and account is not None and not account.may("TT"):
             status = 17  # CS without TT: a person with TT must post it
-        now = self.state.now()
         error = None
         if self.registry is not None and siren not in self.registry:
             status = -1
@@ -180,11 +189,29 @@ class World:
                 "Enveloppe rejetée par le MI (5 : PREF-VERIF-02 : Votre numéro de SIREN "
                 "n'est pas encore enregistré dans l'application ACTES)"
             )
+        kept = self.state.keep_archive(archive)
+        try:
+            return self._insert_act(siren, departement, acte, kept, account, status, error)
+        except BaseException:
+            (self.state.archives / kept).unlink(missing_ok=True)  # no file without its row
+            raise
+
+    def _insert_act(
+        self,
+        siren: str,
+        departement: str,
+        acte: m.ActeData,
+        archive_file: str,
+        account: Account | None,
+        status: int,
+        error: str | None,
+    ) -> Accepted:
+        now = self.state.now()
         with self.state.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO transactions(type, siren, departement, number, nature, decision_date,"
                 " subject, classification, status, status_at, created_at, error, act_data,"
-                " message_archive, account) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " archive_file, account) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     siren,
                     departement,
@@ -198,7 +225,7 @@ class World:
                     now,
                     error,
                     json.dumps(acte_json(acte)),
-                    archive,
+                    archive_file,
                     account.login if account else None,
                 ),
             )

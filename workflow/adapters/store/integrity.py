@@ -11,8 +11,16 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from workflow.adapters.store.models import ActRow, DraftRow, EventRow, IncidentRow, MessageRow
+from workflow.adapters.store.models import (
+    ActRow,
+    DraftRow,
+    EventRow,
+    IncidentRow,
+    MessageRow,
+    reason_columns,
+)
 from workflow.errors import Conflict, NotFound
+from workflow.i18n import N_
 from workflow.lifecycle import ActState
 from workflow.store import IncidentRecord, NewAct
 
@@ -78,6 +86,17 @@ class IntegrityRecords:
             )
             return bool(getattr(result, "rowcount", 0) == 1)
 
+    def hold(self: _HasSession, act_id: int, *, until: dt.datetime) -> None:
+        """Keep the act's lease until ``until``, whoever held it: its task scheduled a retry
+        then, and the sweep must not enqueue a second one meanwhile."""
+        with self._session() as session:
+            session.execute(
+                update(ActRow)
+                .where(ActRow.id == act_id)
+                .values(claimed_until=until)
+                .execution_options(synchronize_session=False)
+            )
+
     def release(self: _HasSession, act_id: int) -> None:
         with self._session() as session:
             session.execute(
@@ -107,8 +126,13 @@ def write_intake(session: Session, act: ActRow, new: NewAct, at: dt.datetime, ac
                 event="acknowledged",
                 from_state=ActState.RECEIVED.value,
                 to_state=ActState.ACKNOWLEDGED.value,
-                reason=f"transmitted before: accusé de réception {id_acte} received on "
-                f"{reception.isoformat()}",
+                **reason_columns(
+                    N_(
+                        "transmitted before: accusé de réception {id_acte} received on {day}",
+                        id_acte=id_acte,
+                        day=reception,
+                    )
+                ),
             )
         )
     if new.intake_report is not None:

@@ -20,6 +20,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql.expression import true
 
+from workflow.i18n import Message
+
 
 class Base(DeclarativeBase):
     pass
@@ -81,6 +83,8 @@ class ActRow(Base):
     problem_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     problem_next_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     problem_detail: Mapped[str | None] = mapped_column(Text)
+    #: a configuration fault: when the operators were alerted about it (workflow.operator)
+    problem_alerted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # a corrected act sent again replaces this one (both ways; the old one stays in history)
     replaces_id: Mapped[int | None] = mapped_column(Integer)
     replaced_by_id: Mapped[int | None] = mapped_column(Integer)
@@ -179,7 +183,17 @@ class EventRow(Base):
     event: Mapped[str] = mapped_column(String(50))
     from_state: Mapped[str | None] = mapped_column(String(30))
     to_state: Mapped[str] = mapped_column(String(30))
+    #: in English; ``reason_message`` keeps it untranslated (JSON: msgid and parameters)
     reason: Mapped[str] = mapped_column(Text, default="")
+    reason_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+def reason_columns(reason: str | Message) -> dict[str, str | None]:
+    """An event's reason as its row keeps it: the English text, and the untranslated message
+    (translated for each reader when shown) when it is one."""
+    if isinstance(reason, Message):
+        return {"reason": reason.text("en"), "reason_message": reason.to_json()}
+    return {"reason": reason, "reason_message": None}
 
 
 class PublicityRow(Base):
@@ -293,3 +307,21 @@ class PollCursorRow(Base):
     __tablename__ = "poll_cursors"
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OperatorAlertRow(Base):
+    """An operational alert for the operators (workflow.operator): one open row per fault key
+    (``open_key`` is the key while open, NULL once resolved: unique among the open ones)."""
+
+    __tablename__ = "operator_alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    open_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text)
+    fix: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    notices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolution_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

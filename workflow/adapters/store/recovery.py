@@ -9,8 +9,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from workflow.adapters.store.base import StoreBase, utc
-from workflow.adapters.store.models import ActRow, EventRow, LeaseRow
+from workflow.adapters.store.models import ActRow, EventRow, LeaseRow, reason_columns
 from workflow.errors import AlreadyExists, Conflict, NotFound
+from workflow.i18n import N_
 from workflow.problems import CurrentProblem, ProblemCode
 
 
@@ -26,6 +27,7 @@ class RecoveryStore(StoreBase):
                 return
             if row.problem_code != problem.code.value or row.problem_since is None:
                 row.problem_since = problem.since
+                row.problem_alerted_at = None  # a new problem: nobody was alerted about it yet
             row.problem_code = problem.code.value
             row.problem_next_at = problem.next_attempt
             row.problem_detail = problem.detail[:2000]
@@ -88,7 +90,7 @@ def link_replacement(
             event="replaced",
             from_state=old.state,
             to_state=old.state,
-            reason=f"replaced by act {new_id} ({numero})",
+            **reason_columns(N_("replaced by act {id} ({numero})", id=new_id, numero=numero)),
         )
     )
 
@@ -105,4 +107,5 @@ def problem_of(row: ActRow) -> CurrentProblem | None:
         utc(row.problem_since),
         row.problem_detail or "",
         utc(row.problem_next_at) if row.problem_next_at else None,
+        utc(row.problem_alerted_at) if row.problem_alerted_at else None,
     )

@@ -40,9 +40,12 @@ from workflow.adapters.store.models import (
     DocumentRow,
     EventRow,
     TransactionRow,
+    reason_columns,
 )
+from workflow.adapters.store.operator_alerts import OperatorAlertsStore
 from workflow.adapters.store.recovery import RecoveryStore, link_replacement, problem_of
 from workflow.errors import AlreadyExists, Conflict, NotFound
+from workflow.i18n import N_, Message
 from workflow.lifecycle import ActState, check_transition
 from workflow.protocol.documents import examine
 from workflow.store import (
@@ -160,7 +163,7 @@ class ActsStore(StoreBase):
                         event="received",
                         from_state=None,
                         to_state=ActState.RECEIVED.value,
-                        reason="act received",
+                        **reason_columns(N_("act received")),
                     )
                 )
                 write_intake(session, row, new, at, actor)
@@ -306,7 +309,7 @@ class ActsStore(StoreBase):
         target: ActState,
         *,
         actor: str,
-        reason: str,
+        reason: str | Message,
         at: dt.datetime,
         keep: Sequence[KeptMessage | KeptPackage | KeptTransaction] = (),
         **fields: Any,
@@ -317,6 +320,7 @@ class ActsStore(StoreBase):
         Optimistic concurrency: the update only applies to the version read, so two workers
         cannot both make the same move; the loser gets :class:`Conflict`.
         """
+        columns = reason_columns(reason)
         with self._session() as session:
             row = session.get(ActRow, act_id)
             if row is None:
@@ -351,7 +355,7 @@ class ActsStore(StoreBase):
                     event=event,
                     from_state=current.value,
                     to_state=target.value,
-                    reason=reason,
+                    **columns,
                 )
             )
             for kept in keep:
@@ -373,7 +377,7 @@ class ActsStore(StoreBase):
             to_state=target.value,
             transition=event,
             actor=actor,
-            reason=reason[:500],
+            reason=(columns["reason"] or "")[:500],
         )
         return record
 
@@ -389,7 +393,15 @@ class ActsStore(StoreBase):
                 select(EventRow).where(EventRow.act_id == act_id).order_by(EventRow.id)
             )
             return [
-                EventRecord(utc(r.at), r.actor, r.event, r.from_state, r.to_state, r.reason)
+                EventRecord(
+                    utc(r.at),
+                    r.actor,
+                    r.event,
+                    r.from_state,
+                    r.to_state,
+                    r.reason,
+                    Message.from_json(r.reason_message),
+                )
                 for r in rows
             ]
 
@@ -476,5 +488,6 @@ class SqlStore(
     CollectivitesStore,
     RecoveryStore,
     IntegrityRecords,
+    OperatorAlertsStore,
 ):
     """The store on SQLAlchemy (PostgreSQL, or SQLite for the embedded default)."""

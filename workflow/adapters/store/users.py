@@ -1,4 +1,4 @@
-"""The users of the clerks' pages, in the store (table ``users``, migration 0006)."""
+"""The users of the clerks' pages, in the store (table ``users``, migration 0008)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from workflow.adapters.wiring import build_store
 from workflow.errors import InvalidInput
 from workflow.i18n import _
 from workflow.interfaces.cli.app import command, emit_json
-from workflow.problems import ProblemCode, for_people
+from workflow.problems import ProblemCode
 from workflow.settings import Settings
 from workflow.store import ActFilter, ActRecord, EventRecord
 from workflow.timeline import event_label
@@ -180,7 +180,7 @@ def _show_act(store: SqlStore, record: ActRecord, as_json: bool) -> None:
     for e in events:
         click.echo(
             f"  {e.at:%Y-%m-%d %H:%M:%S} {e.from_state or '':>12} → {e.to_state:<14} "
-            f"{e.actor}: {event_label(e.event)} — {for_people(e.reason)}"
+            f"{e.actor}: {event_label(e.event)} — {e.reason_text()}"
         )
 
 
@@ -192,7 +192,7 @@ def event_dict(e: EventRecord) -> dict[str, Any]:
         "label": event_label(e.event),
         "from": e.from_state,
         "to": e.to_state,
-        "reason": for_people(e.reason),
+        "reason": e.reason_text(),
     }
 
 
@@ -258,17 +258,29 @@ def documents_command(
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True)
 def incidents_command(act: int | None, payload: int | None, data_dir: Path, as_json: bool) -> None:
-    """Operational incidents: ambiguous recoveries, quarantined préfecture messages."""
+    """Operational incidents: ambiguous recoveries, quarantined préfecture messages.
+
+    Then the operational alerts open now (faults of the service, for ACTES_OPERATOR_EMAILS).
+    """
     store = build_store(settings_for(data_dir))
     try:
         if payload is not None:
             click.echo(store.incident_payload(payload) or b"", nl=False)
             return
         incidents = store.incidents(act_id=act)
+        alerts = store.operator_alerts() if act is None else []
     finally:
         store.close()
     if as_json:
-        emit_json({"incidents": [i.as_dict() for i in incidents]})
+        emit_json(
+            {
+                "incidents": [i.as_dict() for i in incidents],
+                "operator_alerts": [a.as_dict() for a in alerts],
+            }
+        )
         return
     for i in incidents:
         click.echo(f"{i.id:>4} {i.at:%Y-%m-%d %H:%M} act {i.act_id or '-'} {i.kind}: {i.detail}")
+    for a in alerts:
+        told = f"notified {a.notified_at:%Y-%m-%d %H:%M}" if a.notified_at else "NOT NOTIFIED"
+        click.echo(f"open since {a.opened_at:%Y-%m-%d %H:%M} ({told}) [{a.key}] {a.summary}")

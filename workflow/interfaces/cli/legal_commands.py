@@ -9,14 +9,15 @@ import click
 
 from workflow.adapters.ical import deadlines_calendar
 from workflow.adapters.wiring import build_notifiers, build_services
+from workflow.alerts import deadline_label
 from workflow.errors import InvalidInput
-from workflow.i18n import _
+from workflow.i18n import _, long_date
 from workflow.identifiers import ActNature, Departement, ascii_digits
 from workflow.interfaces.cli.app import command, emit_json
 from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for, store_settings
 from workflow.interfaces.cli.values import parse_date
 from workflow.legal.deadlines import ALIASES, LegalAssessment, LegalFacts, Residence, assess
-from workflow.legal.publicity import expected_publicity
+from workflow.legal.publicity import PublicityAdvice, expected_publicity, mode_label
 from workflow.usecases import Services
 from workflow.usecases.context import PARIS
 from workflow.usecases.law import PUBLICITY_MODES
@@ -134,9 +135,8 @@ def legal_command(
         )
         return
     _print(result)
-    click.echo(
-        f"\npublicity              expected: {' or '.join(advice.expected)} [{advice.rule}] {advice.explanation}"
-    )
+    click.echo(_publicity_line(advice))
+    click.echo(f"  {advice.explanation}")
 
 
 def _today(given: str | None) -> dt.date:
@@ -187,14 +187,17 @@ def explain_command(act: int, data_dir: Path, today: str | None, as_json: bool) 
     )
     _print(result)
     verdict = {
-        True: "the recorded publicity fits",
-        False: "⚠ the recorded publicity does not fit",
-        None: "no publicity recorded yet",
+        True: _("the recorded publicity fits"),
+        False: "⚠ " + _("the recorded publicity does not fit"),
+        None: _("no publicity recorded yet"),
     }[advice.ok]
-    click.echo(
-        f"\npublicity              expected: {' or '.join(advice.expected)} [{advice.rule}] {verdict}"
-    )
+    click.echo(f"{_publicity_line(advice)} {verdict}")
     click.echo(f"  {advice.explanation}")
+
+
+def _publicity_line(advice: PublicityAdvice) -> str:
+    modes = _(" or ").join(mode_label(m) for m in advice.expected)
+    return "\n" + _("Publicity expected: {modes} [{rule}]", modes=modes, rule=advice.rule)
 
 
 @command("deadlines")
@@ -232,8 +235,9 @@ def deadlines_command(
         return
     for act, d in found:
         click.echo(
-            f"{d.due} {d.kind.value:<20} {d.status_text:<14} act {act.id} {act.id_acte or act.numero}: "
-            f"{d.explanation}"
+            f"{d.due} {_heading(d.kind.value)} — {d.status_text} — "
+            + _("act {id} {reference}", id=act.id, reference=act.id_acte or act.numero)
+            + f" : {d.explanation}"
         )
 
 
@@ -242,10 +246,16 @@ def _print(result: LegalAssessment) -> None:
     if result.executory.mention:
         click.echo(f"  « {result.executory.mention} »")
     for d in result.deadlines:
-        due = d.due.strftime("%a %d %b %Y") if d.due else "not dated yet"
+        due = long_date(d.due) if d.due else _("not dated yet")
         flag = "  ⚠ " + (d.note or "") if d.ambiguous else ""
-        click.echo(f"\n{d.kind.value:<22} {due:<18} {d.status_text}  [{d.rule}; {d.source}]")
+        click.echo(f"\n{_heading(d.kind.value)} — {due} — {d.status_text}  [{d.rule}; {d.source}]")
         click.echo(f"  {d.explanation}{flag}")
+
+
+def _heading(kind: str) -> str:
+    """The deadline's name the pages and the digests use (never its stable code)."""
+    label = deadline_label(kind)
+    return label[:1].upper() + label[1:]
 
 
 @command("alerts")
@@ -262,17 +272,26 @@ def alerts_command(data_dir: Path, today: str | None, as_json: bool) -> None:
             field="smtp_host",
             rule="a channel",
         )
+    from workflow.adapters.operator_channel import sweep_operator_alerts
+
     day = _today(today)
-    digests = _services(data_dir).alerts.send_alerts(
+    services = _services(data_dir)
+    digests = services.alerts.send_alerts(
         today=day,
         notifiers=notifiers,
         horizons=settings.horizons,
         stuck_after=dt.timedelta(seconds=settings.stuck_after_seconds),
     )
+    operators = sweep_operator_alerts(services, settings)
     if as_json:
-        emit_json({"sent": [d.as_dict() for d in digests]})
+        emit_json(
+            {
+                "sent": [d.as_dict() for d in digests],
+                "operators": operators.as_dict() if operators else None,
+            }
+        )
         return
-    click.echo(f"{len(digests)} digest(s) sent")
+    click.echo(f"{len(digests)} digest(s) sent" + (", 1 to the operators" if operators else ""))
 
 
 @command("ical")

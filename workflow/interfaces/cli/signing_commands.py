@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 import click
 from cryptography import x509
@@ -65,10 +65,13 @@ def _archive_reports(path: Path, trust: list[x509.Certificate]) -> list[dict[str
             for item in signed:
                 if item.signature is None:
                     continue
-                buffer = io.BytesIO()
-                archive.copy_to(item.nom_fichier, buffer)
-                buffer.seek(0)
-                report = verify_detached(buffer, item.signature.encode("ascii"), trust_store=trust)
+                # on disk past 1 MiB: the verifier hashes it by chunks (issue 13)
+                with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as copy:
+                    buffer = cast(BinaryIO, copy)
+                    archive.copy_to(item.nom_fichier, buffer)
+                    buffer.seek(0)
+                    signature = item.signature.encode("ascii")
+                    report = verify_detached(buffer, signature, trust_store=trust)
                 reports.append({"document": item.nom_fichier, **report.as_dict()})
     return reports
 

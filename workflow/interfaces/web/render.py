@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from workflow import alerts
 from workflow.i18n import _
 from workflow.interfaces.web.security import csrf_token
+from workflow.legal.publicity import mode_label
 from workflow.lifecycle import ActState
 from workflow.usecases.context import PARIS
 
@@ -80,16 +81,6 @@ def deadline_label(kind: object) -> str:
     """The deadline's name the digests use too (one name per deadline), as a heading."""
     label = alerts.deadline_label(str(kind))
     return label[:1].upper() + label[1:]
-
-
-def mode_label(mode: str) -> str:
-    labels = {
-        "electronic": _("electronic publication"),
-        "posting": _("posting"),
-        "paper": _("paper publication"),
-        "notification": _("notification to the person concerned"),
-    }
-    return labels.get(mode, mode)
 
 
 def role_label(role: str) -> str:

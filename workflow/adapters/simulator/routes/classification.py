@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from workflow.adapters.simulator.accounts import Account
-from workflow.adapters.simulator.routes.common import ACTES, Guard, read_form, text
+from workflow.adapters.simulator.routes.common import ACTES, Guard, read_fields, text
 from workflow.adapters.simulator.validation import classification_xml
 from workflow.adapters.simulator.world import World
 
@@ -17,7 +17,7 @@ def router(world: World) -> APIRouter:
 
     @routes.api_route(f"{ACTES}/actes_classification_request.php", methods=["GET", "POST"])
     async def classification_request(request: Request) -> Response:
-        fields = (await read_form(request))[0] if request.method == "POST" else None
+        fields = (await read_fields(request)) if request.method == "POST" else None
         account = guard(request, fields, right="TT")
         if not isinstance(account, Account):
             return account

@@ -7,11 +7,13 @@ import asyncio
 import random
 import sqlite3
 import urllib.parse
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from starlette.datastructures import Headers
-from starlette.formparsers import MultiPartParser
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from workflow.adapters.simulator.accounts import (
     ACCESS_REFUSED,
@@ -21,10 +23,13 @@ from workflow.adapters.simulator.accounts import (
     authenticate,
 )
 from workflow.adapters.simulator.state import SimulatorState
+from workflow.adapters.simulator.uploads import Upload
+from workflow.identifiers import ascii_digits
+from workflow.protocol.documents import MAX_TOTAL_BYTES
 
 ACTES = "/modules/actes"
 
-Form = tuple[dict[str, list[str]], dict[str, list[tuple[str, bytes]]]]
+Form = tuple[dict[str, list[str]], dict[str, list[Upload]]]
 
 
 def text(body: str, status: int = 200) -> Response:
@@ -153,33 +158,69 @@ class FaultInjector:
         return bool(rate) and self.chance.random() < rate
 
 
-async def read_form(request: Request) -> Form:
+#: the largest request body taken: an archive at S²LOW's limit and room for the form around
+#: it (PROTOCOL.md §9); a bigger body is refused before, or as soon as, it passes the limit
+MAX_BODY = MAX_TOTAL_BYTES + 1024 * 1024
+TOO_BIG = "La taille de l'envoi est trop élevée, {size} octets (maximum {limit} octets autorisés)"
+
+
+class TooBig(MultiPartException):
+    """The request body passed :data:`MAX_BODY` (Starlette then closes the files it began)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(TOO_BIG.format(size=size, limit=MAX_BODY))
+
+
+async def _bounded(request: Request) -> AsyncGenerator[bytes, None]:
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > MAX_BODY:
+            raise TooBig(seen)
+        yield chunk
+
+
+@asynccontextmanager
+async def read_form(request: Request) -> AsyncIterator[Form]:
     """A multipart form as S²LOW's PHP sees it with ``api=1``: repeated names (``type_pj[]``)
     kept in order, and every field value and file name read as ISO-8859-1 and converted to
     UTF-8 (``utf8_encode``, ``RequestHelper``): a client that posts UTF-8 gets mojibake,
     which is what S²LOW stores. An empty file input (no name, no bytes) stays in its place as
-    ``("", b"")``, so signature parts keep their index."""
+    an ``Upload`` with no name and size 0, so signature parts keep their index. Files
+    stay in their temporary files until the block ends; a body over :data:`MAX_BODY` raises
+    :class:`TooBig` (the routes answer ``KO``)."""
     fields: dict[str, list[str]] = {}
-    files: dict[str, list[tuple[str, bytes]]] = {}
+    files: dict[str, list[Upload]] = {}
     content_type = request.headers.get("content-type", "")
+    declared = request.headers.get("content-length", "")
+    if ascii_digits(declared) and int(declared) > MAX_BODY:
+        raise TooBig(int(declared))
     if not content_type.startswith("multipart/form-data"):
         async with request.form() as form:
             for name, value in form.multi_items():
                 if isinstance(value, str):
                     fields.setdefault(name, []).append(value)
-        return fields, files
+        yield fields, files
+        return
     headers = Headers(
         raw=[
             (b"content-type", f"{content_type}; charset=iso-8859-1".encode("latin-1")),
         ]
     )
-    form = await MultiPartParser(headers, request.stream()).parse()
+    form = await MultiPartParser(headers, _bounded(request)).parse()
     try:
         for name, value in form.multi_items():
             if isinstance(value, str):
                 fields.setdefault(name, []).append(value)
             else:
-                files.setdefault(name, []).append((value.filename or "", await value.read()))
+                size = value.size if value.size is not None else 0
+                files.setdefault(name, []).append(Upload(value.filename or "", value.file, size))
+        yield fields, files
     finally:
         await form.close()
-    return fields, files
+
+
+async def read_fields(request: Request) -> dict[str, list[str]]:
+    """The form's fields alone (any file posted along is dropped)."""
+    async with read_form(request) as (fields, _):
+        return fields

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from pathlib import Path
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from starlette.background import BackgroundTask
 
 from workflow.adapters.simulator import documents
 from workflow.adapters.simulator.accounts import Account
@@ -22,6 +24,7 @@ from workflow.adapters.simulator.routes.common import (
     visible,
 )
 from workflow.adapters.simulator.state import paris_day
+from workflow.adapters.simulator.uploads import CHUNK
 from workflow.adapters.simulator.world import World
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
@@ -54,7 +57,7 @@ def router(world: World) -> APIRouter:
                 "SELECT id, type, status FROM transactions WHERE related_id = ?", id
             )
             return text("\n".join(f"{r['type']}-{r['status']}-{r['id']}" for r in related))
-        return Response(bytes(row["message_archive"] or b""), media_type="application/x-gzip")
+        return Response(state.archive_of(row), media_type="application/x-gzip")
 
     @routes.get(f"{ACTES}/actes_transac_get_files_list.php")
     async def files_list(request: Request, transaction: int = 0) -> Response:
@@ -66,8 +69,8 @@ def router(world: World) -> APIRouter:
             return ko("Numéro de transaction invalide.")
         if rows[0]["type"] == 1 and rows[0]["status"] in (1, 2, 3):
             return ko("Pas d'acquittement recu")
-        files = documents.files_of(transaction, bytes(rows[0]["message_archive"] or b""))
-        return JSONResponse([f.as_json() for f, _ in files])
+        files = documents.files_of(transaction, state.archive_of(rows[0]))
+        return JSONResponse([f.as_json() for f in files])
 
     @routes.get(f"{ACTES}/actes_download_file.php")
     async def download(
@@ -78,15 +81,18 @@ def router(world: World) -> APIRouter:
             return account
         if env:
             rows = state.query("SELECT * FROM transactions WHERE id = ?", env)
-            if not rows or not rows[0]["message_archive"] or not visible(rows[0], account):
+            archive = state.archive_of(rows[0]) if rows and visible(rows[0], account) else b""
+            if not archive:
                 return home_redirect("Fichier introuvable")
-            return Response(bytes(rows[0]["message_archive"]), media_type="application/x-gzip")
+            if isinstance(archive, Path):  # an act's archive, sent from its file by chunks
+                return FileResponse(archive, media_type="application/x-gzip")
+            return Response(archive, media_type="application/x-gzip")
         transaction, _index = divmod(file, documents.FILE_ID_FACTOR)
         rows = state.query("SELECT * FROM transactions WHERE id = ?", transaction)
         found = [
-            (f, data)
-            for f, data in (
-                documents.files_of(transaction, bytes(rows[0]["message_archive"] or b""))
+            f
+            for f in (
+                documents.files_of(transaction, state.archive_of(rows[0]))
                 if rows and visible(rows[0], account)
                 else []
             )
@@ -94,7 +100,7 @@ def router(world: World) -> APIRouter:
         ]
         if not found:
             return home_redirect("Fichier introuvable")
-        info, data = found[0]
+        info = found[0]
         stamped = (
             acknowledged(transaction, account)
             if tampon == "true"
@@ -102,21 +108,26 @@ def router(world: World) -> APIRouter:
             and not state.faults().stamp_fails
             else None
         )
-        if stamped is not None:
+        content = documents.open_file(state.archive_of(rows[0]), info.name)
+        disposition = {"Content-Disposition": f'attachment; filename="{info.name}"'}
+        if stamped is None:  # sent from its temporary file by chunks, then closed
+            return StreamingResponse(
+                iter(lambda: content.read(CHUNK), b""),
+                media_type=info.mimetype,
+                headers=disposition,
+                background=BackgroundTask(content.close),
+            )
+        with content:
             row, ar = stamped
             published = dt.date.fromisoformat(date_affichage) if date_affichage else None
             data = documents.stamp(
-                data,
+                content.read(),  # the stamp rewrites the PDF: pypdf holds it whole
                 id_acte=ar.id_acte,
                 sent=paris_day(row["created_at"]),
                 received=ar.date_reception,
                 published=published,
             )
-        return Response(
-            data,
-            media_type=info.mimetype,
-            headers={"Content-Disposition": f'attachment; filename="{info.name}"'},
-        )
+        return Response(data, media_type=info.mimetype, headers=disposition)
 
     @routes.get(f"{ACTES}/actes_create_pdf.php")
     async def bordereau(request: Request, trans_id: int = 0) -> Response:
@@ -127,10 +138,7 @@ def router(world: World) -> APIRouter:
         if found is None:
             return home_redirect("Pas d'acquittement recu")
         row, ar = found
-        names = [
-            f.name
-            for f, _ in documents.files_of(trans_id, bytes(row["message_archive"] or b""))[1:]
-        ]
+        names = [f.name for f in documents.files_of(trans_id, state.archive_of(row))[1:]]
         pdf = documents.bordereau(
             id_acte=ar.id_acte,
             number=row["number"],

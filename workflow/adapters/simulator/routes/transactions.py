@@ -15,6 +15,7 @@ from workflow.adapters.simulator.routes.common import (
     Guard,
     ko,
     php_escape,
+    read_fields,
     read_form,
     text,
     visible,
@@ -31,49 +32,49 @@ def router(world: World, faults: FaultInjector) -> APIRouter:
 
     @routes.post(f"{ACTES}/actes_transac_submit.php")
     async def submit(request: Request) -> Response:
-        fields, files = await read_form(request)
-        account = guard(request, fields, right="CS")
-        if not isinstance(account, Account):
-            return account
-        uploads = files.get("enveloppe") or []
-        if not uploads:
-            return ko("Aucune enveloppe n'a été postée")
-        try:
-            accepted = world.submit_archive(uploads[0][0], uploads[0][1], account)
-        except Refused as exc:
-            return ko(exc.message)
+        async with read_form(request) as (fields, files):
+            account = guard(request, fields, right="CS")
+            if not isinstance(account, Account):
+                return account
+            uploads = files.get("enveloppe") or []
+            if not uploads:
+                return ko("Aucune enveloppe n'a été postée")
+            try:
+                accepted = world.submit_archive(uploads[0], account)
+            except Refused as exc:
+                return ko(exc.message)
         if faults.reply_lost():
             return text("Gateway Timeout", 504)  # stored, but the client never learns its id
         return text(f"OK\n1\n{accepted.transaction_id}")
 
     @routes.post(f"{ACTES}/actes_transac_create.php")
     async def create(request: Request) -> Response:
-        fields, files = await read_form(request)
-        account = guard(request, fields, right="CS")
-        if not isinstance(account, Account):
-            return account
-        try:
-            accepted = forms.create(world, fields, files, account)
-        except Refused as exc:
-            return ko(exc.message)
+        async with read_form(request) as (fields, files):
+            account = guard(request, fields, right="CS")
+            if not isinstance(account, Account):
+                return account
+            try:
+                accepted = forms.create(world, fields, files, account)
+            except Refused as exc:
+                return ko(exc.message)
         if faults.reply_lost():
             return text("Gateway Timeout", 504)
         return text(f"OK\n{accepted.transaction_id}")
 
     @routes.post(f"{ACTES}/actes_transac_reponse_create.php")
     async def reply(request: Request) -> Response:
-        fields, files = await read_form(request)
-        account = guard(request, fields, right="CS")
-        if not isinstance(account, Account):
-            return account
-        raw_id = (fields.get("id") or [""])[0]
-        in_query = request.query_params.get("api") == "1"
-        try:
-            new_id = forms.reply(
-                world, int(raw_id) if ascii_digits(raw_id) else 0, fields, files, account
-            )
-        except Refused as exc:
-            return text(f"KO : {php_escape(exc.message)}") if in_query else ko(exc.message)
+        async with read_form(request) as (fields, files):
+            account = guard(request, fields, right="CS")
+            if not isinstance(account, Account):
+                return account
+            raw_id = (fields.get("id") or [""])[0]
+            in_query = request.query_params.get("api") == "1"
+            try:
+                new_id = forms.reply(
+                    world, int(raw_id) if ascii_digits(raw_id) else 0, fields, files, account
+                )
+            except Refused as exc:
+                return text(f"KO : {php_escape(exc.message)}") if in_query else ko(exc.message)
         # api in the query string: "OK : id généré : <id>"; in the POST body: "OK\n<id>"
         return text(f"OK : id généré : {new_id}") if in_query else text(f"OK\n{new_id}")
 
@@ -133,7 +134,7 @@ def router(world: World, faults: FaultInjector) -> APIRouter:
 
     @routes.post(f"{ACTES}/actes_transac_cancel.php")
     async def cancel(request: Request) -> Response:
-        fields, _ = await read_form(request)
+        fields = await read_fields(request)
         account = guard(request, fields, right="TT", rgs=True)
         if not isinstance(account, Account):
             return account

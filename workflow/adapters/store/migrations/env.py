@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from workflow.adapters.store import users as _users  # noqa: F401  (registers the users table)
 from workflow.adapters.store.models import Base
 
 connection = context.config.attributes["connection"]

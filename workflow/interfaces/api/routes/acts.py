@@ -27,7 +27,6 @@ from workflow.interfaces.api.deps import (
 )
 from workflow.interfaces.api.listing import MAX_PAGE, acts_page
 from workflow.interfaces.api.schemas import ERRORS, CancelIn, IntakeOut
-from workflow.problems import for_people
 from workflow.store import ActFilter
 from workflow.timeline import event_label
 from workflow.usecases.lookup import parse_age
@@ -120,7 +119,7 @@ def get_act(intake: IntakeDep, caller: Caller, act_id: ActId) -> dict[str, Any]:
             "label": event_label(e.event),
             "from": e.from_state,
             "to": e.to_state,
-            "reason": for_people(e.reason),
+            "reason": e.reason_text(),
         }
         for e in intake.services.store.events(act_id)
     ]
