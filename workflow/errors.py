@@ -170,3 +170,11 @@ class PlatformAccessRefused(SecurityError):
     account lacks the right. Retrying changes nothing; a person must fix the access."""
 
     code = "platform_access"
+
+
+class NoPlatformAccount(ConfigurationError):
+    """The act's collectivité has no platform account bound: sending it with another
+    collectivité's account would file it under that collectivité (S²LOW builds the envelope
+    from the account), so it is not sent."""
+
+    code = "no_platform_account"

@@ -90,6 +90,19 @@ class PlatformConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PlatformAccount:
+    """The account a collectivité has on the platform (S²LOW: one per collectivité, found by
+    its client certificate, with an HTTP Basic login when several accounts share the
+    certificate). Paths to the secrets, never the secrets; URL and CA are the platform's."""
+
+    siren: str
+    cert: Path | None = None
+    key: Path | None = None
+    login: str | None = None
+    password_file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Attempt:
     """One HTTP exchange, as the audit trail records it (STYLE.md #7)."""
 
@@ -190,8 +203,9 @@ class PrefectureDocument:
 @dataclass(frozen=True, slots=True)
 class FormSubmission:
     """What form mode posts (``actes_transac_create.php``). ``siren`` is the collectivité the
-    act is for: S²LOW takes it from the account and ignores the field; the simulator checks
-    that they agree (and, with its development account, uses it)."""
+    act is for: S²LOW takes it from the account and ignores the field, and so does the
+    simulator (its development account, with no collectivité, uses it). The service posts it
+    only through the account bound to that SIREN (``Context.platform_for``)."""
 
     nature_code: int
     classification: tuple[int, ...]

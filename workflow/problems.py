@@ -27,6 +27,7 @@ class ProblemCode(enum.StrEnum):
     PLATFORM_UNREACHABLE = "platform_unreachable"
     PLATFORM_LOGIN_REFUSED = "platform_login_refused"
     PLATFORM_NOT_CONFIGURED = "platform_not_configured"
+    NO_PLATFORM_ACCOUNT = "no_platform_account"
     PLATFORM_REFUSED = "platform_refused"
     PREFECTURE_ANOMALY = "prefecture_anomaly"
     PARKED_ON_PLATFORM = "parked_on_platform"
@@ -39,6 +40,7 @@ CONFIGURATION = frozenset(
         ProblemCode.SIGNING_FAILED,
         ProblemCode.PLATFORM_LOGIN_REFUSED,
         ProblemCode.PLATFORM_NOT_CONFIGURED,
+        ProblemCode.NO_PLATFORM_ACCOUNT,
     }
 )
 
@@ -72,6 +74,17 @@ def _texts(code: ProblemCode, locale: str | None) -> tuple[str, str]:
         ProblemCode.PLATFORM_NOT_CONFIGURED: (
             _("no transmission platform is configured: {detail}", locale=locale),
             _("set ACTES_PLATFORM_URL, then send the act again (actes retry)", locale=locale),
+        ),
+        ProblemCode.NO_PLATFORM_ACCOUNT: (
+            _(
+                "the collectivité {detail} has no platform account: the act is not sent",
+                locale=locale,
+            ),
+            _(
+                "bind the collectivité's platform account (actes collectivites platform-account "
+                "SIREN --cert FILE --key FILE); the act is sent then",
+                locale=locale,
+            ),
         ),
         ProblemCode.PLATFORM_REFUSED: (
             _("the transmission platform refused the act: {detail}", locale=locale),

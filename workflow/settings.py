@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     #: HTTP Basic login, when several platform accounts share the client certificate
     platform_login: str | None = None
     platform_password_file: Path | None = None
+    #: the collectivité the account above belongs to; each other collectivité's account is
+    #: bound in the store (``actes collectivite platform-account``). Unset: the account serves
+    #: an instance of one collectivité, and nobody once any account is bound.
+    platform_siren: str | None = Field(default=None, pattern=r"^\d{9}$")
     signer_pkcs12: Path | None = None
     signer_passphrase_file: Path | None = None
     trigramme: str = "SLO"

@@ -18,7 +18,7 @@ from workflow.i18n import Message, _
 from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
 from workflow.operator import Fault, OperatorAlert
-from workflow.platform import Attempt
+from workflow.platform import Attempt, PlatformAccount
 from workflow.problems import CurrentProblem, for_people
 
 
@@ -221,18 +221,14 @@ class TokenRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class KeptMessage:
-    """A message kept with the move it brings (``Store.transition(keep=…)``)."""
-
+class KeptMessage:  # Store.transition(keep=…): kept in the move's own transaction
     direction: str
     code: str
     raw: bytes
 
 
 @dataclass(frozen=True, slots=True)
-class KeptPackage:
-    """An archive recorded with the move to ``packaged`` (``Store.transition(keep=…)``)."""
-
+class KeptPackage:  # the archive, with the move to ``packaged``
     siren: str
     day: dt.date
     archive_name: str
@@ -242,9 +238,7 @@ class KeptPackage:
 
 
 @dataclass(frozen=True, slots=True)
-class KeptTransaction:
-    """The act's platform transaction, bound with the move to ``submitted``."""
-
+class KeptTransaction:  # the platform transaction, with the move to ``submitted``
     platform_ref: str
     recovered: bool = False
 
@@ -478,6 +472,14 @@ class Store(Protocol):
     def nomenclature(self, siren: str) -> bytes | None: ...
 
     def poll_cursor(self, name: str) -> dt.datetime | None: ...
+
+    def bind_platform_account(self, account: PlatformAccount, *, at: dt.datetime) -> None: ...
+
+    def unbind_platform_account(self, siren: str) -> bool: ...
+
+    def platform_account(self, siren: str) -> PlatformAccount | None: ...
+
+    def platform_accounts(self) -> list[PlatformAccount]: ...
 
     def set_poll_cursor(self, name: str, at: dt.datetime) -> None: ...
 

@@ -4,11 +4,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import replace
 
 from sqlalchemy import Engine
 
+from workflow.adapters.account_checks import (
+    probe_account_files,
+    probe_unbound,
+    sirens_with_acts,
+)
 from workflow.adapters.health import (
     probe_alert_channels,
     probe_nomenclatures,
@@ -18,10 +24,11 @@ from workflow.adapters.health import (
     safe_url,
 )
 from workflow.adapters.operator_channel import operator_findings
+from workflow.adapters.platform_http import HttpPlatform
 from workflow.adapters.store.engine import make_engine
 from workflow.adapters.store.repository import SqlStore
-from workflow.adapters.wiring import build_platform
-from workflow.errors import ActesError
+from workflow.adapters.wiring import build_account_platform, build_platform
+from workflow.errors import ActesError, NoPlatformAccount
 from workflow.ops.findings import Finding, Severity, ok
 from workflow.settings import Settings
 from workflow.usecases import Services
@@ -78,6 +85,7 @@ def doctor(
             found.extend(
                 probe_nomenclatures(engine, now(), max_age_days=settings.nomenclature_max_age_days)
             )
+            found.extend(_probe_accounts(settings, engine, now()))
             if all(f.ok for f in found if f.check.startswith("platform.")):
                 found.extend(probe_identity(settings, engine))
             store = SqlStore(engine, settings.files_dir)
@@ -100,13 +108,17 @@ def probe_identity(settings: Settings, engine: Engine) -> list[Finding]:
     if platform is None:
         return []
     where = safe_url(settings.platform_url or "")
-    store = SqlStore(engine, settings.files_dir)
-    services = Services(store=store, outbox=settings.outbox, platform=platform)
+    services = _services(settings, engine, platform)
     found: list[Finding] = []
     try:
-        for collectivite in store.list_collectivites():
+        for collectivite in services.store.list_collectivites():
             siren = collectivite.siren.value
-            result = services.platform_access.check(siren)
+            try:
+                result = services.platform_access.check(siren)  # with its own account
+            except NoPlatformAccount:
+                continue  # no account may carry its acts: _probe_accounts says so
+            if "matches" not in result:
+                continue
             if result.get("matches"):
                 found.append(
                     ok("platform.identity", f"the account is {result['authority']}", subject=siren)
@@ -124,9 +136,39 @@ def probe_identity(settings: Settings, engine: Engine) -> list[Finding]:
             )
         ]
     finally:
-        platform.close()
+        services.close()
     if found and all(f.severity is not Severity.OK for f in found):
         found = [replace(f, severity=Severity.INVALID) for f in found]
+    return found
+
+
+def _services(settings: Settings, engine: Engine, platform: HttpPlatform | None) -> Services:
+    return Services(
+        store=SqlStore(engine, settings.files_dir),
+        outbox=settings.outbox,
+        platform=platform,
+        platform_siren=settings.platform_siren,
+        account_client=(
+            functools.partial(build_account_platform, settings) if settings.platform_url else None
+        ),
+    )
+
+
+def _probe_accounts(settings: Settings, engine: Engine, now: dt.datetime) -> list[Finding]:
+    """The accounts bound per collectivité (files, certificate expiry), and the collectivités
+    with acts no account may carry."""
+    store = SqlStore(engine, settings.files_dir)
+    found = probe_account_files(store.platform_accounts(), now)
+    if settings.platform_url:
+        try:
+            platform = build_platform(settings)
+        except ActesError:
+            return found  # the global account's files are broken: probe_platform says so
+        services = _services(settings, engine, platform)
+        try:
+            found.extend(probe_unbound(services, sirens_with_acts(engine)))
+        finally:
+            services.close()
     return found
 
 

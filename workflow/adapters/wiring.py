@@ -15,7 +15,7 @@ from workflow.adapters.store.users import SqlUsers
 from workflow.alerts import Notifier
 from workflow.errors import ConfigurationError
 from workflow.intake.service import Intake
-from workflow.platform import PlatformConfig, SubmitMode
+from workflow.platform import PlatformAccount, PlatformConfig, SubmitMode
 from workflow.settings import Settings
 from workflow.signing import Secret
 from workflow.usecases import Services
@@ -48,25 +48,53 @@ def build_users(settings: Settings) -> SqlUsers:
 
 
 def build_platform(settings: Settings) -> HttpPlatform | None:
+    """The global account (ACTES_PLATFORM_*)."""
     if not settings.platform_url:
         return None
+    return build_account_platform(
+        settings,
+        PlatformAccount(
+            siren=settings.platform_siren or "",
+            cert=settings.platform_cert,
+            key=settings.platform_key,
+            login=settings.platform_login,
+            password_file=settings.platform_password_file,
+        ),
+    )
+
+
+def build_account_platform(settings: Settings, account: PlatformAccount) -> HttpPlatform:
+    """One account's client: its certificate, key and login; the platform's URL, CA and mode."""
+    if not settings.platform_url:
+        raise ConfigurationError(
+            "no transmission platform is configured (ACTES_PLATFORM_URL)", field="platform_url"
+        )
     password = None
-    if settings.platform_login:
-        if settings.platform_password_file is None:
+    if account.login:
+        if account.password_file is None:
             raise ConfigurationError(
                 "ACTES_PLATFORM_LOGIN needs ACTES_PLATFORM_PASSWORD_FILE",
                 field="platform_password_file",
                 rule="a login comes with its password (HTTP Basic, shared certificate)",
             )
-        password = Secret(read_passphrase_file(settings.platform_password_file))
+        try:
+            password = Secret(read_passphrase_file(account.password_file))
+        except OSError as error:
+            whose = f" of the account of {account.siren}" if account.siren else ""
+            raise ConfigurationError(
+                f"cannot read the platform password file{whose} "
+                f"({account.password_file.name}: {error.strerror})",
+                field="platform_password_file",
+                rule="a readable password file",
+            ) from None
     return HttpPlatform(
         PlatformConfig(
             base_url=settings.platform_url,
             mode=SubmitMode(settings.platform_mode),
             ca_file=settings.platform_ca,
-            client_cert=settings.platform_cert,
-            client_key=settings.platform_key,
-            login=settings.platform_login,
+            client_cert=account.cert,
+            client_key=account.key,
+            login=account.login,
             password=password,
         )
     )
@@ -113,6 +141,10 @@ def build_services(settings: Settings, *, actor: str = "service") -> Services:
         profile=settings.profile,
         actor=actor,
         submit_mode=settings.platform_mode,
+        platform_siren=settings.platform_siren,
+        account_client=(
+            functools.partial(build_account_platform, settings) if settings.platform_url else None
+        ),
     )
 
 

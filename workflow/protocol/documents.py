@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from zlib_ng import zlib_ng
+
 from workflow.errors import InvalidDocument
+from workflow.protocol.buffers import read_buffer
 
 #: ACTES_ARCHIVE_MAX_SIZE, S²LOW's default (PROTOCOL.md §3.4)
 MAX_TOTAL_BYTES = 150 * 1024 * 1024
 
-_CHUNK = 1024 * 1024
 #: a ZIP ends with its 22-byte end-of-central-directory record and a comment of ≤ 65 535 bytes
 _ZIP_TAIL = 22 + 65535
 _ZIP_LOCAL = b"PK\x03\x04"
@@ -114,13 +115,14 @@ def examine(path: Path, *, field: str) -> DocumentFacts:
                 f"{path} is not a regular file", field=field, rule="a file", value=str(path)
             )
         digest = hashlib.sha256()
-        sample = b""
-        with path.open("rb") as stream:
-            head = stream.read(4096)
-            digest.update(head)
-            for chunk in iter(lambda: stream.read(_CHUNK), b""):
-                sample = sample or chunk[:_PROBE]
-                digest.update(chunk)
+        buffer = read_buffer()  # this thread's, reused: no allocation per document or chunk
+        with path.open("rb", buffering=0) as stream:
+            count = stream.readinto(buffer)
+            head = bytes(buffer[: min(count, 4096)])
+            sample = bytes(buffer[4096 : min(count, 4096 + _PROBE)])
+            while count:
+                digest.update(buffer[:count])
+                count = stream.readinto(buffer)
             stream.seek(max(0, size - _ZIP_TAIL))
             zip_tail = stream.read(_ZIP_TAIL)
             tail = zip_tail[-2048:]
@@ -151,5 +153,5 @@ def examine(path: Path, *, field: str) -> DocumentFacts:
             value=str(path),
         )
     sample = sample or head
-    compressible = len(zlib.compress(sample, 1)) < 0.9 * len(sample)
+    compressible = len(zlib_ng.compress(sample, 1)) < 0.9 * len(sample)
     return DocumentFacts(path, kind, size, digest.hexdigest(), compressible)

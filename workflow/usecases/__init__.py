@@ -90,7 +90,7 @@ class Services(Context):
 
     def close(self) -> None:
         """Release connections (database pool, HTTP session) held by the adapters."""
-        for adapter in (self.store, self.platform):
+        for adapter in (self.store, *self.clients()):
             close = getattr(adapter, "close", None)
             if callable(close):
                 close()

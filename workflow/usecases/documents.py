@@ -50,8 +50,8 @@ class Documents:
     def _acknowledged_act(
         self, act_id: int, siren: str | None
     ) -> tuple[ActRecord, TransmissionPlatform]:
-        platform = self.ctx.require_platform()
         act = self.ctx.store.get_act(act_id, siren=siren)
+        platform = self.ctx.platform_for(act.siren)
         if act.id_acte is None or not act.platform_ref:
             raise Conflict(
                 f"act {act.id} has no accusé de réception yet ({act.state.value})",

@@ -29,8 +29,8 @@ class Exchanges:
         the act back to ``acknowledged`` with the platform's message.
         """
         ctx = self.ctx
-        platform = ctx.require_platform()
         act = ctx.store.get_act(act_id, siren=siren)
+        platform = ctx.platform_for(act.siren)
         if act.state is ActState.CANCELLED:
             return act
         asked = cancellation_request(ctx, act.id)
@@ -101,7 +101,7 @@ class Exchanges:
         checked = tuple(
             (path, TypologyCode.parse(typology).value) for path, typology in attachments
         )
-        platform = ctx.require_platform()
+        platform = ctx.platform_for(act.siren)
         try:
             platform.reply(
                 exchange.platform_ref,

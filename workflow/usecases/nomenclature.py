@@ -31,13 +31,16 @@ class Nomenclature:
         )
         return message
 
-    def request(self) -> str:
-        """Ask the préfecture for its current classification (7-1); the 7-2 follows."""
-        return self.ctx.require_platform().request_classification()
+    def request(self, siren: str | None = None) -> str:
+        """Ask the préfecture for its current classification (7-1); the 7-2 follows. With
+        ``siren``, through that collectivité's account (the 7-2 is for the account's)."""
+        ctx = self.ctx
+        platform = ctx.platform_for(siren) if siren else ctx.require_platform()
+        return platform.request_classification()
 
     def fetch(self, siren: str) -> m.RetourClassification:
         """Ask the platform for the préfecture's current classification and keep it."""
-        return self.record(siren, self.ctx.require_platform().fetch_classification())
+        return self.record(siren, self.ctx.platform_for(siren).fetch_classification())
 
     def current(self, siren: str | None) -> m.RetourClassification:
         """The collectivité's 7-2 when one was recorded, else the national levels 1–2."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from workflow.errors import Conflict
 from workflow.lifecycle import AT_PLATFORM
-from workflow.platform import PlatformStatus
+from workflow.platform import PlatformStatus, TransmissionPlatform
 from workflow.store import ActRecord
 from workflow.usecases.context import Context
 
@@ -28,8 +28,8 @@ class PlatformAccess:
     def confirm(self, act_id: int, *, siren: str | None = None) -> ActRecord:
         """Post an act the platform holds in 17 « En attente d'être postée » (17 → 1)."""
         ctx = self.ctx
-        platform = ctx.require_platform()
         act = ctx.store.get_act(act_id, siren=siren)
+        platform = ctx.platform_for(act.siren)
         if act.state not in AT_PLATFORM or not act.platform_ref:
             raise Conflict(
                 f"act {act.id} is not at the platform ({act.state.value})",
@@ -56,9 +56,30 @@ class PlatformAccess:
     def check(self, siren: str | None = None) -> dict[str, Any]:
         """``test-connexion`` and ``info-connexion``: which account and collectivité the
         certificate opens, and whether that is the collectivité ``siren`` (by name and
-        département: S²LOW's ``info-connexion`` prints no SIREN)."""
+        département: S²LOW's ``info-connexion`` prints no SIREN). With ``siren``, the account
+        bound to it is checked; without, the global account."""
         ctx = self.ctx
-        platform = ctx.require_platform()
+        platform = ctx.platform_for(siren) if siren else ctx.require_platform()
+        return self._check(platform, siren)
+
+    def check_all(self) -> list[dict[str, Any]]:
+        """Every account the service uses, each against the collectivité it is bound to (the
+        global account of a one-collectivité instance: against that one, when the store has
+        exactly one)."""
+        ctx = self.ctx
+        results = []
+        for scope in ctx.account_scopes():
+            if scope.sirens is None:
+                known = ctx.store.list_collectivites()
+                siren = known[0].siren.value if len(known) == 1 else None
+            else:
+                siren = next(iter(scope.sirens))
+            result = self._check(scope.platform, siren)
+            results.append({"siren": siren, **result})
+        return results
+
+    def _check(self, platform: TransmissionPlatform, siren: str | None) -> dict[str, Any]:
+        ctx = self.ctx
         try:
             reachable = platform.test_connection()
             info = platform.connection_info()

@@ -2,11 +2,12 @@
 transmissions, the préfecture's later messages and acknowledged cancellations.
 
 The poll is proportional to what changed, not to the platform's history (PROTOCOL.md §6.6):
-each status is listed for acts only (``type_acte=1``) from the last successful poll's day, less
-a safety margin (``min_date``), newest first, and paging stops once every pending act was found
-or a page comes back short. Acts parked in 17/18 are marked for a person; an act the listings
-no longer show after weeks (it left status 4 for archiving) is asked for by itself, its AR read
-with ``get_ARActe``.
+each account (each collectivité's: an account sees only its own transactions) is polled in
+turn with its own cursor; each status is listed for acts only (``type_acte=1``) from the last
+successful poll's day, less a safety margin (``min_date``), newest first, and paging stops
+once every pending act was found or a page comes back short. Acts parked in 17/18 are marked
+for a person; an act the listings no longer show after weeks (it left status 4 for archiving)
+is asked for by itself, its AR read with ``get_ARActe``.
 """
 
 from __future__ import annotations
@@ -27,20 +28,22 @@ from workflow.platform import (
     ListedTransaction,
     ListingWindow,
     PlatformStatus,
+    TransmissionPlatform,
 )
 from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
 from workflow.store import ActRecord, ExchangeRecord, KeptMessage
-from workflow.usecases.context import PARIS, Context
+from workflow.usecases.context import GLOBAL_CURSOR, PARIS, AccountScope, Context
 from workflow.usecases.exchanges import cancellation_request
 
 POLL_LEASE = "poll"
 #: a poll killed mid-way frees the lease after this; a running poll renews it at each act
 POLL_LEASE_DURATION = dt.timedelta(seconds=30)
-#: the poll cursor's name in the store, and the margin taken before it (clocks, time zones)
-CURSOR = "platform"
+#: the global account's poll cursor in the store (each bound account has ``platform:SIREN``),
+#: and the margin taken before it (clocks, time zones)
+CURSOR = GLOBAL_CURSOR
 MARGIN = dt.timedelta(days=1)
 #: an act pending this long may have left status 4 for archiving (S²LOW: ~62 days after 4)
 ASK_ALONE_AFTER = dt.timedelta(days=30)
@@ -104,18 +107,47 @@ class _Lease:
 @dataclass
 class Polling:
     ctx: Context
+    #: the account this poll lists, and whose acts it follows (None: the global account)
+    scope: AccountScope | None = None
 
     def poll(self) -> PollReport:
         """One poll at a time across processes (a lease in the store): two overlapping polls
-        would both see an act move and the second would try the same move again."""
-        self.ctx.require_platform()  # no platform configured: say so before any work
+        would both see an act move and the second would try the same move again. Each
+        account is polled in turn; one failing does not stop the others (its cursor stays)."""
+        scopes = self.ctx.account_scopes()  # no platform configured: say so before any work
         lease = _Lease(self.ctx, f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}")
         if not lease.renew():
             return PollReport(skipped=True)
+        reports, failure = [], None
         try:
-            return self._poll(lease)
+            for scope in scopes:
+                try:
+                    reports.append(Polling(self.ctx, scope)._poll(lease))
+                except ActesError as error:
+                    self.ctx.flush_attempts(None)
+                    failure = failure or error
         finally:
             self.ctx.store.release_lease(POLL_LEASE, lease.holder)
+        if failure is not None:
+            raise failure  # the task's retry and the operators' alert see it
+        return _merged(reports)
+
+    def _platform(self) -> TransmissionPlatform:
+        return self.scope.platform if self.scope else self.ctx.require_platform()
+
+    def _ours(self, act: ActRecord) -> bool:
+        """An act this account carries (another account's transactions are not listed)."""
+        return self.scope is None or self.scope.covers(act.siren)
+
+    @property
+    def _siren(self) -> str | None:
+        """The one collectivité this account serves (the store is asked for its acts only)."""
+        sirens = self.scope.sirens if self.scope else None
+        return next(iter(sirens)) if sirens is not None and len(sirens) == 1 else None
+
+    @property
+    def _cursor(self) -> str:
+        return self.scope.cursor if self.scope else CURSOR
 
     def _poll(self, lease: _Lease) -> PollReport:
         """One batched poll: requests grow with what changed, not with what is pending.
@@ -125,7 +157,7 @@ class Polling:
         state changes.
         """
         ctx = self.ctx
-        ctx.require_platform()  # no platform configured: say so before any work
+        self._platform()  # no platform configured: say so before any work
         started = ctx.clock()
         changed, left = self._changed()
         acknowledged = [
@@ -137,7 +169,7 @@ class Polling:
         parked = self._parked(changed)
         messages = self._prefecture_messages()
         cancelled = self._cancellations()
-        ctx.store.set_poll_cursor(CURSOR, started)  # reached only when every step succeeded
+        ctx.store.set_poll_cursor(self._cursor, started)  # reached only when every step succeeded
         ctx.flush_attempts(None)
         return PollReport(
             acknowledged=tuple(a for a in acknowledged if a),
@@ -151,7 +183,7 @@ class Polling:
     def window(self, pending: Iterable[ActRecord]) -> ListingWindow:
         """Acts only, from the last successful poll (or the oldest pending act) less the
         margin, as a Paris day: the day a transaction entered its status."""
-        since = self.ctx.store.poll_cursor(CURSOR)
+        since = self.ctx.store.poll_cursor(self._cursor)
         if since is None:
             since = min((a.state_since for a in pending), default=None)
         if since is None:
@@ -164,8 +196,8 @@ class Polling:
         with self.ctx.store.reading():  # the pending acts and the cursor: one transaction
             pending = {
                 a.platform_ref: a
-                for a in self.ctx.store.list_acts(states=sorted(AT_PLATFORM))
-                if a.platform_ref
+                for a in self.ctx.store.list_acts(siren=self._siren, states=sorted(AT_PLATFORM))
+                if a.platform_ref and self._ours(a)
             }
             window = self.window(pending.values())
         changed: dict[PlatformStatus, list[ActRecord]] = {}
@@ -182,7 +214,7 @@ class Polling:
         """The wanted acts listed in ``status``: pages of acts (``type == "1"``: a
         cancellation shares its act's number), newest first, until all are found or a page
         comes back short."""
-        platform = self.ctx.require_platform()
+        platform = self._platform()
         found: list[ListedTransaction] = []
         offset = 0
         while wanted:
@@ -214,7 +246,7 @@ class Polling:
         """Pending acts sent long ago that no listing showed: they may have left status 4
         (archiving); ask each alone, and read its AR with ``get_ARActe``."""
         ctx = self.ctx
-        platform = ctx.require_platform()
+        platform = self._platform()
         old = ctx.clock() - ASK_ALONE_AFTER
         done: list[int | None] = []
         for act in left:
@@ -254,14 +286,14 @@ class Polling:
         A message that cannot be read (a truncated archive, a malformed XML) is quarantined:
         its bytes are kept in an incident, it is marked read, and the others are taken."""
         ctx = self.ctx
-        platform = ctx.require_platform()
+        platform = self._platform()
         documents = platform.list_prefecture_documents()
         # only the listed documents' acts: a poll's cost does not grow with the history
         by_ref = ctx.store.acts_by_platform_ref({d.related_transaction_id for d in documents})
         received = []
         for document in documents:
             act_id = by_ref.get(document.related_transaction_id)
-            if act_id is None:
+            if act_id is None or not self._ours(ctx.store.get_act(act_id)):
                 continue  # not one of ours (another tool on the same account): leave it unread
             archive = b""
             try:
@@ -296,7 +328,7 @@ class Polling:
         """Record the act's ARActe: the one given, else the one ``get_status`` carries."""
         ctx = self.ctx
         if ar is None:
-            ar = ctx.require_platform().get_status(act.platform_ref or "").message_xml
+            ar = self._platform().get_status(act.platform_ref or "").message_xml
         if ar is None:
             return None
         try:
@@ -327,7 +359,7 @@ class Polling:
         """Status −1: the AnomalieActe (from the ministry) comes first in the body, then the
         platform's message; a refusal by the platform's own checks has the message only."""
         ctx = self.ctx
-        report = ctx.require_platform().get_status(act.platform_ref or "")
+        report = self._platform().get_status(act.platform_ref or "")
         nature, detail = None, report.error_text
         now = ctx.clock()
         if report.message_xml:
@@ -354,11 +386,13 @@ class Polling:
     def _cancellations(self) -> list[int]:
         """Acts whose cancellation the préfecture acknowledged (the act's status 0)."""
         ctx = self.ctx
-        platform = ctx.require_platform()
+        platform = self._platform()
         waiting = {
             a.platform_ref: a
-            for a in ctx.store.list_acts(states=[ActState.CANCELLATION_REQUESTED])
-            if a.platform_ref
+            for a in ctx.store.list_acts(
+                siren=self._siren, states=[ActState.CANCELLATION_REQUESTED]
+            )
+            if a.platform_ref and self._ours(a)
         }
         if not waiting:
             return []
@@ -384,6 +418,19 @@ class Polling:
             )
             done.append(act.id)
         return done
+
+
+def _merged(reports: list[PollReport]) -> PollReport:
+    """The accounts' polls, as one."""
+    return PollReport(
+        requests=sum(r.requests for r in reports),
+        acknowledged=tuple(i for r in reports for i in r.acknowledged),
+        rejected=tuple(i for r in reports for i in r.rejected),
+        transmitted=tuple(i for r in reports for i in r.transmitted),
+        prefecture_messages=tuple(i for r in reports for i in r.prefecture_messages),
+        cancelled=tuple(i for r in reports for i in r.cancelled),
+        parked=tuple(i for r in reports for i in r.parked),
+    )
 
 
 def _renewed(lease: _Lease, step: Callable[[ActRecord], int | None], act: ActRecord) -> int | None:

@@ -15,6 +15,7 @@ from workflow.errors import (
     Conflict,
     IllegalTransition,
     InvalidInput,
+    NoPlatformAccount,
     PlatformAccessRefused,
     Rejected,
     SecurityError,
@@ -43,12 +44,14 @@ class Transmission:
         with ctx.store.reading():  # the act and its archive, in one transaction
             act = ctx.store.get_act(act_id)
             archive = ctx.store.latest_package(act_id)
-        if ctx.platform is None and act.state in (ActState.PACKAGED, ActState.SUBMITTING):
-            try:
-                ctx.require_platform()
-            except InvalidInput as error:
-                return self._stop(act, ProblemCode.PLATFORM_NOT_CONFIGURED, error)
-        platform = ctx.require_platform()
+        if act.state not in (ActState.PACKAGED, ActState.SUBMITTING):
+            return act  # received (not packaged yet), or already at the platform or beyond
+        try:
+            platform = ctx.platform_for(act.siren)  # its collectivité's account, no other
+        except NoPlatformAccount:  # not sent: it waits for its account
+            return self._hold(act)
+        except InvalidInput as error:
+            return self._stop(act, ProblemCode.PLATFORM_NOT_CONFIGURED, error)
         # moved to submitting by this very call: no earlier attempt can have reached the
         # platform (submitting is committed before any request), so nothing to look up first
         fresh = act.state is ActState.PACKAGED
@@ -60,8 +63,6 @@ class Transmission:
                 reason=N_("sending to the platform"),
                 at=ctx.clock(),
             )
-        elif act.state is not ActState.SUBMITTING:
-            return act  # received (not packaged yet), or already at the platform or beyond
         try:
             return self._send(act, platform, archive, fresh=fresh)
         except SecurityError as error:  # the platform refused the service's login
@@ -76,7 +77,8 @@ class Transmission:
     ) -> ActRecord:
         ctx = self.ctx
         if not fresh:
-            recovered = self._recover(act)  # an earlier attempt may have reached the platform
+            # an earlier attempt may have reached the platform (the same account: its own)
+            recovered = self._recover(act, platform)
             if recovered is not None:
                 return recovered
         if archive is None:
@@ -111,11 +113,19 @@ class Transmission:
             act.id, ActState.FAILED, actor=self.ctx.actor, reason=error.one_line(), at=now
         )
 
-    def _recover(self, act: ActRecord) -> ActRecord | None:
+    def _hold(self, act: ActRecord) -> ActRecord:
+        """The act stays where it is (never sent with another collectivité's account), with
+        a problem saying what the operator must do; the sweep sends it once bound."""
+        problem = CurrentProblem(ProblemCode.NO_PLATFORM_ACCOUNT, self.ctx.clock(), act.siren)
+        if act.problem is None or act.problem.code is not problem.code:
+            self.ctx.store.set_problem(act.id, problem)
+        return self.ctx.store.get_act(act.id)
+
+    def _recover(self, act: ActRecord, platform: TransmissionPlatform) -> ActRecord | None:
         """Bind the act to a transaction an earlier attempt created, only when it is proven
-        ours (workflow.recovery); None when nothing of ours is there (send it)."""
+        ours (workflow.recovery); None when nothing of ours is there (send it). ``platform``
+        is the account of the act's SIREN: candidates are looked for there only."""
         ctx = self.ctx
-        platform = ctx.require_platform()
         try:
             listed_now = platform.find_candidates(act.numero)
             bound = ctx.store.acts_by_platform_ref({listed.id for listed in listed_now})

@@ -66,15 +66,11 @@ class World:
         self.prefecture.advance()
 
     def collectivite_of(self, account: Account, posted: str = "") -> Collectivite:
-        """The collectivité of the account (S²LOW knows it from the certificate). The
-        development account (no SIREN) acts for the registry's collectivité named by the
-        ``siren`` field; a real account refuses an act posted for another collectivité
-        (S²LOW would file it silently under the account's)."""
-        if account.siren and posted and posted != account.siren:
-            raise Refused(
-                f"L'acte est pour le SIREN {posted}, le compte {account.login} est celui du "
-                f"SIREN {account.siren}"
-            )
+        """The collectivité of the account (S²LOW knows it from the certificate). A real
+        account files the act under its own collectivité whatever the act says (S²LOW builds
+        the envelope from the account and has no SIREN field: posted through another
+        collectivité's account, an act is silently that collectivité's). The development
+        account (no SIREN) acts for the registry's collectivité named by the ``siren`` field."""
         wanted = account.siren or posted
         known = self.registry.collectivites if self.registry else ()
         found = [c for c in known if c.siren.value == wanted] if wanted else list(known)

@@ -325,3 +325,18 @@ class OperatorAlertRow(Base):
     notices: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     resolution_notified_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PlatformAccountRow(Base):
+    """A collectivité's account on the platform: paths to its certificate, key and password
+    file (never the secrets), and its HTTP Basic login."""
+
+    __tablename__ = "platform_accounts"
+    siren: Mapped[str] = mapped_column(
+        String(9), ForeignKey("collectivites.siren"), primary_key=True
+    )
+    cert: Mapped[str | None] = mapped_column(Text)
+    key: Mapped[str | None] = mapped_column(Text)
+    login: Mapped[str | None] = mapped_column(String(200))
+    password_file: Mapped[str | None] = mapped_column(Text)
+    bound_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -43,6 +43,7 @@ from workflow.adapters.store.models import (
     reason_columns,
 )
 from workflow.adapters.store.operator_alerts import OperatorAlertsStore
+from workflow.adapters.store.platform_accounts import PlatformAccountsStore
 from workflow.adapters.store.recovery import RecoveryStore, link_replacement, problem_of
 from workflow.errors import AlreadyExists, Conflict, NotFound
 from workflow.i18n import N_, Message
@@ -488,6 +489,7 @@ class SqlStore(
     CollectivitesStore,
     RecoveryStore,
     IntegrityRecords,
+    PlatformAccountsStore,
     OperatorAlertsStore,
 ):
     """The store on SQLAlchemy (PostgreSQL, or SQLite for the embedded default)."""

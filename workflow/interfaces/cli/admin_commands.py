@@ -1,4 +1,5 @@
-"""The registry of collectivités and the API tokens: ``actes collectivites import|list`` and
+"""The registry of collectivités, their platform accounts and the API tokens:
+``actes collectivites import|list|platform-account|platform-accounts`` and
 ``actes token issue|list|revoke``."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from workflow.collectivite import load_registry
 from workflow.i18n import _
 from workflow.interfaces.cli.app import cli, emit_json
 from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for, store_settings
+from workflow.platform import PlatformAccount
 from workflow.tokens import issue_token
 
 
@@ -51,6 +53,100 @@ def collectivites_list_command(as_json: bool, data_dir: Path) -> None:
         click.echo(_("no collectivité registered yet (actes collectivites import FILE)"))
     for c in collectivites:
         click.echo(f"{c.siren} {c.departement} {c.name}")
+
+
+@collectivites_group.command("platform-account")
+@click.argument("siren")
+@click.option(
+    "--cert",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The account's client certificate (PEM).",
+)
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="Its private key (PEM).",
+)
+@click.option("--login", help="HTTP Basic login, when several accounts share the certificate.")
+@click.option(
+    "--password-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The file holding that login's password.",
+)
+@click.option("--remove", is_flag=True, help="Unbind the collectivité's account.")
+@data_dir_option
+def collectivites_platform_account_command(
+    siren: str,
+    cert: Path | None,
+    key: Path | None,
+    login: str | None,
+    password_file: Path | None,
+    remove: bool,
+    data_dir: Path,
+) -> None:
+    """Bind SIREN to its own platform account (the platform's URL and CA are
+    ACTES_PLATFORM_URL and ACTES_PLATFORM_CA). Its acts are then sent, followed and answered
+    with this account only; the paths are kept, never the secrets."""
+    from workflow.errors import InvalidInput
+
+    store = build_store(settings_for(data_dir))
+    if remove:
+        removed = store.unbind_platform_account(siren)
+        click.echo(f"{siren}: platform account {'removed' if removed else 'was not bound'}")
+        return
+    if cert is None and login is None:
+        raise InvalidInput(
+            "an account is a certificate (--cert and --key), a login (--login and "
+            "--password-file), or both",
+            field="cert",
+        )
+    if (cert is None) != (key is None):
+        raise InvalidInput("--cert and --key go together", field="key")
+    if (login is None) != (password_file is None):
+        raise InvalidInput("--login needs --password-file (and back)", field="password_file")
+    account = PlatformAccount(
+        siren,
+        cert.resolve() if cert else None,
+        key.resolve() if key else None,
+        login,
+        password_file.resolve() if password_file else None,
+    )
+    store.bind_platform_account(account, at=dt.datetime.now(dt.UTC))
+    click.echo(f"{siren}: platform account bound ({_describe(account)})")
+
+
+@collectivites_group.command("platform-accounts")
+@click.option("--json", "as_json", is_flag=True)
+@data_dir_option
+def collectivites_platform_accounts_command(as_json: bool, data_dir: Path) -> None:
+    """The platform account bound to each collectivité."""
+    accounts = build_store(store_settings(data_dir)).platform_accounts()
+    if as_json:
+        emit_json(
+            {
+                "accounts": [
+                    {
+                        "siren": a.siren,
+                        "cert": str(a.cert) if a.cert else None,
+                        "key": str(a.key) if a.key else None,
+                        "login": a.login,
+                        "password_file": str(a.password_file) if a.password_file else None,
+                    }
+                    for a in accounts
+                ]
+            }
+        )
+        return
+    if not accounts:
+        click.echo(_("no platform account bound (actes collectivites platform-account SIREN)"))
+    for a in accounts:
+        click.echo(f"{a.siren} {_describe(a)}")
+
+
+def _describe(account: PlatformAccount) -> str:
+    parts = [f"certificate {account.cert}"] if account.cert else []
+    parts += [f"login {account.login}"] if account.login else []
+    return ", ".join(parts)
 
 
 # --------------------------------------------------------------------------- API tokens

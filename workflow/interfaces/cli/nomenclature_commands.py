@@ -34,7 +34,7 @@ def nomenclature_import_command(file: Path, siren: str, data_dir: Path) -> None:
 @click.option("--siren", required=True)
 @data_dir_option
 def nomenclature_fetch_command(siren: str, data_dir: Path) -> None:
-    """Ask the platform (ACTES_PLATFORM_*) for the current classification and keep it."""
+    """Ask the platform (through SIREN's account) for the current classification and keep it."""
     message = build_services(settings_for(data_dir), actor="cli").nomenclature.fetch(siren)
     click.echo(
         f"{siren}: classification of {message.date_classification} ({len(message.flatten())} codes)"
@@ -42,10 +42,12 @@ def nomenclature_fetch_command(siren: str, data_dir: Path) -> None:
 
 
 @nomenclature_group.command("request")
+@click.option("--siren", default=None, help="through this collectivité's platform account")
 @data_dir_option
-def nomenclature_request_command(data_dir: Path) -> None:
+def nomenclature_request_command(siren: str | None, data_dir: Path) -> None:
     """Ask the préfecture for its current classification (7-1); fetch it once the 7-2 is in."""
-    transaction = build_services(settings_for(data_dir), actor="cli").nomenclature.request()
+    services = build_services(settings_for(data_dir), actor="cli")
+    transaction = services.nomenclature.request(siren)
     click.echo(
         f"classification requested (transaction {transaction}); then: actes nomenclature fetch --siren S"
     )

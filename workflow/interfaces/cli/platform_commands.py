@@ -237,32 +237,51 @@ def platform_confirm_command(act: int, data_dir: Path, as_json: bool) -> None:
 
 
 @platform_group.command("check")
-@click.option("--siren", help="The collectivité the certificate should be (default: the only one).")
+@click.argument("siren_argument", metavar="[SIREN]", required=False)
+@click.option("--siren", help="The collectivité whose account to check (default: every account).")
 @data_dir_option
 @click.option("--json", "as_json", is_flag=True)
-def platform_check_command(siren: str | None, data_dir: Path, as_json: bool) -> None:
-    """Call test-connexion and info-connexion: which account and collectivité the configured
-    certificate opens, and whether it is the collectivité's. Exit 4 when it is not."""
+def platform_check_command(
+    siren_argument: str | None, siren: str | None, data_dir: Path, as_json: bool
+) -> None:
+    """Call test-connexion and info-connexion: which account and collectivité each certificate
+    opens (each account bound to a collectivité, and the global one), and whether it is the
+    collectivité's. Exit 4 when one is not."""
     from workflow.adapters.wiring import build_services
     from workflow.errors import SecurityError
 
     services = build_services(settings_for(data_dir), actor="cli")
-    if siren is None:
-        known = services.store.list_collectivites()
-        siren = known[0].siren.value if len(known) == 1 else None
-    result = services.platform_access.check(siren)
-    if as_json:
-        emit_json(result)
+    siren = siren or siren_argument
+    if siren is not None:
+        results = [services.platform_access.check(siren)]
     else:
-        click.echo(f"test-connexion: {'OK' if result['test_connexion'] else 'KO'}")
-        click.echo(f"account: {result['login']} — {result['authority']} ({result['department']})")
-        if "matches" in result:
-            verdict = "is" if result["matches"] else "is NOT"
-            click.echo(f"the certificate {verdict} the one of {result['collectivite']}")
-    if result.get("matches") is False:
+        results = services.platform_access.check_all()
+    if as_json:
+        emit_json(
+            results[0]
+            if len(results) == 1
+            else {"accounts": results, "matches": all(r.get("matches") for r in results)}
+        )
+    else:
+        for result in results:
+            _echo_check(result)
+    wrong = [r for r in results if r.get("matches") is False]
+    if wrong:
         raise SecurityError(
-            f"the platform certificate opens {result['authority']!r}, not "
-            f"{result['collectivite']!r}",
+            "; ".join(
+                f"the platform certificate opens {r['authority']!r}, not {r['collectivite']!r}"
+                for r in wrong
+            ),
             field="platform_cert",
             rule="the certificate of the collectivité",
         )
+
+
+def _echo_check(result: dict[str, object]) -> None:
+    if result.get("siren"):
+        click.echo(f"SIREN {result['siren']}:")
+    click.echo(f"test-connexion: {'OK' if result['test_connexion'] else 'KO'}")
+    click.echo(f"account: {result['login']} — {result['authority']} ({result['department']})")
+    if "matches" in result:
+        verdict = "is" if result["matches"] else "is NOT"
+        click.echo(f"the certificate {verdict} the one of {result['collectivite']}")
