@@ -7,8 +7,8 @@ unfinished). Two brokers are supported:
 * Redis by URL (``redis://…``) for real deployments;
 * the embedded default, Kombu's SQLAlchemy transport on a SQLite file in the data directory
   (``sqla+sqlite:///…``), so that ``actes demo`` runs on a fresh machine with no server. It
-  polls the table once a second: fine for a town hall's volume (tens of acts a day); past that,
-  use Redis.
+  polls the table every tenth of a second, in WAL mode (``workers.broker``): a small
+  commune's acts reach the platform in seconds; past a few thousand acts a day, use Redis.
 
 Queues: ``packaging`` (CPU: packaging and signing) apart from ``platform`` (network: submit),
 ``poll`` (the platform poll, which never waits behind a backlog of submissions) and
@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING
 
 from celery import Celery
 from kombu.entity import Queue
+
+from workers.broker import TRANSPORT
 
 QUEUE_PACKAGING = "packaging"
 QUEUE_PLATFORM = "platform"
@@ -46,8 +48,14 @@ def create_celery(
     sweep_seconds: float = 300.0,
     alert_seconds: float = 3600.0,
 ) -> Celery:
-    app = Celery(name, broker=broker_url, include=["workers.tasks"])
+    embedded = broker_url.startswith("sqla+sqlite")  # the embedded broker, tuned
+    app = Celery(
+        name,
+        broker=broker_url.removeprefix("sqla+") if embedded else broker_url,
+        include=["workers.tasks"],
+    )
     app.conf.update(
+        broker_transport=TRANSPORT if embedded else None,  # workers.broker
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],

@@ -23,6 +23,7 @@ from workflow.errors import PlatformAccessRefused, TransientError
 from workflow.lifecycle import ActState
 from workflow.problems import ProblemCode
 from workflow.settings import Settings
+from workflow.store import ActRecord
 from workflow.usecases import Services
 
 log = get_task_logger(__name__)
@@ -48,15 +49,18 @@ def services() -> Services:
 MIN_LEASE_SECONDS = 10.0
 
 
-def _done(act_id: int) -> None:
-    """The task reached an outcome (not a retry): the sweep may take the act again."""
-    services().store.release(act_id)
+def _done(act: ActRecord) -> None:
+    """The task reached an outcome (not a retry): the sweep may take the act again. An act
+    read unclaimed needs no release (no transaction spent on it); a claim the sweep takes
+    after that read runs out by itself (MIN_LEASE_SECONDS at least)."""
+    if act.claimed:
+        services().store.release(act.id)
 
 
 @shared_task(name="workers.tasks.package_act", acks_late=True)
 def package_act(act_id: int) -> str:
     act = services().submission.package(act_id)  # a TransientError keeps the lease
-    _done(act_id)
+    _done(act)
     if act.state is ActState.PACKAGED:
         submit_act.delay(act_id)
     return act.state.value
@@ -75,7 +79,7 @@ class _SubmitTask(Task):  # type: ignore[misc]
         else:  # not the platform's weather: a fault a person must look at
             code = ProblemCode.PACKAGING_FAILED
             services().submission.fail(int(act_id), f"transmission failed: {exc}", code=code)
-        _done(int(act_id))
+        services().store.release(int(act_id))
 
 
 def retry_delay(retries: int, settings: Settings) -> float | None:
@@ -92,7 +96,7 @@ def retry_delay(retries: int, settings: Settings) -> float | None:
 )
 def submit_act(self: Task, act_id: int) -> str:
     try:
-        state = services().transmission.transmit(act_id).state.value  # retried: lease kept
+        act = services().transmission.transmit(act_id)  # retried: lease kept
     except TransientError as error:
         delay = retry_delay(self.request.retries, Settings())
         if delay is None:
@@ -100,8 +104,14 @@ def submit_act(self: Task, act_id: int) -> str:
         next_attempt = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
         services().submission.waiting(act_id, error, next_attempt=next_attempt)
         raise self.retry(exc=error, countdown=delay) from error
-    _done(act_id)
-    return state
+    _done(act)
+    return act.state.value
+
+
+@shared_task(name="workers.tasks.noop", acks_late=True)
+def noop() -> None:
+    """Nothing: what a task costs the broker and the worker by itself (``bench/pipeline.py``
+    compares the pipeline with it on the same worker)."""
 
 
 @shared_task(name="workers.tasks.poll_platform", acks_late=True)

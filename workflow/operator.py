@@ -23,6 +23,28 @@ DEFAULT_RENOTIFY = dt.timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    """An operational alert: kept, listed by ``actes incidents``, never silently dropped."""
+
+    id: int
+    act_id: int | None
+    kind: str  # recovery_ambiguous / inbound_quarantined / …
+    detail: str
+    at: dt.datetime
+    payload_size: int  # bytes kept with it (a quarantined message), 0 when none
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "act_id": self.act_id,
+            "kind": self.kind,
+            "detail": self.detail,
+            "at": self.at.isoformat(),
+            "payload_size": self.payload_size,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Fault:
     key: str  # stable: one open alert per key
     kind: str  # configuration / certificate / platform_unreachable / incident

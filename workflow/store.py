@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,7 +17,7 @@ from workflow.collectivite import Collectivite
 from workflow.i18n import Message, _
 from workflow.intake.wording import for_clerks
 from workflow.lifecycle import ActState
-from workflow.operator import Fault, OperatorAlert
+from workflow.operator import Fault, IncidentRecord, OperatorAlert
 from workflow.platform import Attempt, PlatformAccount
 from workflow.problems import CurrentProblem, for_people
 
@@ -56,6 +57,8 @@ class ActRecord:
     #: the act this one corrects and replaces, and the act that replaced this one
     replaces: int | None = None
     replaced_by: int | None = None
+    #: the sweep holds a claim on it (it enqueued the act's task): the task releases it
+    claimed: bool = field(default=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -196,28 +199,6 @@ class DraftRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class IncidentRecord:
-    """An operational alert: kept, listed by ``actes incidents``, never silently dropped."""
-
-    id: int
-    act_id: int | None
-    kind: str  # recovery_ambiguous / inbound_quarantined / …
-    detail: str
-    at: dt.datetime
-    payload_size: int  # bytes kept with it (a quarantined message), 0 when none
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "act_id": self.act_id,
-            "kind": self.kind,
-            "detail": self.detail,
-            "at": self.at.isoformat(),
-            "payload_size": self.payload_size,
-        }
-
-
-@dataclass(frozen=True, slots=True)
 class TokenRecord:
     id: int
     name: str
@@ -226,7 +207,33 @@ class TokenRecord:
     revoked_at: dt.datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class KeptMessage:  # Store.transition(keep=…): kept in the move's own transaction
+    direction: str
+    code: str
+    raw: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPackage:  # the archive, with the move to ``packaged``
+    siren: str
+    day: dt.date
+    archive_name: str
+    archive_path: Path
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeptTransaction:  # the platform transaction, with the move to ``submitted``
+    platform_ref: str
+    recovered: bool = False
+
+
 class Store(Protocol):
+    def reading(self) -> AbstractContextManager[None]:
+        """The reads inside the block share one transaction (reads only)."""
+
     def add_collectivite(self, collectivite: Collectivite) -> None: ...
 
     def record_incident(
@@ -247,7 +254,6 @@ class Store(Protocol):
 
     def hold(self, act_id: int, *, until: dt.datetime) -> None:
         """Keep the act's lease until ``until`` (a retry scheduled then): the sweep leaves it."""
-        ...
 
     def raise_operator_alert(self, fault: Fault, *, at: dt.datetime) -> OperatorAlert: ...
 
@@ -297,7 +303,6 @@ class Store(Protocol):
         """Newest first: at most ``limit`` acts with an id below ``before``, of these
         collectivités (``None``: all) and states (``None``: all), and ``where`` (IDActe,
         number, in their state since before a moment)."""
-        ...
 
     def get_acts(self, ids: Collection[int]) -> list[ActRecord]: ...
 
@@ -306,14 +311,12 @@ class Store(Protocol):
     ) -> list[tuple[ActRecord, int]]:
         """Acts (ids above ``after``, in order) whose legal facts changed since their deadline
         rows were computed, with the version of those facts."""
-        ...
 
     def replace_deadlines(
         self, act_id: int, deadlines: Sequence[tuple[str, dt.date]], *, version: int
     ) -> bool:
         """The act's deadline rows (kind, due) from the facts of ``version``; False (nothing
         kept) when the facts changed meanwhile."""
-        ...
 
     def acts_due_between(
         self,
@@ -332,11 +335,12 @@ class Store(Protocol):
         actor: str,
         reason: str | Message,
         at: dt.datetime,
+        keep: Sequence[KeptMessage | KeptPackage | KeptTransaction] = (),
         **fields: Any,
     ) -> ActRecord:
-        """Move the act and write the event; a :class:`Message` reason is kept untranslated
-        (with its English text) and translated when shown."""
-        ...
+        """Move the act and write the event, with what ``keep`` holds, in one transaction (all
+        or nothing); a :class:`Message` reason is kept untranslated (with its English text) and
+        translated when shown."""
 
     def set_error(self, act_id: int, error: str) -> None: ...
 
@@ -373,7 +377,13 @@ class Store(Protocol):
         self, act_id: int, platform_ref: str, *, at: dt.datetime, recovered: bool = False
     ) -> None: ...
 
-    def acts_by_platform_ref(self) -> dict[str, int]: ...
+    def acts_by_platform_ref(self, refs: Collection[str] | None = None) -> dict[str, int]:
+        """Act ids by platform transaction: of ``refs`` only, or of every act (None)."""
+
+    def record_attempts(
+        self, act_id: int | None, attempts: Sequence[Attempt], *, at: dt.datetime
+    ) -> None:
+        """Record the platform calls made for an act (or none), in one transaction."""
 
     def record_attempt(
         self,

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from workflow.errors import InvalidInput, NoPlatformAccount
 from workflow.numbering import NumberProfile
-from workflow.platform import PlatformAccount, TransmissionPlatform
+from workflow.platform import Attempt, PlatformAccount, TransmissionPlatform
 from workflow.signing import SignatureVerifier, Signer
 from workflow.store import Store
 
@@ -151,12 +151,16 @@ class Context:
         return ([self.platform] if self.platform is not None else []) + built
 
     def flush_attempts(self, act_id: int | None) -> None:
-        """Record the platform calls the adapters made (the audit trail of attempts)."""
-        now = self.clock()
+        """Record the platform calls the adapters made (the audit trail of attempts), in one
+        transaction."""
+        taken: list[Attempt] = []
         for client in self.clients():
             attempts = getattr(client, "attempts", None)
-            while attempts:
-                self.store.record_attempt(act_id, attempts.pop(0), at=now)
+            if attempts:
+                batch = list(attempts)
+                del attempts[: len(batch)]  # a call another thread adds meanwhile stays
+                taken += batch
+        self.store.record_attempts(act_id, taken, at=self.clock())
 
     def paris_today(self) -> dt.date:
         """Today in the legal calendar (Europe/Paris)."""

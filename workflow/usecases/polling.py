@@ -34,7 +34,7 @@ from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
-from workflow.store import ActRecord, ExchangeRecord
+from workflow.store import ActRecord, ExchangeRecord, KeptMessage
 from workflow.usecases.context import GLOBAL_CURSOR, PARIS, AccountScope, Context
 from workflow.usecases.exchanges import cancellation_request
 
@@ -88,12 +88,20 @@ class _Lease:
 
     ctx: Context
     holder: str
+    #: when this poll last took or extended the lease
+    renewed: dt.datetime | None = None
 
     def renew(self) -> bool:
-        """Take or extend the lease (short: a worker killed mid-poll frees it soon)."""
+        """Take or extend the lease (short: a worker killed mid-poll frees it soon). Extended
+        at most every third of its duration: two thirds of it are always left, and a poll of
+        many acts does not spend a transaction per act on it."""
         now = self.ctx.clock()
+        if self.renewed is not None and now - self.renewed < POLL_LEASE_DURATION / 3:
+            return True
         until = now + POLL_LEASE_DURATION
-        return self.ctx.store.acquire_lease(POLL_LEASE, self.holder, until=until, now=now)
+        taken = self.ctx.store.acquire_lease(POLL_LEASE, self.holder, until=until, now=now)
+        self.renewed = now if taken else None
+        return taken
 
 
 @dataclass
@@ -185,12 +193,13 @@ class Polling:
     def _changed(self) -> tuple[dict[PlatformStatus, list[ActRecord]], list[ActRecord]]:
         """Our acts at the platform, by the status the platform now lists them in; and the
         pending acts no listing showed."""
-        pending = {
-            a.platform_ref: a
-            for a in self.ctx.store.list_acts(siren=self._siren, states=sorted(AT_PLATFORM))
-            if a.platform_ref and self._ours(a)
-        }
-        window = self.window(pending.values())
+        with self.ctx.store.reading():  # the pending acts and the cursor: one transaction
+            pending = {
+                a.platform_ref: a
+                for a in self.ctx.store.list_acts(siren=self._siren, states=sorted(AT_PLATFORM))
+                if a.platform_ref and self._ours(a)
+            }
+            window = self.window(pending.values())
         changed: dict[PlatformStatus, list[ActRecord]] = {}
         for status in LISTED:
             changed[status] = []
@@ -278,9 +287,11 @@ class Polling:
         its bytes are kept in an incident, it is marked read, and the others are taken."""
         ctx = self.ctx
         platform = self._platform()
-        by_ref = ctx.store.acts_by_platform_ref()
+        documents = platform.list_prefecture_documents()
+        # only the listed documents' acts: a poll's cost does not grow with the history
+        by_ref = ctx.store.acts_by_platform_ref({d.related_transaction_id for d in documents})
         received = []
-        for document in platform.list_prefecture_documents():
+        for document in documents:
             act_id = by_ref.get(document.related_transaction_id)
             if act_id is None or not self._ours(ctx.store.get_act(act_id)):
                 continue  # not one of ours (another tool on the same account): leave it unread
@@ -328,7 +339,6 @@ class Polling:
         if not isinstance(message, m.ARActe):
             return None
         now = ctx.clock()
-        ctx.store.record_message(act.id, "in", "1-2", ar, at=now)
         ctx.store.transition(
             act.id,
             ActState.ACKNOWLEDGED,
@@ -339,6 +349,7 @@ class Polling:
                 id_acte=message.id_acte,
                 day=message.date_reception,
             ),
+            keep=(KeptMessage("in", "1-2", ar),),  # the AR and the move: one transaction
             id_acte=message.id_acte,
             date_reception=message.date_reception,
         )

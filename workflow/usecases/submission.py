@@ -31,7 +31,7 @@ from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.signing import MAX_SIGNATURE_BYTES
-from workflow.store import ActRecord, DocumentRef, NewAct
+from workflow.store import ActRecord, DocumentRef, KeptMessage, KeptPackage, NewAct
 from workflow.usecases.context import Context
 from workflow.usecases.resend import Resending
 
@@ -58,15 +58,18 @@ class Submission:
     def package(self, act_id: int) -> ActRecord:
         """Build, sign and record the act's archive; a redelivered task has no second effect."""
         ctx = self.ctx
-        act = ctx.store.get_act(act_id)
-        if act.state is not ActState.RECEIVED:
-            return act
-        act_input = self._act_input(act)
         now = ctx.clock()
         today = now.astimezone(dt.UTC).date()
-        allowed, of = self.allowed_typologies(act.siren, ActNature[act.nature])
-        for _ in range(SERIAL_TRIES):  # another act may take the serial between read and write
+        with ctx.store.reading():  # what packaging needs, read in one transaction
+            act = ctx.store.get_act(act_id)
+            if act.state is not ActState.RECEIVED:
+                return act
+            act_input = self._act_input(act)
+            allowed, of = self.allowed_typologies(act.siren, ActNature[act.nature])
             serial = ctx.store.next_serial(act.siren, today)
+        for attempt in range(SERIAL_TRIES):  # another act may take the serial meanwhile
+            if attempt:
+                serial = ctx.store.next_serial(act.siren, today)
             options = PackagingOptions(
                 generated_on=today,
                 serial=serial,
@@ -90,35 +93,29 @@ class Submission:
                 # recur on every attempt, so the act fails now, with the reason (issue 14 #4)
                 reason = f"packaging failed: {type(error).__name__}: {error}"
                 return self.fail(act.id, reason, code=ProblemCode.PACKAGING_FAILED)
-            try:
-                ctx.store.record_package(
+            changes = "; ".join(package.objet_changes)
+            archive = package.archive
+            kept = KeptPackage(
+                act.siren, today, package.archive_name, archive.path, archive.sha256, archive.size
+            )
+            try:  # archive, 1-1 and move in one transaction: a taken serial undoes all three
+                return ctx.store.transition(
                     act.id,
-                    act.siren,
-                    today,
-                    package.archive_name,
-                    package.archive.path,
-                    package.archive.sha256,
-                    package.archive.size,
+                    ActState.PACKAGED,
+                    actor=ctx.actor,
+                    reason=N_(
+                        "archive {name} (objet in ISO-8859-1, the platform's charset: {changes})",
+                        name=package.archive_name,
+                        changes=changes,
+                    )
+                    if changes
+                    else N_("archive {name}", name=package.archive_name),
                     at=now,
+                    # the 1-1 as packaged: kept by packaging, never read back from the archive
+                    keep=(kept, KeptMessage("out", "1-1", package.message_xml)),
                 )
             except AlreadyExists:
                 continue
-            # the 1-1 as packaged: kept by packaging, never read back from the archive
-            ctx.store.record_message(act.id, "out", "1-1", package.message_xml, at=now)
-            changes = "; ".join(package.objet_changes)
-            return ctx.store.transition(
-                act.id,
-                ActState.PACKAGED,
-                actor=ctx.actor,
-                reason=N_(
-                    "archive {name} (objet in ISO-8859-1, the platform's charset: {changes})",
-                    name=package.archive_name,
-                    changes=changes,
-                )
-                if changes
-                else N_("archive {name}", name=package.archive_name),
-                at=now,
-            )
         raise TransientError("could not reserve an envelope serial", field="serial", act_id=act.id)
 
     def _stop(self, act_id: int, code: ProblemCode, error: ActesError) -> ActRecord:

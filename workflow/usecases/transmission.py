@@ -29,7 +29,7 @@ from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
 from workflow.recovery import Candidate, Outcome, judge
-from workflow.store import ActRecord
+from workflow.store import ActRecord, KeptTransaction
 from workflow.usecases.context import Context
 from workflow.usecases.submission import Submission
 
@@ -41,7 +41,9 @@ class Transmission:
     def transmit(self, act_id: int) -> ActRecord:
         """Send the act's archive to the platform, exactly once."""
         ctx = self.ctx
-        act = ctx.store.get_act(act_id)
+        with ctx.store.reading():  # the act and its archive, in one transaction
+            act = ctx.store.get_act(act_id)
+            archive = ctx.store.latest_package(act_id)
         if act.state not in (ActState.PACKAGED, ActState.SUBMITTING):
             return act  # received (not packaged yet), or already at the platform or beyond
         try:
@@ -50,7 +52,10 @@ class Transmission:
             return self._hold(act)
         except InvalidInput as error:
             return self._stop(act, ProblemCode.PLATFORM_NOT_CONFIGURED, error)
-        if act.state is ActState.PACKAGED:
+        # moved to submitting by this very call: no earlier attempt can have reached the
+        # platform (submitting is committed before any request), so nothing to look up first
+        fresh = act.state is ActState.PACKAGED
+        if fresh:
             act = ctx.store.transition(
                 act.id,
                 ActState.SUBMITTING,
@@ -59,7 +64,7 @@ class Transmission:
                 at=ctx.clock(),
             )
         try:
-            return self._send(act, platform)
+            return self._send(act, platform, archive, fresh=fresh)
         except SecurityError as error:  # the platform refused the service's login
             return self._stop(act, ProblemCode.PLATFORM_LOGIN_REFUSED, error)
         except TransientError as error:  # the task retries later: say so on the act
@@ -67,14 +72,15 @@ class Transmission:
             ctx.store.set_problem(act.id, CurrentProblem(code, ctx.clock(), error.one_line()))
             raise
 
-    def _send(self, act: ActRecord, platform: TransmissionPlatform) -> ActRecord:
+    def _send(
+        self, act: ActRecord, platform: TransmissionPlatform, archive: Path | None, *, fresh: bool
+    ) -> ActRecord:
         ctx = self.ctx
-        if act.state is ActState.SUBMITTING:
+        if not fresh:
             # an earlier attempt may have reached the platform (the same account: its own)
             recovered = self._recover(act, platform)
             if recovered is not None:
                 return recovered
-        archive = ctx.store.latest_package(act.id)
         if archive is None:
             raise Conflict(f"act {act.id} has no package", field="package", act_id=act.id)
         try:
@@ -121,7 +127,8 @@ class Transmission:
         is the account of the act's SIREN: candidates are looked for there only."""
         ctx = self.ctx
         try:
-            bound = ctx.store.acts_by_platform_ref()
+            listed_now = platform.find_candidates(act.numero)
+            bound = ctx.store.acts_by_platform_ref({listed.id for listed in listed_now})
             candidates = [
                 Candidate(
                     listed.id,
@@ -133,7 +140,7 @@ class Transmission:
                     details.message_name,
                     bound.get(listed.id),
                 )
-                for listed in platform.find_candidates(act.numero)
+                for listed in listed_now
                 if bound.get(listed.id) in (None, act.id)
                 for details in (platform.transaction_details(listed.id),)
             ]
@@ -160,6 +167,22 @@ class Transmission:
     def _accepted(self, act_id: int, platform_ref: str, *, recovered: bool) -> ActRecord:
         ctx = self.ctx
         now = ctx.clock()
+        reason = (
+            N_("platform transaction {ref} (found after a lost reply)", ref=platform_ref)
+            if recovered
+            else N_("platform transaction {ref}", ref=platform_ref)
+        )
+        try:  # the binding and the move in one transaction: the usual case
+            return ctx.store.transition(
+                act_id,
+                ActState.SUBMITTED,
+                actor="platform",
+                reason=reason,
+                at=now,
+                keep=(KeptTransaction(platform_ref, recovered=recovered),),
+            )
+        except Conflict:  # bound or moved meanwhile: all undone; the binding first, alone
+            pass
         try:
             ctx.store.record_transaction(act_id, platform_ref, at=now, recovered=recovered)
         except AlreadyExists:
@@ -175,11 +198,6 @@ class Transmission:
                 ) from None
             if current.state is not ActState.SUBMITTING:
                 return current
-        reason = (
-            N_("platform transaction {ref} (found after a lost reply)", ref=platform_ref)
-            if recovered
-            else N_("platform transaction {ref}", ref=platform_ref)
-        )
         try:
             return ctx.store.transition(
                 act_id, ActState.SUBMITTED, actor="platform", reason=reason, at=now

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, Engine, update
@@ -27,14 +28,35 @@ class StoreBase:
         self.engine = engine
         self.files_dir = files_dir
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        #: the transaction of a ``reading()`` block of this thread (a context variable)
+        self._reading: ContextVar[Session | None] = ContextVar(f"reading-{id(self)}", default=None)
 
     def close(self) -> None:
         self.engine.dispose()
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
+        current = self._reading.get()
+        if current is not None:  # inside reading(): its transaction
+            yield current
+            return
         with unit_of_work(self._sessions) as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """The store's reads inside the block share one transaction (a task reads what it
+        needs in one round, not one transaction per read). For reads only: nothing written
+        inside is committed before the block ends."""
+        if self._reading.get() is not None:
+            yield
+            return
+        with unit_of_work(self._sessions) as session:
+            token = self._reading.set(session)
+            try:
+                yield
+            finally:
+                self._reading.reset(token)
 
 
 @contextmanager

@@ -42,25 +42,12 @@ class CollectivitesStore(StoreBase):
             row = session.get(CollectiviteRow, siren)
             if row is None:
                 raise NotFound(f"no collectivité with SIREN {siren}", field="siren", value=siren)
-            return Collectivite.from_mapping(
-                {
-                    "name": row.name,
-                    "siren": row.siren,
-                    "departement": row.departement,
-                    "arrondissement": row.arrondissement,
-                    "nature": row.nature,
-                    "emails": [e for e in row.emails.split("\n") if e],
-                    "population": row.population,
-                    "publicity_mode": row.publicity_mode,
-                }
-            )
+            return _collectivite(row)
 
     def list_collectivites(self) -> list[Collectivite]:
         with self._session() as session:
-            sirens = list(
-                session.scalars(select(CollectiviteRow.siren).order_by(CollectiviteRow.name))
-            )
-        return [self.get_collectivite(siren) for siren in sirens]
+            rows = session.scalars(select(CollectiviteRow).order_by(CollectiviteRow.name))
+            return [_collectivite(row) for row in rows]  # one query, not one per collectivité
 
     def save_nomenclature(
         self, siren: str, version: dt.date, raw: bytes, *, at: dt.datetime
@@ -113,4 +100,19 @@ def _token(row: ApiTokenRow) -> TokenRecord:
         sirens=frozenset(s for s in row.sirens.split("\n") if s),
         created_at=utc(row.created_at),
         revoked_at=utc(row.revoked_at) if row.revoked_at else None,
+    )
+
+
+def _collectivite(row: CollectiviteRow) -> Collectivite:
+    return Collectivite.from_mapping(
+        {
+            "name": row.name,
+            "siren": row.siren,
+            "departement": row.departement,
+            "arrondissement": row.arrondissement,
+            "nature": row.nature,
+            "emails": [e for e in row.emails.split("\n") if e],
+            "population": row.population,
+            "publicity_mode": row.publicity_mode,
+        }
     )

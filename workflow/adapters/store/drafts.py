@@ -29,11 +29,16 @@ class DraftsStore(StoreBase):
         at: dt.datetime,
     ) -> tuple[DraftRecord, bool]:
         """A new open draft; the same (principal, key) returns the first one."""
-        existing = self.draft_by_key(principal, idempotency_key)
-        if existing is not None:
-            return existing, False
         try:
-            with self._session() as session:
+            with self._session() as session:  # the key looked up and the draft added: one round
+                existing = session.scalar(
+                    select(DraftRow).where(
+                        DraftRow.principal == principal,
+                        DraftRow.idempotency_key == idempotency_key,
+                    )
+                )
+                if existing is not None:
+                    return _draft(existing), False
                 row = DraftRow(
                     principal=principal,
                     idempotency_key=idempotency_key,
@@ -58,13 +63,13 @@ class DraftsStore(StoreBase):
                 )
                 session.add(row)
                 session.flush()
-                draft_id = row.id
+                draft = _draft(row)
         except AlreadyExists:
             again = self.draft_by_key(principal, idempotency_key)
             if again is None:
                 raise
             return again, False
-        return self.get_draft(draft_id), True
+        return draft, True
 
     def draft_by_key(self, principal: str, key: str) -> DraftRecord | None:
         with self._session() as session:

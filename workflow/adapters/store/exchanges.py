@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from workflow.adapters.store.base import StoreBase, facts_changed, utc
 from workflow.adapters.store.models import (
@@ -23,7 +25,13 @@ from workflow.adapters.store.models import (
 )
 from workflow.errors import NotFound
 from workflow.platform import Attempt
-from workflow.store import ExchangeRecord, PublicityRecord
+from workflow.store import (
+    ExchangeRecord,
+    KeptMessage,
+    KeptPackage,
+    KeptTransaction,
+    PublicityRecord,
+)
 
 
 class ExchangesStore(StoreBase):
@@ -39,21 +47,9 @@ class ExchangesStore(StoreBase):
         *,
         at: dt.datetime,
     ) -> None:
+        package = KeptPackage(siren, day, archive_name, archive_path, sha256, size)
         with self._session() as session:
-            serial = int(archive_name.rsplit("-", 1)[1].split(".")[0])
-            session.add(
-                PackageRow(
-                    act_id=act_id,
-                    siren=siren,
-                    day=day,
-                    serial=serial,
-                    archive_name=archive_name,
-                    archive_path=str(archive_path),
-                    sha256=sha256,
-                    size=size,
-                    created_at=at,
-                )
-            )
+            add_package(session, act_id, package, at)
 
     def next_serial(self, siren: str, day: dt.date) -> int:
         with self._session() as session:
@@ -78,19 +74,36 @@ class ExchangesStore(StoreBase):
     ) -> None:
         """The act's one platform transaction; a second one is refused by the database."""
         with self._session() as session:
-            session.add(
-                TransactionRow(
-                    act_id=act_id,
-                    platform_ref=platform_ref,
-                    recovered=int(recovered),
-                    created_at=at,
-                )
-            )
+            add_transaction(session, act_id, KeptTransaction(platform_ref, recovered), at)
 
-    def acts_by_platform_ref(self) -> dict[str, int]:
+    def acts_by_platform_ref(self, refs: Collection[str] | None = None) -> dict[str, int]:
+        query = select(TransactionRow.platform_ref, TransactionRow.act_id)
+        if refs is not None:
+            if not refs:
+                return {}
+            query = query.where(TransactionRow.platform_ref.in_(sorted(refs)))
         with self._session() as session:
-            rows = session.execute(select(TransactionRow.platform_ref, TransactionRow.act_id))
+            rows = session.execute(query)
             return {ref: act_id for ref, act_id in rows}  # noqa: C416 - Result is not a mapping source
+
+    def record_attempts(
+        self, act_id: int | None, attempts: Sequence[Attempt], *, at: dt.datetime
+    ) -> None:
+        if not attempts:
+            return
+        with self._session() as session:
+            session.add_all(
+                AttemptRow(
+                    act_id=act_id,
+                    at=at,
+                    endpoint=attempt.endpoint,
+                    duration_ms=attempt.duration_ms,
+                    http_status=attempt.http_status,
+                    excerpt=attempt.excerpt[:2048],
+                    error=attempt.error,
+                )
+                for attempt in attempts
+            )
 
     def record_attempt(
         self,
@@ -126,21 +139,8 @@ class ExchangesStore(StoreBase):
         self, act_id: int, direction: str, code: str, raw: bytes, *, at: dt.datetime
     ) -> bool:
         """Keep a message sent or received (raw bytes + SHA-256), once. True when new."""
-        digest = hashlib.sha256(raw).hexdigest()
         with self._session() as session:
-            exists = session.scalar(
-                select(MessageRow.id).where(
-                    MessageRow.act_id == act_id, MessageRow.sha256 == digest
-                )
-            )
-            if exists is not None:
-                return False
-            session.add(
-                MessageRow(
-                    act_id=act_id, direction=direction, code=code, raw=raw, sha256=digest, at=at
-                )
-            )
-            return True
+            return add_message(session, act_id, KeptMessage(direction, code, raw), at)
 
     def messages(self, act_id: int) -> list[tuple[str, str, str]]:
         with self._session() as session:
@@ -242,3 +242,55 @@ class ExchangesStore(StoreBase):
             row = session.get(PollCursorRow, name) or PollCursorRow(name=name)
             row.at = at
             session.add(row)
+
+
+def add_package(session: Session, act_id: int, package: KeptPackage, at: dt.datetime) -> None:
+    """The act's archive, in the caller's transaction (its serial is unique: AlreadyExists)."""
+    serial = int(package.archive_name.rsplit("-", 1)[1].split(".")[0])
+    session.add(
+        PackageRow(
+            act_id=act_id,
+            siren=package.siren,
+            day=package.day,
+            serial=serial,
+            archive_name=package.archive_name,
+            archive_path=str(package.archive_path),
+            sha256=package.sha256,
+            size=package.size,
+            created_at=at,
+        )
+    )
+
+
+def add_message(session: Session, act_id: int, message: KeptMessage, at: dt.datetime) -> bool:
+    """Keep a message (raw bytes + SHA-256) once, in the caller's transaction; True when new."""
+    digest = hashlib.sha256(message.raw).hexdigest()
+    exists = session.scalar(
+        select(MessageRow.id).where(MessageRow.act_id == act_id, MessageRow.sha256 == digest)
+    )
+    if exists is not None:
+        return False
+    session.add(
+        MessageRow(
+            act_id=act_id,
+            direction=message.direction,
+            code=message.code,
+            raw=message.raw,
+            sha256=digest,
+            at=at,
+        )
+    )
+    return True
+
+
+def add_transaction(session: Session, act_id: int, kept: KeptTransaction, at: dt.datetime) -> None:
+    """The act's platform transaction, in the caller's transaction (one per act: the
+    database refuses a second, AlreadyExists)."""
+    session.add(
+        TransactionRow(
+            act_id=act_id,
+            platform_ref=kept.platform_ref,
+            recovered=int(kept.recovered),
+            created_at=at,
+        )
+    )

@@ -22,7 +22,8 @@ from workflow.adapters.store.models import (
 from workflow.errors import Conflict, NotFound
 from workflow.i18n import N_
 from workflow.lifecycle import ActState
-from workflow.store import IncidentRecord, NewAct
+from workflow.operator import IncidentRecord
+from workflow.store import NewAct
 
 
 class _HasSession(Protocol):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workflow.adapters.logs import get_logger
@@ -25,7 +26,12 @@ from workflow.adapters.store.base import StoreBase, utc
 from workflow.adapters.store.collectivites import CollectivitesStore
 from workflow.adapters.store.deadlines import DeadlinesStore
 from workflow.adapters.store.drafts import DraftsStore
-from workflow.adapters.store.exchanges import ExchangesStore
+from workflow.adapters.store.exchanges import (
+    ExchangesStore,
+    add_message,
+    add_package,
+    add_transaction,
+)
 from workflow.adapters.store.files import copy_durably, fsync_directory
 from workflow.adapters.store.integrity import IntegrityRecords, storable_id, write_intake
 from workflow.adapters.store.models import (
@@ -43,7 +49,16 @@ from workflow.errors import AlreadyExists, Conflict, NotFound
 from workflow.i18n import N_, Message
 from workflow.lifecycle import ActState, check_transition
 from workflow.protocol.documents import examine
-from workflow.store import ActFilter, ActRecord, DocumentRef, EventRecord, NewAct
+from workflow.store import (
+    ActFilter,
+    ActRecord,
+    DocumentRef,
+    EventRecord,
+    KeptMessage,
+    KeptPackage,
+    KeptTransaction,
+    NewAct,
+)
 
 #: acts whose documents and transaction are read in one query (IN lists stay short)
 _BATCH = 500
@@ -82,15 +97,18 @@ class ActsStore(StoreBase):
 
     def store_document(self, path: Path, *, field: str = "document") -> tuple[str, int, str]:
         """Copy a document into the content-addressed area (once) and record it."""
+        facts = self._keep_document(path, field)
+        with self._session() as session:
+            _add_document(session, facts)
+        return facts
+
+    def _keep_document(self, path: Path, field: str) -> tuple[str, int, str]:
+        """Check a document and copy it into the content-addressed area (once); its row is
+        the caller's to add (:func:`_add_document`)."""
         facts = examine(path, field=field)
         target = self.document_path(facts.sha256)
         if not target.exists():  # temp + fsync + rename + fsync: absent or whole, never half
             copy_durably(path, target)
-        with self._session() as session:
-            if session.get(DocumentRow, facts.sha256) is None:
-                session.add(
-                    DocumentRow(sha256=facts.sha256, size=facts.size, kind=facts.kind.value)
-                )
         return facts.sha256, facts.size, facts.kind.value
 
     def create_act(self, new: NewAct, *, at: dt.datetime, actor: str) -> tuple[ActRecord, bool]:
@@ -99,11 +117,13 @@ class ActsStore(StoreBase):
         if existing is not None:
             return existing, False
         stored = [
-            (self.store_document(path, field="document" if i == 0 else "annexe"), path, typology)
+            (self._keep_document(path, "document" if i == 0 else "annexe"), path, typology)
             for i, (path, typology) in enumerate(new.documents)
         ]
         try:
-            with self._session() as session:
+            with self._session() as session:  # the documents' rows with the act's
+                for facts, _, _ in stored:
+                    _add_document(session, facts)
                 row = ActRow(
                     siren=new.siren,
                     idempotency_key=new.idempotency_key,
@@ -151,7 +171,8 @@ class ActsStore(StoreBase):
                     )
                 )
                 write_intake(session, row, new, at, actor)
-                act_id = row.id
+                session.flush()
+                record = self._record(session, row)  # in the act's own transaction
         except AlreadyExists:
             again = self._by_key(new.siren, new.idempotency_key)
             if again is not None:
@@ -162,7 +183,7 @@ class ActsStore(StoreBase):
                 rule="number unique for the collectivité",
                 value=new.numero,
             ) from None
-        return self.get_act(act_id), True
+        return record, True
 
     def act_by_key(self, siren: str, key: str) -> ActRecord | None:
         return self._by_key(siren, key)
@@ -294,9 +315,11 @@ class ActsStore(StoreBase):
         actor: str,
         reason: str | Message,
         at: dt.datetime,
+        keep: Sequence[KeptMessage | KeptPackage | KeptTransaction] = (),
         **fields: Any,
     ) -> ActRecord:
-        """Move an act (checked by the lifecycle table) and write the event, atomically.
+        """Move an act (checked by the lifecycle table) and write the event, with what ``keep``
+        holds (the archive, the message that brings the move), atomically.
 
         Optimistic concurrency: the update only applies to the version read, so two workers
         cannot both make the same move; the loser gets :class:`Conflict`.
@@ -339,7 +362,16 @@ class ActsStore(StoreBase):
                     **columns,
                 )
             )
-        record = self.get_act(act_id)
+            for kept in keep:
+                if isinstance(kept, KeptPackage):
+                    add_package(session, act_id, kept, at)
+                elif isinstance(kept, KeptTransaction):
+                    add_transaction(session, act_id, kept, at)
+                else:
+                    add_message(session, act_id, kept, at)
+            session.flush()
+            session.refresh(row)  # the moved act, read in the same transaction (no second one)
+            record = self._record(session, row)
         _log.info(
             "state_changed",
             act_id=act_id,
@@ -391,6 +423,18 @@ class ActsStore(StoreBase):
             return self._records(session, rows)
 
 
+def _add_document(session: Session, facts: tuple[str, int, str]) -> None:
+    """The document's row, once: a row another request adds at the same moment (the same
+    file posted twice at once) is no error."""
+    sha256, size, kind = facts
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(DocumentRow)
+        .values(sha256=sha256, size=size, kind=kind)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+
+
 def _batch_records(session: Session, rows: list[ActRow]) -> list[ActRecord]:
     if not rows:
         return []
@@ -435,6 +479,7 @@ def _batch_records(session: Session, rows: list[ActRow]) -> list[ActRecord]:
             problem=problem_of(row),
             replaces=row.replaces_id,
             replaced_by=row.replaced_by_id,
+            claimed=row.claimed_until is not None,
         )
         for row in rows
     ]

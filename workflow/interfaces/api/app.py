@@ -26,7 +26,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workflow.adapters import logs
-from workflow.intake.service import Intake
+from workflow.intake.service import Intake, Principal
 from workflow.interfaces.api import errors
 from workflow.interfaces.api.deps import Caller
 from workflow.interfaces.api.gate import AuthFirst
@@ -112,8 +112,8 @@ def create_api(
 
         app.mount("/", create_web(intake, web, enqueue=enqueue, upload_dir=upload_dir))
 
-    def check(token: str | None) -> None:
-        authenticate(intake().services.store, token)
+    def check(token: str | None) -> Principal:
+        return authenticate(intake().services.store, token)
 
     return AuthFirst(BodyLimit(app, max_body_bytes), check)
 

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from workflow.errors import NotFound
 from workflow.intake.service import Intake, IntakeResult, Principal
+from workflow.interfaces.api.gate import GATE_CALLER
 from workflow.store import ActRecord
 from workflow.tokens import authenticate
 
@@ -29,9 +30,13 @@ IntakeDep = Annotated[Intake, Depends(get_intake)]
 
 
 def _principal(
+    request: Request,
     intake: IntakeDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    checked = getattr(request.state, GATE_CALLER, None)
+    if isinstance(checked, Principal):  # the gate authenticated this very request's token
+        return checked
     token = credentials.credentials if credentials else None
     return authenticate(intake.services.store, token)
 

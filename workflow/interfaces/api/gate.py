@@ -17,6 +17,10 @@ from workflow.interfaces.api.limits import ASGIApp, Receive, Scope, Send
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
+#: the request state's key for the caller the gate authenticated
+GATE_CALLER = "actes_gate_caller"
+
+
 class AuthFirst:
     """ASGI middleware: ``check(token)`` (raising :class:`SecurityError`) before the body."""
 
@@ -31,11 +35,13 @@ class AuthFirst:
             and str(scope.get("path", "")).startswith("/api/")  # the pages have their sessions
         ):
             try:
-                await run_in_threadpool(self.check, _bearer(scope))
+                caller = await run_in_threadpool(self.check, _bearer(scope))
             except SecurityError as error:
                 response = error_response(error)
                 await response(scope, _nothing, send)  # the body is never read
                 return
+            # the route takes the caller from here: the token is not looked up twice
+            scope.setdefault("state", {})[GATE_CALLER] = caller
         await self.app(scope, receive, send)
 
 
