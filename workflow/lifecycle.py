@@ -22,6 +22,7 @@ from __future__ import annotations
 import enum
 
 from workflow.errors import IllegalTransition
+from workflow.i18n import _
 
 
 class ActState(enum.StrEnum):
@@ -82,3 +83,20 @@ def check_transition(current: ActState, target: ActState) -> str:
             value=f"{current.value} → {target.value}",
         )
     return event
+
+
+def state_label(state: ActState | str) -> str:
+    """The state as a clerk reads it (pages, alerts), never its code."""
+    labels = {
+        ActState.RECEIVED: _("received, to be sent"),
+        ActState.PACKAGED: _("prepared and signed"),
+        ActState.SUBMITTING: _("being sent"),
+        ActState.SUBMITTED: _("sent to the platform"),
+        ActState.TRANSMITTED: _("transmitted to the préfecture"),
+        ActState.ACKNOWLEDGED: _("accusé de réception received"),
+        ActState.REJECTED: _("rejected"),
+        ActState.FAILED: _("failed"),
+        ActState.CANCELLATION_REQUESTED: _("cancellation requested"),
+        ActState.CANCELLED: _("cancelled"),
+    }
+    return labels[ActState(state)]

@@ -311,6 +311,8 @@ def test_stuck_acts_are_alerted_once(services: Services, pdf_factory: Callable[.
     [alert] = digest.alerts
     assert alert.act_id == act_id and alert.kind == "stuck_received"
     assert "bloqué" in digest.text() and "acte(s) bloqué(s)" in digest.subject
+    # the state as a clerk reads it, its moment in words: never the code « received »
+    assert "« reçu, à envoyer »" in alert.explanation and "« received »" not in alert.explanation
     assert (
         slow.alerts.send_alerts(
             today=later.date(), notifiers=[inbox], stuck_after=dt.timedelta(hours=1)

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workflow.alerts import DEFAULT_HORIZONS, Alert, Digest, Notifier, horizon_for
-from workflow.i18n import _
-from workflow.lifecycle import ActState
+from workflow.i18n import _, long_moment
+from workflow.lifecycle import ActState, state_label
 from workflow.problems import CurrentProblem
 from workflow.store import ActFilter, ActRecord
 from workflow.usecases.context import PARIS, Context
@@ -137,7 +137,6 @@ def _problem_alert(act: ActRecord, problem: CurrentProblem) -> Alert:
 
 def _stuck_alert(act: ActRecord, stuck_after: dt.timedelta) -> Alert:
     since = act.state_since.astimezone(PARIS)
-    since_text = f"{since:%d/%m/%Y %H:%M}"
     hours = f"{stuck_after.total_seconds() / 3600:g}"
     return Alert(
         act.id,
@@ -151,8 +150,8 @@ def _stuck_alert(act: ActRecord, stuck_after: dt.timedelta) -> Alert:
         _(
             "the act has been « {state} » since {since} (more than {hours} h): check the "
             "workers and the platform (actes status)",
-            state=act.state.value,
-            since=since_text,
+            state=state_label(act.state),
+            since=long_moment(act.state_since),
             hours=hours,
         )
         + (

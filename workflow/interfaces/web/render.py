@@ -15,7 +15,7 @@ from workflow import alerts
 from workflow.i18n import _
 from workflow.interfaces.web.security import csrf_token
 from workflow.legal.publicity import mode_label
-from workflow.lifecycle import ActState
+from workflow.lifecycle import state_label
 from workflow.usecases.context import PARIS
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -36,22 +36,6 @@ def day_fr(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         return f"{value.astimezone(PARIS):%d/%m/%Y}"
     return date_fr(value)
-
-
-def state_label(state: ActState | str) -> str:
-    labels = {
-        ActState.RECEIVED: _("received, to be sent"),
-        ActState.PACKAGED: _("prepared and signed"),
-        ActState.SUBMITTING: _("being sent"),
-        ActState.SUBMITTED: _("sent to the platform"),
-        ActState.TRANSMITTED: _("transmitted to the préfecture"),
-        ActState.ACKNOWLEDGED: _("accusé de réception received"),
-        ActState.REJECTED: _("rejected"),
-        ActState.FAILED: _("failed"),
-        ActState.CANCELLATION_REQUESTED: _("cancellation requested"),
-        ActState.CANCELLED: _("cancelled"),
-    }
-    return labels[ActState(state)]
 
 
 def nature_label(code: str) -> str:

@@ -19,11 +19,11 @@ from workflow.interfaces.web.queries import (
     search_acts,
     waits_for_confirmation,
 )
-from workflow.interfaces.web.render import date_fr, nature_label, render, state_label
+from workflow.interfaces.web.render import date_fr, nature_label, render
 from workflow.interfaces.web.routes import IntakeDep
 from workflow.interfaces.web.routes import router as make_router
 from workflow.interfaces.web.security import CurrentUser
-from workflow.lifecycle import ActState
+from workflow.lifecycle import ActState, state_label
 from workflow.usecases.exchanges import ANSWERABLE
 from workflow.usecases.law import PUBLICITY_MODES
 
