@@ -55,6 +55,7 @@ def test_an_admin_manages_users_and_tokens_of_their_collectivites(site: Site) ->
         timeout=10,
     )
     assert "Non effectué" in short.text and site.users.user_by_login("jean") is None
+    assert "la demande n&#39;est pas valide" in short.text  # the rule's title, in French
     page = http.get(url, timeout=10).text
     assert "marie" in page and "agent.dole" not in page  # another collectivité's user
     assert (

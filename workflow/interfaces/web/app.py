@@ -22,6 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from workflow.errors import ActesError, NotFound, SecurityError
 from workflow.i18n import _
 from workflow.intake.service import Intake
+from workflow.interfaces.api.errors import title_for
 from workflow.interfaces.web.render import flash, render
 from workflow.interfaces.web.routes import (
     act_actions,
@@ -39,6 +40,7 @@ from workflow.interfaces.web.security import (
     LoginRequired,
     WebOptions,
 )
+from workflow.problems import for_people
 from workflow.users import Users
 
 STATIC = Path(__file__).with_name("static")
@@ -129,12 +131,16 @@ def _errors(app: FastAPI) -> None:
                 title=_("Not allowed"),
                 message=error.message,
             )
-        if back is not None:  # a refused action (by a rule, or by the platform): say why there
-            flash(request, _("Not done: {reason}", reason=error.message), "error")
-            return RedirectResponse(back, status_code=303)
-        return render(
-            request, "error.html", status_code=422, title=_("Not done"), message=error.message
+        # what went wrong in the clerk's words (the API's title for the code), then the detail
+        reason = _(
+            "{title} — detail: {detail}",
+            title=title_for(error.code),
+            detail=for_people(error.message),
         )
+        if back is not None:  # a refused action (by a rule, or by the platform): say why there
+            flash(request, _("Not done: {reason}", reason=reason), "error")
+            return RedirectResponse(back, status_code=303)
+        return render(request, "error.html", status_code=422, title=_("Not done"), message=reason)
 
 
 def _not_found(request: Request) -> Response:
