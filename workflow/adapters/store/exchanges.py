@@ -92,18 +92,7 @@ class ExchangesStore(StoreBase):
         if not attempts:
             return
         with self._session() as session:
-            session.add_all(
-                AttemptRow(
-                    act_id=act_id,
-                    at=at,
-                    endpoint=attempt.endpoint,
-                    duration_ms=attempt.duration_ms,
-                    http_status=attempt.http_status,
-                    excerpt=attempt.excerpt[:2048],
-                    error=attempt.error,
-                )
-                for attempt in attempts
-            )
+            session.add_all(_attempt_row(act_id, attempt, at) for attempt in attempts)
 
     def record_attempt(
         self,
@@ -114,18 +103,7 @@ class ExchangesStore(StoreBase):
         platform_ref: str | None = None,
     ) -> None:
         with self._session() as session:
-            session.add(
-                AttemptRow(
-                    act_id=act_id,
-                    at=at,
-                    endpoint=attempt.endpoint,
-                    duration_ms=attempt.duration_ms,
-                    http_status=attempt.http_status,
-                    platform_ref=platform_ref,
-                    excerpt=attempt.excerpt[:2048],
-                    error=attempt.error,
-                )
-            )
+            session.add(_attempt_row(act_id, attempt, at, platform_ref))
 
     def attempts(self, act_id: int) -> list[AttemptRow]:
         with self._session() as session:
@@ -242,6 +220,22 @@ class ExchangesStore(StoreBase):
             row = session.get(PollCursorRow, name) or PollCursorRow(name=name)
             row.at = at
             session.add(row)
+
+
+def _attempt_row(
+    act_id: int | None, attempt: Attempt, at: dt.datetime, platform_ref: str | None = None
+) -> AttemptRow:
+    """One platform call as recorded (its answer's excerpt bounded to 2 KiB)."""
+    return AttemptRow(
+        act_id=act_id,
+        at=at,
+        endpoint=attempt.endpoint,
+        duration_ms=attempt.duration_ms,
+        http_status=attempt.http_status,
+        platform_ref=platform_ref,
+        excerpt=attempt.excerpt[:2048],
+        error=attempt.error,
+    )
 
 
 def add_package(session: Session, act_id: int, package: KeptPackage, at: dt.datetime) -> None:
