@@ -340,7 +340,8 @@ def _given_signature(document: Path, signature: Path | None) -> bytes | None:
     checks as intake's, without a trust list): else a security error (exit code 4)."""
     if signature is None:
         return None
-    data = signature.read_bytes()[: MAX_SIGNATURE_BYTES + 1]
+    with signature.open("rb") as stream:  # bounded: one byte past the limit is refused
+        data = stream.read(MAX_SIGNATURE_BYTES + 1)
     with document.open("rb") as content:
         report = CmsVerifier().verify_detached(content, data)
     if report.error is not None:
