@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from workflow.errors import InvalidInput, SecurityError
 from workflow.identifiers import Siren
-from workflow.intake.service import Principal
+from workflow.intake.requests import Principal
 from workflow.store import Store, TokenRecord
 
 PREFIX = "actes_"

@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from workflow.errors import InvalidInput, SecurityError
 from workflow.i18n import _
 from workflow.identifiers import Siren
-from workflow.intake.service import Principal
+from workflow.intake.requests import Principal
 from workflow.store import Store
 
 MAX_FAILURES = 5

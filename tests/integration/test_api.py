@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 import uvicorn
+from sqlalchemy import event
 
 from workflow.adapters.pki import DevPki, create_dev_pki
 from workflow.adapters.platform_http import HttpPlatform
@@ -158,6 +159,35 @@ def test_authentication_is_required_and_scoped(
         description["paths"]
     )
     assert "HTTPBearer" in description["components"]["securitySchemes"]
+
+
+def test_a_submission_costs_a_handful_of_transactions(
+    api: tuple[str, list[int]], services: Services
+) -> None:
+    """Issue 13: the token checked (1), the key looked up (1), what the proposal is checked
+    against — collectivités, 7-2, numbers used — read together (1), the draft (1), the act
+    with its documents, report and draft link (1)."""
+    url, queued = api
+    dreux = token_for(services, "212801344")
+    pdf = text_pdf(DREUX_TEXT.format(n=150, objet="Subvention au club de football"))
+    store = services.store
+    assert isinstance(store, SqlStore)
+    commits = [0]
+
+    def commit(*_: object) -> None:
+        commits[0] += 1
+
+    event.listen(store.engine, "commit", commit)
+    try:
+        created = post(url, dreux, pdf, "vote-150")
+        assert created.status_code == 201, created.text
+        assert commits[0] == 5
+        body = created.json()
+        assert body["draft"]["status"] == "submitted"  # as the act's transaction left it
+        assert body["draft"]["act_id"] == body["act"]["id"] == queued[0]
+        assert store.get_draft(body["draft"]["id"]).as_dict() == body["draft"]
+    finally:
+        event.remove(store.engine, "commit", commit)
 
 
 def test_a_draft_is_answered_202_and_completed_with_patch(

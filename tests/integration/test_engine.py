@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import event
 
 from workflow.adapters.pki import DevPki, create_dev_pki
 from workflow.adapters.platform_http import HttpPlatform
@@ -111,6 +112,36 @@ def test_act_reaches_its_accuse_de_reception(
     events = [e.to_state for e in services.store.events(act_id)]
     assert events == ["received", "packaged", "submitting", "submitted", "acknowledged"]
     assert services.polling.poll().acknowledged == ()  # nothing left: a poll costs nothing more
+
+
+def test_each_step_is_a_claim_and_an_outcome(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    """Issue 13: a step reads and moves in a handful of transactions: the act recorded in one,
+    packaging in two (what it reads, the move with its archive), sending in two (the claim
+    with the move to submitting before the request; the platform's answer, the calls made
+    and the move to submitted)."""
+    commits = [0]
+
+    def commit(*_: object) -> None:
+        commits[0] += 1
+
+    store = services.store
+    assert isinstance(store, SqlStore)
+    event.listen(store.engine, "commit", commit)
+    try:
+        act_id = _submit(services, pdf_factory(), "TX1")
+        assert commits[0] == 1
+        assert services.submission.package(act_id).state is ActState.PACKAGED
+        assert commits[0] == 3
+        assert services.transmission.transmit(act_id).state is ActState.SUBMITTED
+        assert commits[0] == 5
+    finally:
+        event.remove(store.engine, "commit", commit)
+    calls = store.attempts(act_id)  # recorded with the move, in its transaction
+    assert [c.endpoint for c in calls] == ["/modules/actes/actes_transac_create.php"]
+    events = [e.to_state for e in store.events(act_id)]
+    assert events == ["received", "packaged", "submitting", "submitted"]
 
 
 def test_lost_reply_never_duplicates(services: Services, pdf_factory: Callable[..., Path]) -> None:

@@ -14,7 +14,8 @@ from tests.integration.test_intake_service import deliberation
 from workflow.adapters.store.repository import SqlStore
 from workflow.errors import Conflict, TransientError
 from workflow.intake.metadata import parse_metadata
-from workflow.intake.service import LOCAL, Intake, Upload
+from workflow.intake.requests import LOCAL, Upload
+from workflow.intake.service import Intake
 from workflow.lifecycle import ActState
 from workflow.store import NewAct
 

@@ -16,7 +16,8 @@ from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
 from workflow.intake import documents as rules
 from workflow.intake.metadata import parse_metadata
-from workflow.intake.service import LOCAL, Intake, IntakeResult, Upload
+from workflow.intake.requests import LOCAL, IntakeResult, Upload
+from workflow.intake.service import Intake
 from workflow.protocol import xml_out
 from workflow.usecases import Services
 

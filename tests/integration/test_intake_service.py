@@ -17,7 +17,8 @@ from workflow.adapters.textpdf import text_pdf
 from workflow.collectivite import Collectivite
 from workflow.errors import NotFound, SecurityError
 from workflow.intake.metadata import parse_metadata
-from workflow.intake.service import LOCAL, Intake, Principal, Upload
+from workflow.intake.requests import LOCAL, Principal, Upload
+from workflow.intake.service import Intake
 from workflow.interfaces.cli.intake_commands import process_folder
 from workflow.lifecycle import ActState
 from workflow.tokens import authenticate, issue_token

@@ -25,7 +25,8 @@ from workflow.adapters.store.repository import SqlStore
 from workflow.errors import Conflict
 from workflow.intake import signatures as rules
 from workflow.intake.metadata import parse_metadata
-from workflow.intake.service import LOCAL, Intake, IntakeResult, Upload
+from workflow.intake.requests import LOCAL, IntakeResult, Upload
+from workflow.intake.service import Intake
 from workflow.lifecycle import ActState
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in

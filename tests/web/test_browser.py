@@ -27,7 +27,8 @@ from workflow.adapters.store.repository import SqlStore
 from workflow.adapters.textpdf import text_pdf
 from workflow.collectivite import Registry
 from workflow.intake.metadata import ActMetadata
-from workflow.intake.service import Intake, Principal, Upload
+from workflow.intake.requests import Principal, Upload
+from workflow.intake.service import Intake
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
 from workflow.platform import PlatformConfig

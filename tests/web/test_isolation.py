@@ -18,7 +18,8 @@ from tests.conftest import make_pdf
 from tests.integration.test_api import DOLE, DREUX
 from tests.web.conftest import Site
 from workflow.intake.metadata import ActMetadata
-from workflow.intake.service import Intake, Principal, Upload
+from workflow.intake.requests import Principal, Upload
+from workflow.intake.service import Intake
 from workflow.interfaces.api.app import fastapi_app
 from workflow.store import ExchangeRecord, NewAct
 from workflow.tokens import issue_token

@@ -16,7 +16,6 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,10 +33,9 @@ from workflow.intake.documents import document_problem, field_of, typology_probl
 from workflow.intake.extract import Extraction, extract
 from workflow.intake.metadata import ActMetadata
 from workflow.intake.proposal import Proposal, propose
+from workflow.intake.requests import IntakeResult, Principal, Upload
 from workflow.intake.signatures import signature_problems
 from workflow.intake.text import read_document_text
-from workflow.intake.wording import for_clerks
-from workflow.lifecycle import ActState
 from workflow.protocol.documents import MAX_TOTAL_BYTES
 from workflow.protocol.messages import RetourClassification
 from workflow.store import ActRecord, DocumentRef, DraftRecord, NewAct
@@ -47,61 +45,6 @@ from workflow.usecases.law import PUBLICITY_MODES
 PARIS = ZoneInfo("Europe/Paris")
 #: how long a request waits for a concurrent one with the same key to record its act
 SETTLE_WAIT_SECONDS = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who submits: an API token (its collectivités only), or a local operator (all)."""
-
-    name: str
-    sirens: frozenset[str] | None = None
-
-    def allows(self, siren: str) -> bool:
-        return self.sirens is None or siren in self.sirens
-
-
-LOCAL = Principal("cli")
-
-
-@dataclass(frozen=True, slots=True)
-class Upload:
-    path: Path
-    file_name: str
-    typology: str | None = None
-    #: its detached CMS/PKCS#7 signature (DER or PEM), when the caller gives one
-    signature: Path | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class IntakeResult:
-    """An act (ready, recorded ``received``) or a draft (held, with its problems)."""
-
-    act: ActRecord | None
-    draft: DraftRecord
-    created: bool
-    proposal: Proposal | None = None
-
-    @property
-    def status(self) -> str:
-        return "act" if self.act is not None else "draft"
-
-    @property
-    def to_send(self) -> bool:
-        """A new act the workers must now package and send (not one recorded as sent)."""
-        return self.act is not None and self.created and self.act.state is ActState.RECEIVED
-
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"status": self.status, "created": self.created}
-        if self.act is not None:
-            data["act"] = self.act.as_dict()
-        data["draft"] = self.draft.as_dict()
-        problems = (
-            [p.as_dict() for p in self.proposal.problems]
-            if self.proposal is not None
-            else self.draft.report.get("problems", [])
-        )
-        data["problems"] = [for_clerks(p) for p in problems]
-        return data
 
 
 @dataclass
@@ -246,7 +189,21 @@ class Intake:
         self, principal: Principal, metadata: ActMetadata, documents: Sequence[DocumentRef]
     ) -> Proposal:
         store = self.services.store
-        problems, extraction = self._read_documents(documents, metadata)
+        problems, extraction = self._read_documents(documents, metadata)  # no store call
+        with store.reading():  # what the proposal is checked against: one transaction
+            return self._checked(principal, metadata, documents, problems, extraction)
+
+    def _checked(
+        self,
+        principal: Principal,
+        metadata: ActMetadata,
+        documents: Sequence[DocumentRef],
+        problems: list[Problem],
+        extraction: Extraction | None,
+    ) -> Proposal:
+        """The proposal from what the documents say, checked against the collectivités, their
+        7-2 and the numbers already used."""
+        store = self.services.store
         collectivites = [c for c in store.list_collectivites() if principal.allows(c.siren.value)]
         today = self.services.clock().astimezone(PARIS).date()
         nomenclature_for = self.nomenclature_for or self.services.nomenclature.current
@@ -394,7 +351,9 @@ class Intake:
                 draft.id, at=self.services.clock(), report=proposal.as_dict()
             )
             return IntakeResult(None, draft, True, proposal)
-        if not created and draft.status == "open":  # the same key's act, from another draft
+        if created:  # linked in the act's own transaction
+            draft = draft.settled_by(act)
+        elif draft.status == "open":  # the same key's act, from another draft
             draft = store.update_draft(
                 draft.id,
                 at=self.services.clock(),

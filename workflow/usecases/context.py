@@ -153,6 +153,10 @@ class Context:
     def flush_attempts(self, act_id: int | None) -> None:
         """Record the platform calls the adapters made (the audit trail of attempts), in one
         transaction."""
+        self.store.record_attempts(act_id, self.take_attempts(), at=self.clock())
+
+    def take_attempts(self) -> tuple[Attempt, ...]:
+        """The platform calls the adapters made since last taken, for the caller to record."""
         taken: list[Attempt] = []
         for client in self.clients():
             attempts = getattr(client, "attempts", None)
@@ -160,7 +164,7 @@ class Context:
                 batch = list(attempts)
                 del attempts[: len(batch)]  # a call another thread adds meanwhile stays
                 taken += batch
-        self.store.record_attempts(act_id, taken, at=self.clock())
+        return tuple(taken)
 
     def paris_today(self) -> dt.date:
         """Today in the legal calendar (Europe/Paris)."""

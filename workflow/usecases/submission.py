@@ -49,8 +49,8 @@ class Submission:
     ctx: Context
 
     def submit(self, new: NewAct) -> tuple[ActRecord, bool]:
-        """Record an act (``received``); the same idempotency key returns the same act."""
-        self.ctx.store.get_collectivite(new.siren)  # NotFound for an unknown collectivité
+        """Record an act (``received``); the same idempotency key returns the same act, an
+        unknown collectivité is NotFound (checked by the store in the act's transaction)."""
         NumeroInterne.parse(new.numero, self.ctx.profile)
         clean_objet(new.objet, max_length=objet_limit(self.ctx.profile))  # no poison accepted
         return self.ctx.store.create_act(new, at=self.ctx.clock(), actor=self.ctx.actor)

@@ -23,13 +23,13 @@ from workflow.errors import (
 )
 from workflow.i18n import N_
 from workflow.lifecycle import ActState
-from workflow.platform import FormSubmission, TransmissionPlatform
+from workflow.platform import Attempt, FormSubmission, TransmissionPlatform
 from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
 from workflow.recovery import Candidate, Outcome, judge
-from workflow.store import ActRecord, KeptTransaction
+from workflow.store import ActRecord, KeptAttempts, KeptTransaction
 from workflow.usecases.context import Context
 from workflow.usecases.submission import Submission
 
@@ -41,28 +41,33 @@ class Transmission:
     def transmit(self, act_id: int) -> ActRecord:
         """Send the act's archive to the platform, exactly once."""
         ctx = self.ctx
-        with ctx.store.reading():  # the act and its archive, in one transaction
+        # the claim, one transaction: the act, its archive, its account and, for an act
+        # packaged, its move to submitting — committed before any request to the platform
+        with ctx.store.together():
             act = ctx.store.get_act(act_id)
             archive = ctx.store.latest_package(act_id)
-        if act.state not in (ActState.PACKAGED, ActState.SUBMITTING):
-            return act  # received (not packaged yet), or already at the platform or beyond
-        try:
-            platform = ctx.platform_for(act.siren)  # its collectivité's account, no other
-        except NoPlatformAccount:  # not sent: it waits for its account
+            if act.state not in (ActState.PACKAGED, ActState.SUBMITTING):
+                return act  # received (not packaged yet), or already at the platform or beyond
+            platform: TransmissionPlatform | ActesError
+            try:
+                platform = ctx.platform_for(act.siren)  # its collectivité's account, no other
+            except (NoPlatformAccount, InvalidInput) as error:
+                platform = error  # not sent: said on the act below, once the claim is read
+            # moved to submitting by this very call: no earlier attempt can have reached the
+            # platform (submitting is committed before any request), so nothing to look up
+            fresh = act.state is ActState.PACKAGED
+            if fresh and not isinstance(platform, ActesError):
+                act = ctx.store.transition(
+                    act.id,
+                    ActState.SUBMITTING,
+                    actor=ctx.actor,
+                    reason=N_("sending to the platform"),
+                    at=ctx.clock(),
+                )
+        if isinstance(platform, NoPlatformAccount):  # not sent: it waits for its account
             return self._hold(act)
-        except InvalidInput as error:
-            return self._stop(act, ProblemCode.PLATFORM_NOT_CONFIGURED, error)
-        # moved to submitting by this very call: no earlier attempt can have reached the
-        # platform (submitting is committed before any request), so nothing to look up first
-        fresh = act.state is ActState.PACKAGED
-        if fresh:
-            act = ctx.store.transition(
-                act.id,
-                ActState.SUBMITTING,
-                actor=ctx.actor,
-                reason=N_("sending to the platform"),
-                at=ctx.clock(),
-            )
+        if isinstance(platform, ActesError):
+            return self._stop(act, ProblemCode.PLATFORM_NOT_CONFIGURED, platform)
         try:
             return self._send(act, platform, archive, fresh=fresh)
         except SecurityError as error:  # the platform refused the service's login
@@ -94,6 +99,7 @@ class Transmission:
             code = ProblemCode.PLATFORM_LOGIN_REFUSED  # a person must fix the access
             return Submission(ctx).fail(act.id, error.one_line(), code=code)
         except Rejected as error:
+            ctx.flush_attempts(act.id)
             now = ctx.clock()
             ctx.store.set_problem(
                 act.id, CurrentProblem(ProblemCode.PLATFORM_REFUSED, now, error.message)
@@ -101,9 +107,13 @@ class Transmission:
             return ctx.store.transition(
                 act.id, ActState.REJECTED, actor="platform", reason=error.message, at=now
             )
-        finally:
+        except BaseException:
             ctx.flush_attempts(act.id)
-        return self._accepted(act.id, result.transaction_id, recovered=False)
+            raise
+        # the calls that made the transaction are recorded with the move they bring
+        return self._accepted(
+            act.id, result.transaction_id, recovered=False, attempts=ctx.take_attempts()
+        )
 
     def _stop(self, act: ActRecord, code: ProblemCode, error: ActesError) -> ActRecord:
         """A fault of the service's configuration: the act fails, to be retried once fixed."""
@@ -164,7 +174,14 @@ class Transmission:
             )
         return None
 
-    def _accepted(self, act_id: int, platform_ref: str, *, recovered: bool) -> ActRecord:
+    def _accepted(
+        self,
+        act_id: int,
+        platform_ref: str,
+        *,
+        recovered: bool,
+        attempts: tuple[Attempt, ...] = (),
+    ) -> ActRecord:
         ctx = self.ctx
         now = ctx.clock()
         reason = (
@@ -172,17 +189,20 @@ class Transmission:
             if recovered
             else N_("platform transaction {ref}", ref=platform_ref)
         )
-        try:  # the binding and the move in one transaction: the usual case
+        try:  # the binding, the calls and the move in one transaction: the usual case
             return ctx.store.transition(
                 act_id,
                 ActState.SUBMITTED,
                 actor="platform",
                 reason=reason,
                 at=now,
-                keep=(KeptTransaction(platform_ref, recovered=recovered),),
+                keep=(
+                    KeptTransaction(platform_ref, recovered=recovered),
+                    *((KeptAttempts(attempts),) if attempts else ()),
+                ),
             )
-        except Conflict:  # bound or moved meanwhile: all undone; the binding first, alone
-            pass
+        except Conflict:  # bound or moved meanwhile: all undone; the calls, then the binding
+            ctx.store.record_attempts(act_id, attempts, at=now)
         try:
             ctx.store.record_transaction(act_id, platform_ref, at=now, recovered=recovered)
         except AlreadyExists:

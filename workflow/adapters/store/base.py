@@ -28,7 +28,7 @@ class StoreBase:
         self.engine = engine
         self.files_dir = files_dir
         self._sessions = sessionmaker(engine, expire_on_commit=False)
-        #: the transaction of a ``reading()`` block of this thread (a context variable)
+        #: the transaction of a ``together()`` block of this thread (a context variable)
         self._reading: ContextVar[Session | None] = ContextVar(f"reading-{id(self)}", default=None)
 
     def close(self) -> None:
@@ -46,8 +46,16 @@ class StoreBase:
     @contextmanager
     def reading(self) -> Iterator[None]:
         """The store's reads inside the block share one transaction (a task reads what it
-        needs in one round, not one transaction per read). For reads only: nothing written
-        inside is committed before the block ends."""
+        needs in one round, not one transaction per read). For reads only."""
+        with self.together():
+            yield
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        """The store's calls inside the block, reads and writes, make one transaction:
+        committed when the block ends, undone whole on an error, the database's errors
+        translated there (a task's claim: what it reads and the move it makes). A call that
+        handles a database error itself (a unique key) belongs outside such a block."""
         if self._reading.get() is not None:
             yield
             return

@@ -27,6 +27,7 @@ from workflow.errors import NotFound
 from workflow.platform import Attempt
 from workflow.store import (
     ExchangeRecord,
+    KeptAttempts,
     KeptMessage,
     KeptPackage,
     KeptTransaction,
@@ -236,6 +237,11 @@ def _attempt_row(
         excerpt=attempt.excerpt[:2048],
         error=attempt.error,
     )
+
+
+def add_attempts(session: Session, act_id: int, kept: KeptAttempts, at: dt.datetime) -> None:
+    """The platform calls that brought a move, in the move's own transaction."""
+    session.add_all(_attempt_row(act_id, attempt, at) for attempt in kept.attempts)
 
 
 def add_package(session: Session, act_id: int, package: KeptPackage, at: dt.datetime) -> None:

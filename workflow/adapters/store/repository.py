@@ -28,6 +28,7 @@ from workflow.adapters.store.deadlines import DeadlinesStore
 from workflow.adapters.store.drafts import DraftsStore
 from workflow.adapters.store.exchanges import (
     ExchangesStore,
+    add_attempts,
     add_message,
     add_package,
     add_transaction,
@@ -37,6 +38,7 @@ from workflow.adapters.store.integrity import IntegrityRecords, storable_id, wri
 from workflow.adapters.store.models import (
     ActDocumentRow,
     ActRow,
+    CollectiviteRow,
     DocumentRow,
     EventRow,
     TransactionRow,
@@ -54,7 +56,8 @@ from workflow.store import (
     ActRecord,
     DocumentRef,
     EventRecord,
-    KeptMessage,
+    Kept,
+    KeptAttempts,
     KeptPackage,
     KeptTransaction,
     NewAct,
@@ -112,16 +115,25 @@ class ActsStore(StoreBase):
         return facts.sha256, facts.size, facts.kind.value
 
     def create_act(self, new: NewAct, *, at: dt.datetime, actor: str) -> tuple[ActRecord, bool]:
-        """Create the act in ``received``; a repeated idempotency key returns the first act."""
-        existing = self._by_key(new.siren, new.idempotency_key)
-        if existing is not None:
-            return existing, False
+        """Create the act in ``received``; a repeated idempotency key returns the first act.
+        The key looked up, the collectivité checked and the act added: one transaction."""
         stored = [
             (self._keep_document(path, "document" if i == 0 else "annexe"), path, typology)
             for i, (path, typology) in enumerate(new.documents)
         ]
         try:
             with self._session() as session:  # the documents' rows with the act's
+                existing = session.scalar(
+                    select(ActRow).where(
+                        ActRow.siren == new.siren, ActRow.idempotency_key == new.idempotency_key
+                    )
+                )
+                if existing is not None:
+                    return self._record(session, existing), False
+                if session.get(CollectiviteRow, new.siren) is None:
+                    raise NotFound(
+                        f"no collectivité with SIREN {new.siren}", field="siren", value=new.siren
+                    )
                 for facts, _, _ in stored:
                     _add_document(session, facts)
                 row = ActRow(
@@ -315,7 +327,7 @@ class ActsStore(StoreBase):
         actor: str,
         reason: str | Message,
         at: dt.datetime,
-        keep: Sequence[KeptMessage | KeptPackage | KeptTransaction] = (),
+        keep: Sequence[Kept] = (),
         **fields: Any,
     ) -> ActRecord:
         """Move an act (checked by the lifecycle table) and write the event, with what ``keep``
@@ -367,6 +379,8 @@ class ActsStore(StoreBase):
                     add_package(session, act_id, kept, at)
                 elif isinstance(kept, KeptTransaction):
                     add_transaction(session, act_id, kept, at)
+                elif isinstance(kept, KeptAttempts):
+                    add_attempts(session, act_id, kept, at)
                 else:
                     add_message(session, act_id, kept, at)
             session.flush()

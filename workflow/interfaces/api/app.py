@@ -26,7 +26,8 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from workflow.adapters import logs
-from workflow.intake.service import Intake, Principal
+from workflow.intake.requests import Principal
+from workflow.intake.service import Intake
 from workflow.interfaces.api import errors
 from workflow.interfaces.api.deps import Caller
 from workflow.interfaces.api.gate import AuthFirst

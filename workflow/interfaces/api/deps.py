@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from workflow.errors import NotFound
-from workflow.intake.service import Intake, IntakeResult, Principal
+from workflow.intake.requests import IntakeResult, Principal
+from workflow.intake.service import Intake
 from workflow.interfaces.api.gate import GATE_CALLER
 from workflow.store import ActRecord
 from workflow.tokens import authenticate

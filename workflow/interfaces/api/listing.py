@@ -11,7 +11,7 @@ from typing import Any
 
 from workflow.errors import InvalidInput, SecurityError
 from workflow.identifiers import ascii_digits
-from workflow.intake.service import Principal
+from workflow.intake.requests import Principal
 from workflow.lifecycle import ActState
 from workflow.store import ActFilter, Store
 

@@ -22,7 +22,8 @@ from workflow.errors import ActesError, InvalidInput
 from workflow.i18n import _
 from workflow.identifiers import ascii_digits
 from workflow.intake.metadata import parse_metadata
-from workflow.intake.service import LOCAL, Intake, IntakeResult, Principal, Upload
+from workflow.intake.requests import LOCAL, IntakeResult, Principal, Upload
+from workflow.intake.service import Intake
 from workflow.interfaces.cli.app import EXIT_USER_ERROR, cli, command, emit_json
 from workflow.interfaces.cli.engine_commands import data_dir_option, settings_for, store_settings
 from workflow.interfaces.cli.values import annex_signatures

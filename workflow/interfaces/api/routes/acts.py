@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from workflow.errors import InvalidInput
 from workflow.intake.metadata import parse_metadata
-from workflow.intake.service import Upload
+from workflow.intake.requests import Upload
 from workflow.interfaces.api.deps import (
     ActId,
     Caller,
