@@ -99,6 +99,9 @@ def _install():
             done[key] = counter(conn, key[1])
     def statement(conn, *args):
         done[(str(conn.engine.url.database or ""), "statements")] = counter(conn, "statements")
+        if trace == "statements":
+            key = (str(conn.engine.url.database or ""), "statement at " + site())
+            done[key] = counter(conn, key[1])
     event.listen(Engine, "commit", commit)
     event.listen(Engine, "before_cursor_execute", statement)
     path = os.path.join(out, f"{os.getpid()}.json")
@@ -125,7 +128,13 @@ def main() -> None:
     parser.add_argument("--embedded", action="store_true", help="SQLite store and broker")
     parser.add_argument("--concurrency", type=int, default=2, help="the worker's threads")
     parser.add_argument("--delay", type=float, default=0.2, help="simulator seconds per status")
-    parser.add_argument("--trace", action="store_true", help="where each process commits")
+    parser.add_argument(
+        "--trace",
+        nargs="?",
+        const="commits",
+        choices=["commits", "statements"],
+        help="where each process commits (or, --trace statements, runs its statements too)",
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds without progress")
     parser.add_argument(
         "--postgres-url", default=os.environ.get("ACTES_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
@@ -207,7 +216,7 @@ def _run(
     child_env = {
         **env,
         "ACTES_BENCH_COUNTS": str(base / "counts"),
-        **({"ACTES_BENCH_TRACE": "1"} if arguments.trace else {}),
+        **({"ACTES_BENCH_TRACE": arguments.trace} if arguments.trace else {}),
         "PYTHONPATH": os.pathsep.join(
             [str(base / "hook"), *filter(None, [os.environ.get("PYTHONPATH")])]
         ),
@@ -462,6 +471,8 @@ def _report(r: dict[str, Any]) -> None:
         for site, count in sorted(figures.items(), key=lambda item: -item[1]):
             if site.startswith("at ") and count >= 0.05:
                 print(f"  {name} {count:6.2f} commits/act {site}")
+            elif site.startswith("statement at ") and count >= 0.05:
+                print(f"  {name} {count:6.2f} statements/act {site.removeprefix('statement ')}")
     summary = {
         "bench": "pipeline",
         "ratio": round(r["acts_per_s"] / r["noop_per_s"], 4),

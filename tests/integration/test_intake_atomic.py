@@ -98,3 +98,27 @@ def test_no_act_is_created_when_its_draft_cannot_be_linked(intake: Intake, tmp_p
             dataclasses.replace(new, draft_id=draft.id), at=dt.datetime.now(dt.UTC), actor="t"
         )
     assert store.list_acts() == []
+
+
+def test_a_number_taken_between_the_check_and_the_act_leaves_one_draft_and_no_act(
+    intake: Intake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draft and its act are one transaction: when the act cannot be written (another
+    act took the number after the proposal was checked), nothing of that transaction stays,
+    and the submission is kept as one draft that says why."""
+    first = intake.submit(
+        LOCAL, [Upload(deliberation(tmp_path, 152), "152.pdf")], parse_metadata(None), "k-152a"
+    )
+    assert first.act is not None
+    store = intake.services.store
+    monkeypatch.setattr(SqlStore, "act_by_numero", lambda *args: None)  # the race, forced
+    other = deliberation(tmp_path, 152, objet="Espace Numérique de Travail primOT (collèges)")
+    held = intake.submit(LOCAL, [Upload(other, "152-bis.pdf")], parse_metadata(None), "k-152b")
+    assert held.act is None and held.status == "draft" and held.draft.status == "open"
+    assert [p["field"] for p in held.as_dict()["problems"] if p["severity"] == "error"] == [
+        "numero"
+    ]
+    assert [a.id for a in store.list_acts()] == [first.act.id]
+    assert [d.id for d in store.list_drafts(status=None) if d.idempotency_key == "k-152b"] == [
+        held.draft.id
+    ]

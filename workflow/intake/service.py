@@ -98,19 +98,45 @@ class Intake:
             for i, ((sha, _), upload) in enumerate(zip(stored, uploads, strict=True))
         )
         proposal = self._propose(principal, metadata, documents)
-        draft, created = store.create_draft(
-            principal=principal.name,
-            idempotency_key=key,
-            siren=proposal.values.get("siren"),
-            metadata=metadata.given(),
-            documents=documents,
-            report=proposal.as_dict(),
-            at=self.services.clock(),
-        )
+        recorded: dict[str, Any] = {
+            "principal": principal.name,
+            "idempotency_key": key,
+            "siren": proposal.values.get("siren"),
+            "metadata": metadata.given(),
+            "documents": documents,
+            "report": proposal.as_dict(),
+        }
+        if proposal.ready:
+            made = self._act_at_once(principal, recorded, proposal)
+            if made is not None:
+                return made
+        draft, created = store.create_draft(**recorded, at=self.services.clock())
         if not created:  # a concurrent request with this key recorded it first
             _same_request(draft, [sha for sha, _ in stored], metadata, key, signed)
             return self._result(self._settled(draft), created=False)
         return self._settle(principal, draft, proposal)
+
+    def _act_at_once(
+        self, principal: Principal, recorded: dict[str, Any], proposal: Proposal
+    ) -> IntakeResult | None:
+        """A ready proposal's draft and act in one transaction: the usual case. None when it
+        is not that plain (the key or the number taken meanwhile, a check failing): nothing
+        is kept, and the caller goes step by step, each case answered as it always was."""
+        store = self.services.store
+        try:
+            with store.together():
+                draft, created = store.create_draft(**recorded, at=self.services.clock())
+                if not created:
+                    raise _NotPlain
+                act, created = self.services.submission.submit(
+                    self._new_act(principal, draft, proposal, draft.documents)
+                )
+                if not created:
+                    raise _NotPlain
+        except (_NotPlain, InvalidInput, AlreadyExists):
+            return None
+        self._record_publication(act, draft.metadata.get("publication_date"))
+        return IntakeResult(act, draft.settled_by(act), True, proposal)
 
     def _settled(self, draft: DraftRecord) -> DraftRecord:
         """The draft once the request that recorded it has made its act: a concurrent request
@@ -315,32 +341,8 @@ class Intake:
         """Turn a ready proposal into an act (``received``); keep the draft otherwise."""
         if not proposal.ready:
             return IntakeResult(None, draft, True, proposal)
-        documents = documents or draft.documents
         store = self.services.store
-        values = proposal.values
-        report = json.dumps(proposal.as_dict(), ensure_ascii=False, default=str).encode()
-        already = (
-            (str(values["id_acte"]), _as_date(values["date_reception"]))
-            if values.get("id_acte")
-            else None
-        )
-        new = NewAct(
-            siren=values["siren"],
-            idempotency_key=f"{principal.name}:{draft.idempotency_key}",
-            numero=values["numero"],
-            numero_printed=str(values["numero_printed"]),
-            act_date=_as_date(values["date"]),
-            nature=values["nature"],
-            classification=str(values["classification"]),
-            classification_date=_as_date(values["classification_date"]),
-            objet=values["objet"],
-            documents=tuple((store.document_path(d.sha256), d.typology) for d in documents),
-            file_names=tuple(d.file_name for d in documents),
-            signatures=tuple(d.signature_sha256 for d in documents),
-            draft_id=draft.id,  # the act, its report and the draft's link: one transaction
-            intake_report=report,
-            acknowledged=already,
-        )
+        new = self._new_act(principal, draft, proposal, documents or draft.documents)
         try:
             act, created = self.services.submission.submit(new)
         except (InvalidInput, AlreadyExists) as error:
@@ -367,6 +369,40 @@ class Intake:
             self._record_publication(act, draft.metadata.get("publication_date"))
         return IntakeResult(act, draft, created, proposal)
 
+    def _new_act(
+        self,
+        principal: Principal,
+        draft: DraftRecord,
+        proposal: Proposal,
+        documents: Sequence[DocumentRef],
+    ) -> NewAct:
+        """The act a ready proposal makes of its draft."""
+        store = self.services.store
+        values = proposal.values
+        report = json.dumps(proposal.as_dict(), ensure_ascii=False, default=str).encode()
+        already = (
+            (str(values["id_acte"]), _as_date(values["date_reception"]))
+            if values.get("id_acte")
+            else None
+        )
+        return NewAct(
+            siren=values["siren"],
+            idempotency_key=f"{principal.name}:{draft.idempotency_key}",
+            numero=values["numero"],
+            numero_printed=str(values["numero_printed"]),
+            act_date=_as_date(values["date"]),
+            nature=values["nature"],
+            classification=str(values["classification"]),
+            classification_date=_as_date(values["classification_date"]),
+            objet=values["objet"],
+            documents=tuple((store.document_path(d.sha256), d.typology) for d in documents),
+            file_names=tuple(d.file_name for d in documents),
+            signatures=tuple(d.signature_sha256 for d in documents),
+            draft_id=draft.id,  # the act, its report and the draft's link: one transaction
+            intake_report=report,
+            acknowledged=already,
+        )
+
     def _record_publication(self, act: ActRecord, day: str | None) -> None:
         """The publication date the caller confirmed, recorded as the act's publicity (in the
         collectivité's usual mode, electronic by default)."""
@@ -380,6 +416,10 @@ class Intake:
     def _result(self, draft: DraftRecord, *, created: bool) -> IntakeResult:
         act = self.services.store.get_act(draft.act_id) if draft.act_id is not None else None
         return IntakeResult(act, draft, created)
+
+
+class _NotPlain(Exception):
+    """Not the usual case: undo the one-transaction attempt, go step by step."""
 
 
 def _check_allowed(principal: Principal, metadata: ActMetadata) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workflow.adapters.logs import get_logger
+from workflow.adapters.store.act_records import records_of
 from workflow.adapters.store.alerts import AlertsStore
 from workflow.adapters.store.base import StoreBase, utc
 from workflow.adapters.store.collectivites import CollectivitesStore
@@ -41,12 +42,11 @@ from workflow.adapters.store.models import (
     CollectiviteRow,
     DocumentRow,
     EventRow,
-    TransactionRow,
     reason_columns,
 )
 from workflow.adapters.store.operator_alerts import OperatorAlertsStore
 from workflow.adapters.store.platform_accounts import PlatformAccountsStore
-from workflow.adapters.store.recovery import RecoveryStore, link_replacement, problem_of
+from workflow.adapters.store.recovery import RecoveryStore, link_replacement
 from workflow.errors import AlreadyExists, Conflict, NotFound
 from workflow.i18n import N_, Message
 from workflow.lifecycle import ActState, check_transition
@@ -54,7 +54,6 @@ from workflow.protocol.documents import examine
 from workflow.store import (
     ActFilter,
     ActRecord,
-    DocumentRef,
     EventRecord,
     Kept,
     KeptAttempts,
@@ -63,8 +62,6 @@ from workflow.store import (
     NewAct,
 )
 
-#: acts whose documents and transaction are read in one query (IN lists stay short)
-_BATCH = 500
 _log = get_logger("actes.store")
 
 
@@ -156,21 +153,7 @@ class ActsStore(StoreBase):
                 session.flush()
                 if new.replaces is not None:
                     link_replacement(session, new.replaces, row.id, new.numero, at, actor)
-                for position, ((sha, _, _), path, typology) in enumerate(stored):
-                    session.add(
-                        ActDocumentRow(
-                            act_id=row.id,
-                            position=position,
-                            sha256=sha,
-                            file_name=new.file_names[position]
-                            if position < len(new.file_names)
-                            else path.name,
-                            typology=typology,
-                            signature_sha256=new.signatures[position]
-                            if position < len(new.signatures)
-                            else None,
-                        )
-                    )
+                session.add_all(_document_rows(row.id, new, stored))
                 session.add(
                     EventRow(
                         act_id=row.id,
@@ -304,20 +287,10 @@ class ActsStore(StoreBase):
             return list(zip(self._records(session, rows), versions, strict=True))
 
     def _record(self, session: Session, row: ActRow) -> ActRecord:
-        return self._records(session, [row])[0]
+        return records_of(session, [row])[0]
 
     def _records(self, session: Session, rows: Iterable[ActRow]) -> list[ActRecord]:
-        """Records of ``rows`` with their documents and platform reference: two queries per
-        batch of acts, never two per act."""
-        records: list[ActRecord] = []
-        batch: list[ActRow] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) == _BATCH:
-                records.extend(_batch_records(session, batch))
-                batch = []
-        records.extend(_batch_records(session, batch))
-        return records
+        return records_of(session, rows)
 
     def transition(
         self,
@@ -358,6 +331,8 @@ class ActsStore(StoreBase):
                     facts_version=row.facts_version + 1,
                     **fields,
                 )
+                # the loaded row takes the new values in Python: no read again to return it
+                .execution_options(synchronize_session="evaluate")
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise Conflict(
@@ -384,8 +359,7 @@ class ActsStore(StoreBase):
                 else:
                     add_message(session, act_id, kept, at)
             session.flush()
-            session.refresh(row)  # the moved act, read in the same transaction (no second one)
-            record = self._record(session, row)
+            record = self._record(session, row)  # the moved act, in the same transaction
         _log.info(
             "state_changed",
             act_id=act_id,
@@ -437,6 +411,23 @@ class ActsStore(StoreBase):
             return self._records(session, rows)
 
 
+def _document_rows(
+    act_id: int, new: NewAct, stored: list[tuple[tuple[str, int, str], Path, str | None]]
+) -> list[ActDocumentRow]:
+    """The act's documents in order, with the names and signatures they came with."""
+    return [
+        ActDocumentRow(
+            act_id=act_id,
+            position=position,
+            sha256=sha,
+            file_name=new.file_names[position] if position < len(new.file_names) else path.name,
+            typology=typology,
+            signature_sha256=new.signatures[position] if position < len(new.signatures) else None,
+        )
+        for position, ((sha, _, _), path, typology) in enumerate(stored)
+    ]
+
+
 def _add_document(session: Session, facts: tuple[str, int, str]) -> None:
     """The document's row, once: a row another request adds at the same moment (the same
     file posted twice at once) is no error."""
@@ -447,56 +438,6 @@ def _add_document(session: Session, facts: tuple[str, int, str]) -> None:
         .values(sha256=sha256, size=size, kind=kind)
         .on_conflict_do_nothing(index_elements=["sha256"])
     )
-
-
-def _batch_records(session: Session, rows: list[ActRow]) -> list[ActRecord]:
-    if not rows:
-        return []
-    ids = [row.id for row in rows]
-    documents: dict[int, list[DocumentRef]] = {act_id: [] for act_id in ids}
-    for d in session.scalars(
-        select(ActDocumentRow)
-        .where(ActDocumentRow.act_id.in_(ids))
-        .order_by(ActDocumentRow.act_id, ActDocumentRow.position)
-    ):
-        documents[d.act_id].append(
-            DocumentRef(d.position, d.sha256, d.file_name, d.typology, d.signature_sha256)
-        )
-    refs: dict[int, str] = {  # noqa: C416 - Result is not a mapping source
-        act_id: ref
-        for act_id, ref in session.execute(
-            select(TransactionRow.act_id, TransactionRow.platform_ref).where(
-                TransactionRow.act_id.in_(ids)
-            )
-        )
-    }
-    return [
-        ActRecord(
-            id=row.id,
-            siren=row.siren,
-            numero=row.numero,
-            numero_printed=row.numero_printed,
-            act_date=row.act_date,
-            nature=row.nature,
-            classification=row.classification,
-            classification_date=row.classification_date,
-            objet=row.objet,
-            state=ActState(row.state),
-            state_since=utc(row.state_since),
-            id_acte=row.id_acte,
-            date_reception=row.date_reception,
-            anomaly_nature=row.anomaly_nature,
-            anomaly_detail=row.anomaly_detail,
-            last_error=row.last_error,
-            platform_ref=refs.get(row.id),
-            documents=tuple(documents[row.id]),
-            problem=problem_of(row),
-            replaces=row.replaces_id,
-            replaced_by=row.replaced_by_id,
-            claimed=row.claimed_until is not None,
-        )
-        for row in rows
-    ]
 
 
 class SqlStore(
