@@ -23,12 +23,13 @@ def fsync_directory(directory: Path) -> None:
         os.close(descriptor)
 
 
-def write_durably(source: BinaryIO, target: Path) -> tuple[str, int]:
-    """Copy ``source`` to ``target`` atomically; its SHA-256 and size."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+def write_temporary(source: BinaryIO, directory: Path) -> tuple[Path, str, int]:
+    """Copy ``source`` to a new temporary file in ``directory``, whole on disk (fsynced)
+    before anyone renames it; its path, SHA-256 and size. Removed if the copy fails."""
+    directory.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
-    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=".tmp-", delete=False) as temporary:
+    with tempfile.NamedTemporaryFile(dir=directory, prefix=".tmp-", delete=False) as temporary:
         try:
             for chunk in iter(lambda: source.read(_CHUNK), b""):
                 digest.update(chunk)
@@ -40,9 +41,15 @@ def write_durably(source: BinaryIO, target: Path) -> tuple[str, int]:
             with contextlib.suppress(OSError):
                 Path(temporary.name).unlink()
             raise
-    Path(temporary.name).replace(target)
+    return Path(temporary.name), digest.hexdigest(), size
+
+
+def write_durably(source: BinaryIO, target: Path) -> tuple[str, int]:
+    """Copy ``source`` to ``target`` atomically; its SHA-256 and size."""
+    temporary, sha, size = write_temporary(source, target.parent)
+    temporary.replace(target)
     fsync_directory(target.parent)
-    return digest.hexdigest(), size
+    return sha, size
 
 
 def copy_durably(source: Path, target: Path) -> str:

@@ -9,9 +9,6 @@ drafts (:mod:`.drafts`), collectivités and API tokens (:mod:`.collectivites`).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import os
-import tempfile
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +31,7 @@ from workflow.adapters.store.exchanges import (
     add_package,
     add_transaction,
 )
-from workflow.adapters.store.files import copy_durably, fsync_directory
+from workflow.adapters.store.files import copy_durably, fsync_directory, write_temporary
 from workflow.adapters.store.integrity import IntegrityRecords, storable_id, write_intake
 from workflow.adapters.store.models import (
     ActDocumentRow,
@@ -70,28 +67,16 @@ class ActsStore(StoreBase):
         return self.files_dir / sha256[:2] / sha256
 
     def store_file(self, path: Path) -> tuple[str, int]:
-        """Keep any file (a draft's rejected upload too) in the content-addressed area."""
-        digest = hashlib.sha256()
-        size = 0
-        target_dir = self.files_dir / "incoming"
-        target_dir.mkdir(parents=True, exist_ok=True)
-        with (
-            tempfile.NamedTemporaryFile(dir=target_dir, delete=False) as temporary,
-            path.open("rb") as source,
-        ):
-            for chunk in iter(lambda: source.read(1024 * 1024), b""):
-                digest.update(chunk)
-                size += len(chunk)
-                temporary.write(chunk)
-            temporary.flush()
-            os.fsync(temporary.fileno())  # whole on disk before it gets its name
-        sha = digest.hexdigest()
+        """Keep any file (a draft's rejected upload too) in the content-addressed area: copied
+        whole to disk under a temporary name, then named by its SHA-256."""
+        with path.open("rb") as source:
+            temporary, sha, size = write_temporary(source, self.files_dir / "incoming")
         target = self.document_path(sha)
         target.parent.mkdir(parents=True, exist_ok=True)
         if target.exists():
-            Path(temporary.name).unlink()
+            temporary.unlink()
         else:
-            Path(temporary.name).replace(target)
+            temporary.replace(target)
             fsync_directory(target.parent)
         return sha, size
 
