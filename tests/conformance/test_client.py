@@ -74,3 +74,22 @@ def test_client_reads_the_recorded_reply(
     for request in adapter.seen:
         body = request.body if isinstance(request.body, bytes) else b""
         assert "api=1" in (request.url or "") or b'name="api"\r\n\r\n1' in body, request.url
+
+
+def test_the_environment_is_read_once_for_the_platforms_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The proxy and CA settings of the environment still apply (read when the client is
+    built, for the platform's address), and requests no longer rescans the environment at
+    every call."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.collectivite.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/operator-ca.pem")
+    through = HttpPlatform(PlatformConfig(base_url="https://s2low.invalid"))
+    assert through._session.proxies == {"https": "http://proxy.collectivite.invalid:3128"}
+    assert through._session.trust_env is False
+    assert through._verify == "/etc/ssl/operator-ca.pem"
+    monkeypatch.setenv("NO_PROXY", "s2low.invalid")
+    direct = HttpPlatform(PlatformConfig(base_url="https://s2low.invalid", ca_file=Path("ca")))
+    assert direct._session.proxies == {}
+    assert direct._verify == "ca"  # the configured CA wins over the environment's

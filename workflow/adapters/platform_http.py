@@ -13,6 +13,7 @@ them (:mod:`workflow.adapters.s2low_wire`); replies are ISO-8859-1. Every call y
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 from pathlib import Path
@@ -75,8 +76,12 @@ class HttpPlatform:
         # redirects are answers, never followed: and a Location S²LOW fills raw may not even
         # be UTF-8, which requests would fail to decode while looking for the next hop
         setattr(self._session, "get_redirect_target", lambda response: None)  # noqa: B010
-        # given on every request: a session-level value loses to REQUESTS_CA_BUNDLE (requests#3829)
-        self._verify: str | bool = str(config.ca_file) if config.ca_file else True
+        # the environment (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) read once, for the
+        # platform's address: requests would read and scan all of it again at every call
+        self._session.proxies = requests.utils.get_environ_proxies(config.base_url)
+        self._session.trust_env = False
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        self._verify: str | bool = str(config.ca_file) if config.ca_file else bundle or True
         if config.client_cert:
             self._session.cert = (
                 (str(config.client_cert), str(config.client_key))
