@@ -144,10 +144,13 @@ class ListedTransaction:
 
 @dataclass(frozen=True, slots=True)
 class ListingWindow:
-    """Filters of ``api/list_actes.php`` (S²LOW ≥ 5.0.38): the transaction type, and the
-    days the transactions entered the status asked."""
+    """Filters of ``api/list_actes.php`` (S²LOW ≥ 5.0.38): the moment the transactions
+    entered the status asked (``min_date``: from that day's midnight; ``max_date``: up to
+    that day's midnight, so not that day), and ``type_acte``, which S²LOW reads as an act's
+    nature (``99_DE``…) and not as a transaction type (``controller/ActesAPIController.php``
+    @b62b266c): a listing holds every transaction type whatever it says."""
 
-    type_acte: int | None = None
+    type_acte: str | None = None
     min_date: dt.date | None = None
     max_date: dt.date | None = None
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow.adapters.s2low_wire import CONFIRM_RETURN
-from workflow.errors import PlatformAccessRefused, Rejected
+from workflow.errors import PlatformAccessRefused, Rejected, TransientError
 from workflow.identifiers import ActNature, Classification
 from workflow.platform import ListingWindow
 from workflow.protocol import messages as m
@@ -289,21 +289,40 @@ SCENARIOS: tuple[Scenario, ...] = (
         expect=_found,
     ),
     Scenario(
-        "listing acts only (S²LOW ≥ 5.0.38)",
-        "list_actes takes type_acte (and min_date/max_date)",
+        "type_acte is an act's nature, not a transaction type",
+        "list_actes reads type_acte as a nature code (99_DE…) and filters nothing by it; any "
+        "other value puts an error object before the listing, in the same body: not JSON",
         "GET",
         f"{ACTES}/api/list_actes.php",
         params={"api": "1", "status_id": "4", "type_acte": "1"},
         prepare="cancelled",
         reply=Reply(
             200,
-            rb'\{"status_id":"4",[^\[]*"transactions":\[\{"id":"\d+",[^}]*"type":"1"\}\]\}',
-            example=b'{"status_id":"4","authority_id":"1","offset":"0","limit":"100",'
-            b'"transactions":[{"id":"11","subject":"x","number":"C1","date":"2026-01-05",'
-            b'"nature_descr":"DE","classification":"8.1","type":"1"}]}',
+            rb'\{"error":"Code invalide : valeur parmi 99_DE, 99_AR, 99_AI, 99_CC, 99_BF, '
+            rb'99_AU attendue, 1 fourni"\}\{"status_id":"4",[^\[]*"transactions":\['
+            rb'\{"id":"\d+",[^}]*"type":"6"\},\{"id":"\d+",[^}]*"type":"1"\}\]\}',
+            example=b'{"error":"Code invalide : valeur parmi 99_DE, 99_AR, 99_AI, 99_CC, '
+            b'99_BF, 99_AU attendue, 1 fourni"}' + LISTING_BOTH,
         ),
-        call=lambda p: p.list_transactions(4, window=ListingWindow(type_acte=1)),
-        expect=lambda rows: _only(rows, [("11", "1")]),
+        call=lambda p: p.list_transactions(4, window=ListingWindow(type_acte="1")),
+        expect=(TransientError, "not JSON"),
+    ),
+    Scenario(
+        "a nature in type_acte filters nothing",
+        "list_actes with type_acte=99_DE and min_date lists every type that entered the "
+        "status since that day (the clause type_acte adds does not filter)",
+        "GET",
+        f"{ACTES}/api/list_actes.php",
+        params={"api": "1", "status_id": "4", "type_acte": "99_DE", "min_date": "2000-01-01"},
+        prepare="cancelled",
+        reply=Reply(
+            200,
+            rb'\{"status_id":"4",[^\[]*"transactions":\[\{"id":"\d+",[^}]*"type":"6"\},'
+            rb'\{"id":"\d+",[^}]*"type":"1"\}\]\}',
+            example=LISTING_BOTH,
+        ),
+        call=lambda p: p.list_transactions(4, window=ListingWindow(type_acte="99_DE")),
+        expect=lambda rows: _only(rows, [("12", "6"), ("11", "1")]),
     ),
     Scenario(
         "a download that cannot be served",

@@ -405,13 +405,13 @@ def test_listing_window_types_and_documents_without_answers(
     world.platform.reply(documents[0].id, 4, pdf_factory("Pièces"))
     listed = [d.id for d in world.platform.list_prefecture_documents()]
     assert listed == [documents[0].id]  # our own answer is not a préfecture document
-    today = dt.date.today()
-    window = ListingWindow(type_acte=1, min_date=today + dt.timedelta(days=30))
+    today = world.state.today_paris()
+    window = ListingWindow(min_date=today + dt.timedelta(days=30))
     assert world.platform.list_transactions(PlatformStatus.ACQUITTEMENT_RECU, window=window) == []
-    window = ListingWindow(type_acte=1, max_date=today - dt.timedelta(days=30))
+    window = ListingWindow(max_date=today)  # up to today's midnight: not today
     assert world.platform.list_transactions(PlatformStatus.ACQUITTEMENT_RECU, window=window) == []
     listed = world.platform.list_transactions(
-        PlatformStatus.ACQUITTEMENT_RECU, window=ListingWindow(type_acte=1, min_date=today)
+        PlatformStatus.ACQUITTEMENT_RECU, window=ListingWindow(type_acte="99_DE", min_date=today)
     )
     assert [(t.id, t.type) for t in listed] == [(act.platform_ref, "1")]
 

@@ -349,10 +349,11 @@ class HttpPlatform:
 
         The listing carries no SIREN: a candidate proves nothing until
         :meth:`transaction_details` shows whose it is (workflow.recovery)."""
-        acts = ListingWindow(type_acte=1)  # a cancellation or a letter shares the number
+        # every type is listed (S²LOW's type_acte is a nature, not a transaction type): a
+        # cancellation or a letter shares the act's number
         found: dict[str, ListedTransaction] = {}  # one moving between listings is seen twice
         for status in LIVE_STATUSES:
-            for listed in self.iter_transactions(status, window=acts):
+            for listed in self.iter_transactions(status):
                 if listed.type == "1" and listed.number == number:
                     found.setdefault(listed.id, listed)
         return list(found.values())

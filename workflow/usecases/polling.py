@@ -3,8 +3,8 @@ transmissions, the préfecture's later messages and acknowledged cancellations.
 
 The poll is proportional to what changed, not to the platform's history (PROTOCOL.md §6.6):
 each account (each collectivité's: an account sees only its own transactions) is polled in
-turn with its own cursor; each status is listed for acts only (``type_acte=1``) from the last
-successful poll's day, less a safety margin (``min_date``), newest first, and paging stops
+turn with its own cursor; each status is listed (every type: acts are the rows of type 1) from
+the last successful poll's day, less a safety margin (``min_date``), newest first, and paging stops
 once every pending act was found or a page comes back short. Acts parked in 17/18 are marked
 for a person; an act the listings no longer show after weeks (it left status 4 for archiving)
 is asked for by itself, its AR read with ``get_ARActe``.
@@ -187,8 +187,8 @@ class Polling:
         if since is None:
             since = min((a.state_since for a in pending), default=None)
         if since is None:
-            return ListingWindow(type_acte=1)
-        return ListingWindow(type_acte=1, min_date=(since - MARGIN).astimezone(PARIS).date())
+            return ListingWindow()
+        return ListingWindow(min_date=(since - MARGIN).astimezone(PARIS).date())
 
     def _changed(self) -> tuple[dict[PlatformStatus, list[ActRecord]], list[ActRecord]]:
         """Our acts at the platform, by the status the platform now lists them in; and the

@@ -1,12 +1,23 @@
 """Listings: transactions by status (``api/list_actes.php``) and unread préfecture documents
-(``api/list_document_prefecture.php``), as S²LOW lists them (PROTOCOL.md §6.6): every
-transaction type, newest first, values as strings; ``type_acte``, ``min_date`` and
-``max_date`` (the day the transaction entered the status) narrow the list; the
-collectivité's own answers are never préfecture documents."""
+(``api/list_document_prefecture.php``), as S²LOW lists them (PROTOCOL.md §6.6; libriciel/s2low
+``class/actes/ActesTransactionsSQL.php``@852c3c63 ``getListByStatusAndAuthority``,
+``controller/ActesAPIController.php``@b62b266c ``listActesAction``):
+
+- every transaction type, ``ORDER BY id DESC`` (the transaction's id, given at its creation,
+  not the moment it entered the status), values as strings;
+- a row's ``date`` is the act's decision date, never when it entered the status;
+- ``min_date`` keeps the transactions that entered the status at or after it, ``max_date``
+  at or before it (``date >= ?`` / ``date <= ?`` on the moment of entry; a day is its
+  midnight, so ``max_date`` leaves that day out);
+- ``type_acte`` is read as an act's nature (``99_DE``…) and filters nothing; a value that is
+  not one puts S²LOW's error object before the listing, in the same body.
+
+The collectivité's own answers are never préfecture documents."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -15,7 +26,9 @@ from workflow.adapters.simulator.accounts import Account
 from workflow.adapters.simulator.routes.common import ACTES, Guard
 from workflow.adapters.simulator.state import PARIS
 from workflow.adapters.simulator.world import World
-from workflow.identifiers import ascii_digits
+
+#: ``NaturesActes::getFromString`` (libriciel/s2low ``NaturesActes``): the only codes it takes
+NATURE_CODES = ("99_DE", "99_AR", "99_AI", "99_CC", "99_BF", "99_AU")
 
 
 def _midnight(day: str) -> float | None:
@@ -24,6 +37,10 @@ def _midnight(day: str) -> float | None:
     except ValueError:
         return None
     return dt.datetime.combine(parsed, dt.time(), PARIS).timestamp()
+
+
+def _compact(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def router(world: World) -> APIRouter:
@@ -53,17 +70,14 @@ def router(world: World) -> APIRouter:
         if account.siren:
             sql += " AND siren = ?"
             args.append(account.siren)
-        if ascii_digits(type_acte):
-            sql += " AND type = ?"
-            args.append(int(type_acte))
         low = _midnight(min_date) if min_date else None
         if low is not None:
             sql += " AND status_at >= ?"
             args.append(low)
         high = _midnight(max_date) if max_date else None
         if high is not None:
-            sql += " AND status_at < ?"
-            args.append(high + 86400)
+            sql += " AND status_at <= ?"
+            args.append(high)
         sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
         args += [min(max(limit, 0), 1000), max(offset, 0)]
         transactions = [
@@ -78,15 +92,22 @@ def router(world: World) -> APIRouter:
             }
             for r in state.query(sql, *args)
         ]
-        return JSONResponse(
-            {
-                "status_id": str(status_id),
-                "authority_id": "1",
-                "offset": str(offset),
-                "limit": str(limit),
-                "transactions": transactions,
-            }
-        )
+        listing = {
+            "status_id": str(status_id),
+            "authority_id": "1",
+            "offset": str(offset),
+            "limit": str(limit),
+            "transactions": transactions,
+        }
+        # PHP's empty(): "" and "0" are no value; any other non-nature is reported, then
+        # the listing follows anyway (the controller does not stop on it)
+        if type_acte in ("", "0") or type_acte in NATURE_CODES:
+            return JSONResponse(listing)
+        error = {
+            "error": f"Code invalide : valeur parmi {', '.join(NATURE_CODES)} attendue,"
+            f" {type_acte} fourni"
+        }
+        return Response(_compact(error) + _compact(listing), media_type="application/json")
 
     @routes.get(f"{ACTES}/api/list_document_prefecture.php")
     async def list_documents(request: Request) -> Response:
