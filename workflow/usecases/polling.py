@@ -1,13 +1,18 @@
 """Following acts at the platform: one batched poll records accusés de réception, anomalies,
 transmissions, the préfecture's later messages and acknowledged cancellations.
 
-The poll is proportional to what changed, not to the platform's history (PROTOCOL.md §6.6):
-each account (each collectivité's: an account sees only its own transactions) is polled in
-turn with its own cursor; each status is listed (every type: acts are the rows of type 1) from
-the last successful poll's day, less a safety margin (``min_date``), newest first, and paging stops
-once every pending act was found or a page comes back short. Acts parked in 17/18 are marked
-for a person; an act the listings no longer show after weeks (it left status 4 for archiving)
-is asked for by itself, its AR read with ``get_ARActe``.
+The poll's cost follows what is pending and what changed, not the platform's history
+(PROTOCOL.md §6.6; S²LOW's listing rules in :mod:`workflow.usecases.listing`). Each account
+(each collectivité's: an account sees only its own transactions) is polled in turn with its
+own cursor. The statuses where an act waits (3, 17, 18) are listed first, whole: an act found
+waiting is not looked for further. The statuses it arrives in (−1, 4) are listed from the last
+successful poll's day less a margin (``min_date``). Every listing is read newest first and
+stops once the acts it may hold are found, a page comes back short, or the pages reach ids
+below every act still looked for (rows come by decreasing id). The arrival listings also stop
+once they have read as many pages as acts are left to find: those acts are asked for one by
+one (``get_status``), which then costs less. Acts parked in 17/18 are marked for a person; an
+act the listings no longer show after weeks (it left status 4 for archiving) is asked for by
+itself, its AR read with ``get_ARActe``.
 """
 
 from __future__ import annotations
@@ -25,9 +30,9 @@ from workflow.lifecycle import AT_PLATFORM, ActState
 from workflow.platform import (
     AFTER_ACKNOWLEDGEMENT,
     WAITING_ON_PLATFORM,
-    ListedTransaction,
     ListingWindow,
     PlatformStatus,
+    StatusReport,
     TransmissionPlatform,
 )
 from workflow.problems import CurrentProblem, ProblemCode
@@ -37,6 +42,7 @@ from workflow.protocol.archive import ReceivedArchive
 from workflow.store import ActRecord, ExchangeRecord, KeptMessage
 from workflow.usecases.context import GLOBAL_CURSOR, PARIS, AccountScope, Context
 from workflow.usecases.exchanges import cancellation_request
+from workflow.usecases.listing import walk
 
 POLL_LEASE = "poll"
 #: a poll killed mid-way frees the lease after this; a running poll renews it at each act
@@ -47,15 +53,19 @@ CURSOR = GLOBAL_CURSOR
 MARGIN = dt.timedelta(days=1)
 #: an act pending this long may have left status 4 for archiving (S²LOW: ~62 days after 4)
 ASK_ALONE_AFTER = dt.timedelta(days=30)
-PAGE = 100
-#: the statuses a poll lists, in this order (the act's next state, or a person's attention)
-LISTED = (
-    PlatformStatus.ACQUITTEMENT_RECU,
-    PlatformStatus.ERREUR,
+#: where an act waits at the platform, listed first and whole (it may wait there for days):
+#: an act found there is looked for no further
+WAITING = (
     PlatformStatus.TRANSMIS,
     PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE,
     PlatformStatus.EN_ATTENTE_D_ETRE_SIGNE,
 )
+#: where an act arrives, listed from the last successful poll less the margin
+ARRIVING = (PlatformStatus.ERREUR, PlatformStatus.ACQUITTEMENT_RECU)
+#: the statuses a poll lists, in this order
+LISTED = WAITING + ARRIVING
+#: an act whose status a poll learned, with the ``get_status`` report when it was asked alone
+Seen = tuple[ActRecord, StatusReport | None]
 PARKED = {
     PlatformStatus.EN_ATTENTE_D_ETRE_POSTEE: (
         "status 17 « En attente d'être postée » on the platform: it will not be transmitted "
@@ -150,22 +160,27 @@ class Polling:
         return self.scope.cursor if self.scope else CURSOR
 
     def _poll(self, lease: _Lease) -> PollReport:
-        """One batched poll: requests grow with what changed, not with what is pending.
+        """One batched poll: requests grow with what is pending (a page per hundred acts
+        waiting) and what changed, not with the platform's history.
 
-        Lists the platform's transactions in statuses 3, 4 and −1 (paged), matches them to
-        our acts, and asks for the details (the ARActe, the anomaly) only of acts whose
-        state changes.
+        Lists the statuses where acts wait (3, 17, 18), then those they arrive in (−1, 4),
+        matches them to our acts, and asks for the details (the ARActe, the anomaly) only of
+        acts whose state changes.
         """
         ctx = self.ctx
         self._platform()  # no platform configured: say so before any work
         started = ctx.clock()
-        changed, left = self._changed()
+        changed, left, cut = self._changed()
+        old = ctx.clock() - ASK_ALONE_AFTER
+        # a listing cut short proves nothing of the acts it did not reach; a complete one
+        # proves an act is in none of the listed statuses (1, 2, or gone on from 4 if old)
+        self._ask_alone([a for a in left if cut or a.state_since <= old], changed, lease)
         acknowledged = [
-            _renewed(lease, self._acknowledge, a) for a in changed[PlatformStatus.ACQUITTEMENT_RECU]
+            _renewed(lease, self._acknowledge, a, r)
+            for a, r in changed[PlatformStatus.ACQUITTEMENT_RECU]
         ]
-        acknowledged += self._archived(left)
-        rejected = [_renewed(lease, self._reject, a) for a in changed[PlatformStatus.ERREUR]]
-        transmitted = self._transmitted(changed[PlatformStatus.TRANSMIS], lease)
+        rejected = [_renewed(lease, self._reject, a, r) for a, r in changed[PlatformStatus.ERREUR]]
+        transmitted = self._transmitted([a for a, _ in changed[PlatformStatus.TRANSMIS]], lease)
         parked = self._parked(changed)
         messages = self._prefecture_messages()
         cancelled = self._cancellations()
@@ -181,8 +196,9 @@ class Polling:
         )
 
     def window(self, pending: Iterable[ActRecord]) -> ListingWindow:
-        """Acts only, from the last successful poll (or the oldest pending act) less the
-        margin, as a Paris day: the day a transaction entered its status."""
+        """From the last successful poll (or the oldest pending act) less the margin, as a
+        Paris day: the day a transaction entered its status (S²LOW compares the moment it
+        entered the status with the day's midnight)."""
         since = self.ctx.store.poll_cursor(self._cursor)
         if since is None:
             since = min((a.state_since for a in pending), default=None)
@@ -190,51 +206,41 @@ class Polling:
             return ListingWindow()
         return ListingWindow(min_date=(since - MARGIN).astimezone(PARIS).date())
 
-    def _changed(self) -> tuple[dict[PlatformStatus, list[ActRecord]], list[ActRecord]]:
-        """Our acts at the platform, by the status the platform now lists them in; and the
-        pending acts no listing showed."""
+    def _changed(self) -> tuple[dict[PlatformStatus, list[Seen]], list[ActRecord], bool]:
+        """Our acts at the platform, by the status the platform now lists them in; the
+        pending acts no listing showed; and whether an arrival listing was cut short (then
+        those acts may be in it, unseen)."""
         with self.ctx.store.reading():  # the pending acts and the cursor: one transaction
             pending = {
                 a.platform_ref: a
                 for a in self.ctx.store.list_acts(siren=self._siren, states=sorted(AT_PLATFORM))
                 if a.platform_ref and self._ours(a)
             }
-            window = self.window(pending.values())
-        changed: dict[PlatformStatus, list[ActRecord]] = {}
+            since = self.window(pending.values())
+        changed: dict[PlatformStatus, list[Seen]] = {status: [] for status in LISTED}
+        cut = False
         for status in LISTED:
-            changed[status] = []
-            if pending:  # nothing waiting at the platform: no listing request at all
-                for listed in self._acts_in(status, window, set(pending)):
-                    changed[status].append(pending.pop(listed.id))
-        return changed, list(pending.values())
-
-    def _acts_in(
-        self, status: PlatformStatus, window: ListingWindow, wanted: set[str]
-    ) -> list[ListedTransaction]:
-        """The wanted acts listed in ``status``: pages of acts (``type == "1"``: a
-        cancellation shares its act's number), newest first, until all are found or a page
-        comes back short."""
-        platform = self._platform()
-        found: list[ListedTransaction] = []
-        offset = 0
-        while wanted:
-            page = platform.list_transactions(status, offset=offset, limit=PAGE, window=window)
-            for listed in page:
-                if listed.type in ("1", "") and listed.id in wanted:
-                    wanted.discard(listed.id)
-                    found.append(listed)
-            if len(page) < PAGE:
+            if not pending:  # nothing left to look for: no listing request at all
                 break
-            offset += PAGE
-        return found
+            arriving = status in ARRIVING
+            seen = walk(
+                self._platform(),
+                status,
+                since if arriving else ListingWindow(),
+                set(pending),
+                budget=len(pending) if arriving else None,
+            )
+            cut = cut or not seen.complete
+            changed[status] += [(pending.pop(listed.id), None) for listed in seen.found]
+        return changed, list(pending.values()), cut
 
-    def _parked(self, changed: dict[PlatformStatus, list[ActRecord]]) -> list[int]:
+    def _parked(self, changed: dict[PlatformStatus, list[Seen]]) -> list[int]:
         """Acts the platform holds in 17/18: they never move by themselves, so each records the
         action a person must take (``status``, the API and the alerts show it)."""
         parked = []
         now = self.ctx.clock()
         for status in WAITING_ON_PLATFORM:
-            for act in changed.get(status, []):
+            for act, _report in changed.get(status, []):
                 message = PARKED[status].format(act=act.id)
                 if act.last_error != message:
                     problem = CurrentProblem(ProblemCode.PARKED_ON_PLATFORM, now, message)
@@ -242,20 +248,22 @@ class Polling:
                 parked.append(act.id)
         return parked
 
-    def _archived(self, left: list[ActRecord]) -> list[int | None]:
-        """Pending acts sent long ago that no listing showed: they may have left status 4
-        (archiving); ask each alone, and read its AR with ``get_ARActe``."""
-        ctx = self.ctx
+    def _ask_alone(
+        self, acts: list[ActRecord], changed: dict[PlatformStatus, list[Seen]], lease: _Lease
+    ) -> None:
+        """One ``get_status`` per act the listings did not place: an act past a listing cut
+        short, or sent long ago (it may have left status 4 for archiving: its AR is then read
+        with ``get_ARActe``, and recorded as the acknowledgement it was)."""
         platform = self._platform()
-        old = ctx.clock() - ASK_ALONE_AFTER
-        done: list[int | None] = []
-        for act in left:
-            if act.state_since > old:
-                continue
-            report = platform.get_status(act.platform_ref or "")
+        for act in acts:
+            lease.renew()
+            ref = act.platform_ref or ""
+            report = platform.get_status(ref)
             if report.status in AFTER_ACKNOWLEDGEMENT:
-                done.append(self._acknowledge(act, platform.get_ar_acte(act.platform_ref or "")))
-        return done
+                ar = platform.get_ar_acte(ref)
+                report = StatusReport(ref, PlatformStatus.ACQUITTEMENT_RECU, message_xml=ar)
+            if report.status in changed:
+                changed[report.status].append((act, report))
 
     def _transmitted(self, acts: list[ActRecord], lease: _Lease) -> list[int]:
         ctx = self.ctx
@@ -324,11 +332,13 @@ class Polling:
                 exchange = ExchangeRecord(message.code.value, day, document_id, None, detail)
                 ctx.store.record_exchange(act_id, exchange)
 
-    def _acknowledge(self, act: ActRecord, ar: bytes | None = None) -> int | None:
-        """Record the act's ARActe: the one given, else the one ``get_status`` carries."""
+    def _acknowledge(self, act: ActRecord, report: StatusReport | None = None) -> int | None:
+        """Record the act's ARActe: the one of the report given, else the one ``get_status``
+        carries."""
         ctx = self.ctx
-        if ar is None:
-            ar = self._platform().get_status(act.platform_ref or "").message_xml
+        if report is None:
+            report = self._platform().get_status(act.platform_ref or "")
+        ar = report.message_xml
         if ar is None:
             return None
         try:
@@ -355,11 +365,12 @@ class Polling:
         )
         return act.id
 
-    def _reject(self, act: ActRecord) -> int:
+    def _reject(self, act: ActRecord, report: StatusReport | None = None) -> int:
         """Status −1: the AnomalieActe (from the ministry) comes first in the body, then the
         platform's message; a refusal by the platform's own checks has the message only."""
         ctx = self.ctx
-        report = self._platform().get_status(act.platform_ref or "")
+        if report is None:
+            report = self._platform().get_status(act.platform_ref or "")
         nature, detail = None, report.error_text
         now = ctx.clock()
         if report.message_xml:
@@ -398,7 +409,7 @@ class Polling:
             return []
         done = []
         window = self.window(waiting.values())
-        for transaction in self._acts_in(PlatformStatus.ANNULE, window, set(waiting)):
+        for transaction in walk(platform, PlatformStatus.ANNULE, window, set(waiting)).found:
             act = waiting.get(transaction.id)
             if act is None:
                 continue
@@ -433,12 +444,17 @@ def _merged(reports: list[PollReport]) -> PollReport:
     )
 
 
-def _renewed(lease: _Lease, step: Callable[[ActRecord], int | None], act: ActRecord) -> int | None:
+def _renewed(
+    lease: _Lease,
+    step: Callable[[ActRecord, StatusReport | None], int | None],
+    act: ActRecord,
+    report: StatusReport | None,
+) -> int | None:
     """One act's step under a renewed lease; an act another actor moved meanwhile is left as
     it is (its move is recorded once, by whoever made it)."""
     lease.renew()
     try:
-        return step(act)
+        return step(act, report)
     except Conflict:
         return None
 
