@@ -220,15 +220,22 @@ class Polling:
         changed: dict[PlatformStatus, list[Seen]] = {status: [] for status in LISTED}
         cut = False
         for status in LISTED:
-            if not pending:  # nothing left to look for: no listing request at all
-                break
+            # a transaction is in 17/18 only from its creation until it is confirmed or
+            # signed (PROTOCOL.md §6.6): an act seen transmitted is never there again
+            wanted = {
+                ref
+                for ref, act in pending.items()
+                if status not in WAITING_ON_PLATFORM or act.state is ActState.SUBMITTED
+            }
+            if not wanted:  # nothing to look for there: no listing request at all
+                continue
             arriving = status in ARRIVING
             seen = walk(
                 self._platform(),
                 status,
                 since if arriving else ListingWindow(),
-                set(pending),
-                budget=len(pending) if arriving else None,
+                wanted,
+                budget=len(wanted) if arriving else None,
             )
             cut = cut or not seen.complete
             changed[status] += [(pending.pop(listed.id), None) for listed in seen.found]
