@@ -1,18 +1,28 @@
-"""One poll cycle against a platform whose history grows: HTTP requests, database queries and
-time, with 1 000, 10 000 and 100 000 acts in the platform's history and 100 acts pending
-here, of which 5 changed since the last poll (acknowledged). The same cycle done the way
-other tools do it (one ``get_status`` per pending act) is measured alongside.
+"""One poll cycle against a platform whose acknowledgements grow: HTTP requests, database
+statements and time, before (another revision's poll, ``--before``, default ``main``) and
+after (this tree's), interleaved in the same run.
 
-Each size gets a fresh simulator (in this process, plain HTTP, S²LOW's rules) whose history
-is acknowledged acts entered in status 4 weeks ago, and a fresh store (SQLite). The 100
-pending acts go through the real path (package, form-mode send); a first poll sees them
-transmitted and sets the cursor; then 5 of them are acknowledged and the measured poll runs.
+Two cases, each on a fresh simulator (in this process, plain HTTP, S²LOW's listing rules)
+and a fresh store (SQLite):
 
-    .venv/bin/python bench/polling.py [--quick]
+- **today**: 500, 5 000 or 50 000 acts acknowledged earlier today (status 4, all transaction
+  types mixed), then acts pending here in status 3. Three polls are measured: *idle* (nothing
+  changed), *one AR* (one of the newest acts acknowledged since the last poll) and *old AR*
+  (an act sent before the day's acknowledgements, acknowledged since the last poll);
+- **history** (``--history``): 1 000, 10 000 and 100 000 acts acknowledged three weeks ago,
+  100 acts pending here, 5 of them acknowledged since the last poll; the same cycle done the
+  way other tools do it (one ``get_status`` per pending act) is measured alongside.
 
-Prints a table, then, last, one JSON line:
-``{"sizes": [...], "requests": [...], "queries": [...], "seconds": [...],
-"per_act_requests": [...]}`` (one value per size; ``seconds`` the best of the rounds).
+The pending acts go through the real path (package, form-mode send); a first poll sees them
+transmitted and sets the cursor. "Before" is the other revision's ``polling.py`` loaded as it
+is, but for ``type_acte=1`` taken out of its listing windows: S²LOW (and the simulator) read
+``type_acte`` as an act's nature and answer ``1`` with a body that is not JSON.
+
+    .venv/bin/python bench/polling.py [--quick] [--history] [--before REF]
+
+Prints a table, then, last, one JSON line: for each case, sizes and, for before and after,
+requests, statements and seconds (the best of the rounds); ``ratio`` is this tree's requests
+for an idle poll at the largest day over the smallest (1.0: flat).
 """
 
 from __future__ import annotations
@@ -20,13 +30,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import subprocess
 import sys
 import tempfile
 import time
+import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -44,60 +57,54 @@ from workflow.platform import PlatformConfig  # noqa: E402
 from workflow.store import NewAct  # noqa: E402
 from workflow.usecases import Services  # noqa: E402
 
-SIZES = (1_000, 10_000, 100_000)
-PENDING = 100
-CHANGED = 5
+TODAY_SIZES = (500, 5_000, 50_000)
+HISTORY_SIZES = (1_000, 10_000, 100_000)
+HISTORY_PENDING = 100
+HISTORY_CHANGED = 5
+#: acts pending in status 3 in the "today" case, besides those the rounds acknowledge
+WAITING = 5
+SCENARIOS = ("idle", "one AR", "old AR")
 DREUX = Collectivite.from_mapping(
     {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
 )
+Poll = Callable[[], Any]
 
 
-def _history(state: SimulatorState, count: int) -> None:
-    """``count`` acknowledged acts, entered in status 4 three weeks ago (all types mixed:
-    one in ten is a cancellation, a letter or an answer, as on a real account)."""
-    weeks_ago = state.now() - 21 * 86400
+def _acknowledged(state: SimulatorState, count: int, at: float) -> None:
+    """``count`` transactions that entered status 4 at ``at`` (one in ten is a
+    cancellation, a letter or an answer, as on a real account), created two days before (a
+    collectivité sends at most 9 999 envelopes a day: the serial has four digits)."""
     rows = [
-        (
-            6 if i % 10 == 0 else 1,
-            "212801344",
-            "028",
-            f"H{i}",
-            "DE",
-            "2025-01-05",
-            f"Objet {i}",
-            "8.1",
-            weeks_ago,
-            weeks_ago,
-        )
+        (6 if i % 10 == 0 else 1, "212801344", "028", f"H{i}", "DE", "2025-01-05", f"O{i}", at)
         for i in range(count)
     ]
     with state.transaction() as db:
         db.executemany(
             "INSERT INTO transactions(type, siren, departement, number, nature, decision_date,"
             " subject, classification, status, status_at, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 4, ?, ?)",
-            rows,
+            " VALUES (?, ?, ?, ?, ?, ?, ?, '8.1', 4, ?, ?)",
+            [(*row, row[-1] - 2 * 86400) for row in rows],
         )
 
 
 class Counter:
     def __init__(self, engine: Any) -> None:
-        self.queries = 0
+        self.statements = 0
         event.listen(engine, "before_cursor_execute", self._count)
 
     def _count(self, *args: object) -> None:
-        self.queries += 1
+        self.statements += 1
 
 
-def _pending(services: Services, pdf: Path) -> list[int]:
+def _send(services: Services, pdf: Path, prefix: str, count: int) -> list[int]:
     ids = []
-    for i in range(PENDING):
+    for i in range(count):
         act, _ = services.submission.submit(
             NewAct(
                 "212801344",
-                f"bench-{i}",
-                f"P{i}",
-                f"P{i}",
+                f"bench-{prefix}{i}",
+                f"{prefix}{i}",
+                f"{prefix}{i}",
                 dt.date(2026, 1, 5),
                 "DE",
                 "8.1",
@@ -112,104 +119,190 @@ def _pending(services: Services, pdf: Path) -> list[int]:
     return ids
 
 
-def _one_size(size: int, rounds: int, work: Path) -> dict[str, float]:
-    state_file = work / f"sim-{size}.sqlite3"
-    _history(SimulatorState(state_file), size)
-    port = free_port()
-    options = SimulatorOptions(
-        port=port,
-        state_file=state_file,
-        delays=Delays(0, 0, 3600),  # acts stay transmitted until the bench acknowledges them
-        registry=Registry((DREUX,)),
-    )
-    engine = make_engine(f"sqlite:///{work / f'store-{size}.sqlite3'}")
-    upgrade_to_head(engine)
-    store = SqlStore(engine, work / f"files-{size}")
-    store.add_collectivite(DREUX)
-    pdf = work / "act.pdf"
-    pdf.write_bytes(text_pdf("Délibération de test"))
-    config = PlatformConfig(base_url=f"http://127.0.0.1:{port}")
-    with BackgroundSimulator(options), HttpPlatform(config) as platform:
-        services = Services(store=store, outbox=work / f"outbox-{size}", platform=platform)
-        _pending(services, pdf)
-        services.polling.poll()  # sees them transmitted, sets the cursor
-        counter = Counter(engine)
-        sim = SimulatorState(state_file)
-        best, requests, queries = float("inf"), 0, 0
-        for round_ in range(rounds):
-            refs = [
-                a.platform_ref
-                for a in store.list_acts(states=[ActState.TRANSMITTED])[:CHANGED]
-                if a.platform_ref
-            ]
-            with sim.transaction() as db:  # CHANGED acts become due for their AR
-                db.executemany(
-                    "UPDATE transactions SET status_at = status_at - 3600 WHERE id = ?",
-                    [(int(r),) for r in refs],
-                )
-            before = len(platform.attempts) + _flushed(store)
-            counter.queries = 0
-            start = time.perf_counter()
-            report = services.polling.poll()
-            elapsed = time.perf_counter() - start
-            queries = counter.queries
-            assert len(report.acknowledged) == CHANGED, (round_, report)
-            best = min(best, elapsed)
-            requests = len(platform.attempts) + _flushed(store) - before
-        pending = [a for a in store.list_acts(states=[ActState.TRANSMITTED]) if a.platform_ref]
+def _before_poll(ref: str, services: Services) -> Poll | None:
+    """The poll of revision ``ref`` (its ``polling.py`` over this tree's other modules), or
+    None when git cannot show it."""
+    try:
+        source = subprocess.run(  # noqa: S603 - git, a fixed command; ref is the user's own
+            ["git", "show", f"{ref}:workflow/usecases/polling.py"],  # noqa: S607 - git on PATH
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    source = source.replace("ListingWindow(type_acte=1, ", "ListingWindow(")
+    source = source.replace("ListingWindow(type_acte=1)", "ListingWindow()")
+    module = types.ModuleType(f"polling_{ref}")
+    sys.modules[module.__name__] = module  # its dataclasses look themselves up there
+    # this repository's own code at another revision, loaded as a module to be measured
+    code = compile(source, f"{ref}:workflow/usecases/polling.py", "exec")
+    exec(code, module.__dict__)  # noqa: S102
+    poller = module.Polling(services)
+    return poller.poll  # type: ignore[no-any-return]
+
+
+class Bench:
+    """One simulator and one store, and the counting around a poll."""
+
+    def __init__(self, work: Path, name: str, delays: Delays) -> None:
+        self.state_file = work / f"sim-{name}.sqlite3"
+        self.state = SimulatorState(self.state_file)
+        self.port = free_port()
+        self.options = SimulatorOptions(
+            port=self.port, state_file=self.state_file, delays=delays, registry=Registry((DREUX,))
+        )
+        self.engine = make_engine(f"sqlite:///{work / f'store-{name}.sqlite3'}")
+        upgrade_to_head(self.engine)
+        self.store = SqlStore(self.engine, work / f"files-{name}")
+        self.store.add_collectivite(DREUX)
+        self.pdf = work / "act.pdf"
+        self.pdf.write_bytes(text_pdf("Délibération de test"))
+        self.outbox = work / f"outbox-{name}"
+        self.counter = Counter(self.engine)
+
+    def services(self, platform: HttpPlatform) -> Services:
+        return Services(store=self.store, outbox=self.outbox, platform=platform)
+
+    def acknowledge(self, act_ids: list[int]) -> None:
+        """The préfecture answers these acts at the simulator's next request."""
+        refs = [int(self.store.get_act(a).platform_ref or 0) for a in act_ids]
+        with self.state.transaction() as db:
+            db.executemany(
+                "UPDATE transactions SET status_at = status_at - 7200 WHERE id = ?",
+                [(r,) for r in refs],
+            )
+
+    def measure(self, poll: Poll, platform: HttpPlatform) -> tuple[int, int, float, Any]:
+        """Requests, statements and seconds of one poll, and its report."""
+        before = len(platform.attempts) + self._flushed()
+        self.counter.statements = 0
         start = time.perf_counter()
-        for act in pending[:PENDING]:
+        report = poll()
+        elapsed = time.perf_counter() - start
+        statements = self.counter.statements
+        requests = len(platform.attempts) + self._flushed() - before
+        return requests, statements, elapsed, report
+
+    def _flushed(self) -> int:
+        """Attempts the polls already wrote to the audit trail (they flush the adapter's)."""
+        with self.engine.connect() as connection:
+            return int(connection.execute(text("SELECT COUNT(*) FROM attempts")).scalar() or 0)
+
+
+def _today(size: int, rounds: int, work: Path, ref: str) -> dict[str, list[float]]:
+    """The "today" case at one size: per poller and scenario, requests/statements/seconds."""
+    bench = Bench(work, f"today-{size}", Delays(0, 0, 3600))
+    config = PlatformConfig(base_url=f"http://127.0.0.1:{bench.port}")
+    with BackgroundSimulator(bench.options), HttpPlatform(config) as platform:
+        services = bench.services(platform)
+        old = _send(services, bench.pdf, "OLD", 2 * rounds)  # sent before the day's ARs
+        _acknowledged(bench.state, size, bench.state.now() - 3600)
+        newest = _send(services, bench.pdf, "NEW", 2 * rounds + WAITING)
+        services.polling.poll()  # sees them transmitted, sets the cursor
+        pollers = {"after": services.polling.poll, "before": _before_poll(ref, services)}
+        out: dict[str, list[float]] = {}
+        for round_ in range(rounds):
+            for who, poll in pollers.items():
+                if poll is None:
+                    continue
+                for scenario in SCENARIOS:
+                    source = {"idle": [], "one AR": newest, "old AR": old}[scenario]
+                    changed = [source.pop()] if source else []
+                    bench.acknowledge(changed)
+                    requests, statements, seconds, report = bench.measure(poll, platform)
+                    assert sorted(report.acknowledged) == changed, (round_, who, scenario, report)
+                    best = out.setdefault(f"{who}/{scenario}", [0, 0, float("inf")])
+                    best[:] = [requests, statements, min(best[2], seconds)]
+    bench.store.close()
+    return out
+
+
+def _history(size: int, rounds: int, work: Path, ref: str) -> dict[str, list[float]]:
+    """The "history" case at one size (acts acknowledged three weeks ago)."""
+    bench = Bench(work, f"history-{size}", Delays(0, 0, 3600))
+    _acknowledged(bench.state, size, bench.state.now() - 21 * 86400)
+    config = PlatformConfig(base_url=f"http://127.0.0.1:{bench.port}")
+    with BackgroundSimulator(bench.options), HttpPlatform(config) as platform:
+        services = bench.services(platform)
+        _send(services, bench.pdf, "P", HISTORY_PENDING)
+        services.polling.poll()
+        pollers = {"after": services.polling.poll, "before": _before_poll(ref, services)}
+        out: dict[str, list[float]] = {}
+        for round_ in range(rounds):
+            for who, poll in pollers.items():
+                if poll is None:
+                    continue
+                waiting = bench.store.list_acts(states=[ActState.TRANSMITTED])
+                changed = [a.id for a in waiting[:HISTORY_CHANGED]]
+                bench.acknowledge(changed)
+                requests, statements, seconds, report = bench.measure(poll, platform)
+                assert sorted(report.acknowledged) == sorted(changed), (round_, report)
+                best = out.setdefault(who, [0, 0, float("inf")])
+                best[:] = [requests, statements, min(best[2], seconds)]
+        pending = bench.store.list_acts(states=[ActState.TRANSMITTED])
+        start = time.perf_counter()
+        for act in pending:
             platform.get_status(act.platform_ref or "")
-        per_act_seconds = time.perf_counter() - start
-        # the per-act poller asks for every pending act, whatever changed: PENDING calls
-        # (the acts acknowledged above are no longer pending: scale the time measured)
-        per_act = max(len(pending[:PENDING]), 1)
-    store.close()
-    return {
-        "requests": requests,
-        "queries": queries,
-        "seconds": best,
-        "per_act_requests": PENDING,
-        "per_act_seconds": per_act_seconds * PENDING / per_act,
-    }
+        per_act = (time.perf_counter() - start) * HISTORY_PENDING / max(len(pending), 1)
+        out["per-act get_status"] = [HISTORY_PENDING, 0, per_act]
+    bench.store.close()
+    return out
 
 
-def _flushed(store: SqlStore) -> int:
-    """Attempts the poll already wrote to the audit trail (it flushes the adapter's list)."""
-    from sqlalchemy import text
-
-    with store.engine.connect() as connection:
-        return int(connection.execute(text("SELECT COUNT(*) FROM attempts")).scalar() or 0)
+def _table(title: str, sizes: tuple[int, ...], results: list[dict[str, list[float]]]) -> None:
+    print(title)
+    columns = list(results[0])
+    print(f"{'':>8} " + " ".join(f"{c:>30}" for c in columns))
+    print(f"{'size':>8} " + " ".join(f"{'requests stmts seconds':>30}" for _ in columns))
+    for size, result in zip(sizes, results, strict=True):
+        cells = []
+        for column in columns:
+            requests, statements, seconds = result[column]
+            cells.append(f"{int(requests):>12} {int(statements):>7} {seconds:>9.3f}")
+        print(f"{size:>8} " + " ".join(f"{c:>30}" for c in cells))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="one round per size")
+    parser.add_argument("--history", action="store_true", help="also the three-weeks case")
+    parser.add_argument("--before", default="main", help="the revision measured as before")
     args = parser.parse_args()
     rounds = 1 if args.quick else 3
-    results = []
+    summary: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as folder:
-        for size in SIZES:
-            results.append(_one_size(size, rounds, Path(folder)))
-    print(f"one poll cycle, {PENDING} acts pending, {CHANGED} acknowledged since the last poll")
-    header = f"{'history':>8} {'requests':>9} {'queries':>8} {'seconds':>8}"
-    print(f"{header}   per-act: requests seconds")
-    for size, r in zip(SIZES, results, strict=True):
-        print(
-            f"{size:>8} {r['requests']:>9} {r['queries']:>8} {r['seconds']:>8.3f}"
-            f"   {r['per_act_requests']:>17} {r['per_act_seconds']:>7.3f}"
+        today = [_today(s, rounds, Path(folder), args.before) for s in TODAY_SIZES]
+        _table(
+            f"today: acts acknowledged today, {WAITING}+ pending in status 3 (best of {rounds})",
+            TODAY_SIZES,
+            today,
         )
-    print(
-        json.dumps(
-            {
-                "sizes": list(SIZES),
-                "requests": [r["requests"] for r in results],
-                "queries": [r["queries"] for r in results],
-                "seconds": [round(r["seconds"], 4) for r in results],
-                "per_act_requests": [r["per_act_requests"] for r in results],
-            }
-        )
-    )
+        summary["today"] = {"sizes": list(TODAY_SIZES), **_columns(today)}
+        if args.history:
+            history = [_history(s, rounds, Path(folder), args.before) for s in HISTORY_SIZES]
+            _table(
+                f"history: acknowledged three weeks ago, {HISTORY_PENDING} pending,"
+                f" {HISTORY_CHANGED} acknowledged since the last poll",
+                HISTORY_SIZES,
+                history,
+            )
+            summary["history"] = {"sizes": list(HISTORY_SIZES), **_columns(history)}
+    idle = summary["today"]["after/idle"]["requests"]
+    summary["ratio"] = round(idle[-1] / max(idle[0], 1), 3)
+    print(json.dumps(summary))
+
+
+def _columns(results: list[dict[str, list[float]]]) -> dict[str, dict[str, list[float]]]:
+    return {
+        column: {
+            "requests": [int(r[column][0]) for r in results],
+            "statements": [int(r[column][1]) for r in results],
+            "seconds": [round(r[column][2], 4) for r in results],
+        }
+        for column in results[0]
+    }
 
 
 if __name__ == "__main__":
