@@ -102,20 +102,20 @@ def write_package(
     id_acte: IDActe | None = None,
 ) -> Package:
     message_name = stem.message_name(code)
-    message_xml = xml_out.to_xml(message)
-    schemas.validate(message_xml, source=message_name)
-
+    message_xml = _valid_xml(message, message_name)
     envelope_name = EnvelopeName.build(
         options.appli, collectivite.siren, options.generated_on, options.serial
     )
-    envelope_xml = xml_out.to_xml(_envelope(collectivite, message_name))
-    schemas.validate(envelope_xml, source=envelope_name.xml_name)
+    envelope_xml = _valid_xml(_envelope(collectivite, message_name), envelope_name.xml_name)
 
     archive_name = envelope_name.archive_name(options.trigramme)
     members = [
         OutgoingMember(envelope_name.xml_name, envelope_xml),
         OutgoingMember(message_name, message_xml),
-        *(OutgoingMember(p.name, p.facts.path, p.facts.deflate_level) for p in planned),
+        *(
+            OutgoingMember(p.name, p.facts.path, p.facts.deflate_level, p.facts.size)
+            for p in planned
+        ),
     ]
     midnight = calendar.timegm(options.generated_on.timetuple())
     written = write_archive(out_dir / archive_name, members, mtime=midnight)
@@ -153,6 +153,14 @@ def write_package(
         id_acte=id_acte,
         message_xml=message_xml,
     )
+
+
+def _valid_xml(message: Message, name: str) -> bytes:
+    """The message's bytes, once its tree is valid against the schema (the tree these bytes
+    serialise: validating them would parse our own output again)."""
+    root = xml_out.build(message)
+    schemas.validate_tree(root, source=name)
+    return xml_out.serialise(root)
 
 
 def _envelope(collectivite: Collectivite, message_name: str) -> EnveloppeCLMISILL:
