@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from workflow.errors import InvalidDocument, InvalidInput
@@ -67,11 +66,18 @@ def package_act(
     id_acte = IDActe.build(
         collectivite.departement, collectivite.siren, act.date, act.numero, act.nature
     )
-    package = write_package(
-        collectivite, Acte(data), stem, code, planned, out_dir, options, id_acte=id_acte
+    return write_package(
+        collectivite,
+        Acte(data),
+        stem,
+        code,
+        planned,
+        out_dir,
+        options,
+        id_acte=id_acte,
+        objet_changes=objet_changes,
+        signer_warnings=tuple(getattr(signer, "warnings", ()) or ()),
     )
-    warnings = tuple(getattr(signer, "warnings", ()) or ())
-    return dataclasses.replace(package, objet_changes=objet_changes, signer_warnings=warnings)
 
 
 def _plan_annexe(

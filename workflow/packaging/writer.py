@@ -100,17 +100,20 @@ def write_package(
     options: PackagingOptions,
     *,
     id_acte: IDActe | None = None,
+    objet_changes: tuple[str, ...] = (),
+    signer_warnings: tuple[str, ...] = (),
 ) -> Package:
     message_name = stem.message_name(code)
     message_xml = _valid_xml(message, message_name)
-    envelope_name = EnvelopeName.build(
+    envelope = EnvelopeName.build(
         options.appli, collectivite.siren, options.generated_on, options.serial
     )
-    envelope_xml = _valid_xml(_envelope(collectivite, message_name), envelope_name.xml_name)
+    envelope_name = envelope.xml_name
+    envelope_xml = _valid_xml(_envelope(collectivite, message_name), envelope_name)
 
-    archive_name = envelope_name.archive_name(options.trigramme)
+    archive_name = envelope.archive_name(options.trigramme)
     members = [
-        OutgoingMember(envelope_name.xml_name, envelope_xml),
+        OutgoingMember(envelope_name, envelope_xml),
         OutgoingMember(message_name, message_xml),
         *(
             OutgoingMember(p.name, p.facts.path, p.facts.deflate_level, p.facts.size)
@@ -122,10 +125,7 @@ def write_package(
 
     files = [
         PackagedFile(
-            envelope_name.xml_name,
-            "envelope",
-            len(envelope_xml),
-            hashlib.sha256(envelope_xml).hexdigest(),
+            envelope_name, "envelope", len(envelope_xml), hashlib.sha256(envelope_xml).hexdigest()
         ),
         PackagedFile(
             message_name, "message", len(message_xml), hashlib.sha256(message_xml).hexdigest()
@@ -146,11 +146,13 @@ def write_package(
     return Package(
         archive=written,
         archive_name=archive_name,
-        envelope_name=envelope_name.xml_name,
+        envelope_name=envelope_name,
         message_name=message_name,
         code=code,
         files=tuple(files),
         id_acte=id_acte,
+        objet_changes=objet_changes,
+        signer_warnings=signer_warnings,
         message_xml=message_xml,
     )
 
