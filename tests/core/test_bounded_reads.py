@@ -97,7 +97,19 @@ def test_a_document_is_read_up_to_its_size(size: int, tmp_path: Path) -> None:
     data = os.urandom(size + 3000)
     path = tmp_path / "growing.pdf"
     path.write_bytes(data)
-    head, _, zip_tail, sha256 = documents._read(path, size)
+    head, _, zip_tail, sha256, content = documents._read(path, size, keep=True)
+    assert content == (data[:size] if size <= CHUNK else None)
     assert sha256 == hashlib.sha256(data[:size]).hexdigest()
     assert head == data[: min(size, 4096)]
     assert zip_tail == data[max(0, size - 22 - 65535) : size]
+
+
+@pytest.mark.parametrize("size", [100, CHUNK, CHUNK + 1])
+def test_a_document_is_kept_when_asked_and_in_one_read(size: int, tmp_path: Path) -> None:
+    data = b"%PDF-1.7\n" + os.urandom(size - 15) + b"%%EOF\n"
+    path = tmp_path / "act.pdf"
+    path.write_bytes(data)
+    assert examine(path, field="document").content is None
+    kept = examine(path, field="document", keep=True)
+    assert kept.content == (data if size <= CHUNK else None)
+    assert kept.sha256 == hashlib.sha256(data).hexdigest()

@@ -29,7 +29,9 @@ def package_act(
     objet, objet_changes = clean_objet(act.objet, max_length=objet_limit(options.profile))
     check_total_size([act.document, *act.annexes])
 
-    main_facts = examine(act.document.path, field="document")
+    # the act's document, when it comes in one read, is kept until the archive is written
+    # (at most 1 MiB per package): read once, and the bytes signed are the bytes sent
+    main_facts = examine(act.document.path, field="document", keep=True)
     _check_main_kind(main_facts, act.nature, act.classification)
     main_typology = act.document.typology or act.nature.default_typology
     _check_typology(main_typology, act.nature, options, field="typologie")

@@ -116,7 +116,9 @@ def write_package(
         OutgoingMember(envelope_name, envelope_xml),
         OutgoingMember(message_name, message_xml),
         *(
-            OutgoingMember(p.name, p.facts.path, p.facts.deflate_level, p.facts.size)
+            OutgoingMember(
+                p.name, p.facts.path, p.facts.deflate_level, p.facts.size, p.facts.content
+            )
             for p in planned
         ),
     ]

@@ -37,7 +37,7 @@ from zlib_ng import zlib_ng
 
 from workflow.errors import InvalidDocument
 from workflow.protocol.archive import is_safe_member_name
-from workflow.protocol.buffers import read_buffer
+from workflow.protocol.buffers import CHUNK, read_buffer
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +53,16 @@ class OutgoingMember:
     #: a file's size when the caller knows it (packaging: the size it examined, hashed and
     #: signed); else the file's size when the archive is written
     known_size: int | None = None
+    #: a file's bytes when the caller read them already (packaging keeps a small act's from
+    #: its examination): written in place of reading the file again, the same archive bytes
+    content: bytes | None = None
 
     @property
     def size(self) -> int:
         if isinstance(self.source, bytes):
             return len(self.source)
+        if self.content is not None:
+            return len(self.content)
         if self.known_size is not None:
             return self.known_size
         return self.source.stat().st_size
@@ -177,6 +182,11 @@ class _GzipStream:
         finally:
             os.close(fd)
 
+    def feed(self, view: memoryview) -> None:
+        """Bytes in memory, in the pieces :meth:`copy` reads a file in: the same archive."""
+        for start in range(0, len(view), CHUNK):
+            self._chunk(view[start : start + CHUNK])
+
     def _chunk(self, view: memoryview) -> None:
         self.crc = zlib_ng.crc32(view, self.crc)
         self.size += len(view)
@@ -261,11 +271,15 @@ def _add_member(stream: _GzipStream, member: OutgoingMember, mtime: int) -> None
     """A ustar header, the content, the padding to a whole block."""
     size = member.size
     header = _ustar_header(member.name, size, mtime)
-    if isinstance(member.source, bytes):  # a message: one piece, one call to the deflater
-        stream.put(b"".join((header, member.source, bytes(-size % _BLOCK))))
+    source = member.source
+    if isinstance(source, bytes):  # a message: one piece, one call to the deflater
+        stream.put(b"".join((header, source, bytes(-size % _BLOCK))))
         return
     stream.put(header)
-    stream.copy(member.source, size)
+    if member.content is None:
+        stream.copy(source, size)
+    else:
+        stream.feed(memoryview(member.content))
     stream.put(bytes(-size % _BLOCK))
 
 
