@@ -16,18 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.collectivite import Collectivite
-from workflow.errors import InvalidDocument, InvalidInput
+from workflow.errors import InvalidDocument
 from workflow.identifiers import IDActe, TypologyCode
+from workflow.packaging.envelope import envelope_xml as envelope_xml_for
+from workflow.packaging.envelope import valid_xml
 from workflow.packaging.values import DocumentInput, Package, PackagedFile, PackagingOptions
-from workflow.protocol import schemas, xml_out
 from workflow.protocol.archive_out import OutgoingMember, write_archive
 from workflow.protocol.documents import MAX_TOTAL_BYTES, DocumentFacts
 from workflow.protocol.messages import (
-    EnveloppeCLMISILL,
     Message,
     MessageCode,
-    Referent,
-    SignedFile,
 )
 from workflow.protocol.naming import EnvelopeName, MessageStem
 from workflow.signing import DetachedSignature, Signer
@@ -104,12 +102,12 @@ def write_package(
     signer_warnings: tuple[str, ...] = (),
 ) -> Package:
     message_name = stem.message_name(code)
-    message_xml = _valid_xml(message, message_name)
+    message_xml = valid_xml(message, message_name)
     envelope = EnvelopeName.build(
         options.appli, collectivite.siren, options.generated_on, options.serial
     )
     envelope_name = envelope.xml_name
-    envelope_xml = _valid_xml(_envelope(collectivite, message_name), envelope_name)
+    envelope_xml = envelope_xml_for(collectivite, message_name, envelope_name)
 
     archive_name = envelope.archive_name(options.trigramme)
     members = [
@@ -156,36 +154,4 @@ def write_package(
         objet_changes=objet_changes,
         signer_warnings=signer_warnings,
         message_xml=message_xml,
-    )
-
-
-def _valid_xml(message: Message, name: str) -> bytes:
-    """The message's bytes, once its tree is valid against the schema (the tree these bytes
-    serialise: validating them would parse our own output again)."""
-    root = xml_out.build(message)
-    schemas.validate_tree(root, source=name)
-    return xml_out.serialise(root)
-
-
-def _envelope(collectivite: Collectivite, message_name: str) -> EnveloppeCLMISILL:
-    if not collectivite.emails:
-        raise InvalidInput(
-            f"{collectivite.name} has no return e-mail address; the préfecture needs at least "
-            "one to answer (AdressesRetour)",
-            field="emails",
-            rule="at least one return address",
-        )
-    referent = collectivite.referent
-    return EnveloppeCLMISILL(
-        siren=collectivite.siren.value,
-        departement=collectivite.departement.value,
-        arrondissement=collectivite.arrondissement.value,
-        nature=collectivite.nature.value,
-        adresses_retour=tuple(dict.fromkeys(e.value for e in collectivite.emails)),
-        formulaires=(SignedFile(message_name),),
-        referent=Referent(
-            referent.nom, referent.telephone, referent.email.value if referent.email else None
-        )
-        if referent
-        else None,
     )
