@@ -120,9 +120,7 @@ def write_package(
             for p in planned
         ),
     ]
-    midnight = calendar.timegm(options.generated_on.timetuple())
-    written = write_archive(out_dir / archive_name, members, mtime=midnight)
-
+    # the evidence first: what follows the archive's fsync is what the caller waits for last
     files = [
         PackagedFile(
             envelope_name, "envelope", len(envelope_xml), hashlib.sha256(envelope_xml).hexdigest()
@@ -143,6 +141,9 @@ def write_package(
             for p in planned
         ),
     ]
+    midnight = calendar.timegm(options.generated_on.timetuple())
+    written = write_archive(out_dir / archive_name, members, mtime=midnight)
+
     return Package(
         archive=written,
         archive_name=archive_name,

@@ -226,6 +226,7 @@ def write_archive(path: Path, members: Sequence[OutgoingMember], *, mtime: int) 
             stream.set_level(1)  # the end-of-archive blocks, padded to a whole record (as tar)
             stream.put(bytes(2 * _BLOCK + (-(stream.size + 2 * _BLOCK) % _RECORD)))
             stream.finish()
+            written = WrittenArchive(path, out.count, out.digest.hexdigest())
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -234,7 +235,7 @@ def write_archive(path: Path, members: Sequence[OutgoingMember], *, mtime: int) 
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         raise
-    return WrittenArchive(path, out.count, out.digest.hexdigest())
+    return written
 
 
 def _create_temporary(path: Path) -> tuple[int, Path]:
