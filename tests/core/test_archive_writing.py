@@ -79,6 +79,10 @@ def test_every_size_gives_tarfiles_bytes_in_one_gzip_stream(
     )
     assert gzip.decompress(data) == expected
     assert [p.name for p in written.path.parent.iterdir()] == ["a.tar.gz"]  # no temporary left
+    # the document held in memory (packaging keeps a small act's): the very same archive
+    members[1] = OutgoingMember("doc.pdf", document, level, content=document.read_bytes())
+    held = write_archive(tmp_path / "held" / "a.tar.gz", members, mtime=1_767_657_600)
+    assert held.path.read_bytes() == data
 
 
 def test_short_writes_are_finished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,9 @@ intake's text reader refuse a 2 GB file without reading it; a ZIP/PDF polyglot i
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import subprocess
 import sys
 import zipfile
@@ -13,6 +15,8 @@ import pytest
 
 from tests.conftest import make_pdf
 from workflow.errors import InvalidDocument
+from workflow.protocol import documents
+from workflow.protocol.buffers import CHUNK
 from workflow.protocol.documents import examine
 
 _CHILD = """
@@ -72,3 +76,40 @@ def test_a_zip_pdf_polyglot_is_refused(tmp_path: Path) -> None:
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(make_pdf("Délibération"))
     assert examine(plain, field="document").kind.value == "pdf"
+
+
+def test_a_polyglot_larger_than_one_read_is_refused(tmp_path: Path) -> None:
+    """Past the read buffer, the ZIP tail is read again from the file's end."""
+    big = make_pdf("Délibération") + b"%" + os.urandom(CHUNK + 1000) + b"\n%%EOF\n"
+    plain = tmp_path / "plain.pdf"
+    plain.write_bytes(big)
+    assert examine(plain, field="document").sha256 == hashlib.sha256(big).hexdigest()
+    zipped = tmp_path / "zipped.pdf"
+    zipped.write_bytes(big + _polyglot())
+    with pytest.raises(InvalidDocument, match="ZIP"):
+        examine(zipped, field="document")
+
+
+@pytest.mark.parametrize("size", [10, 5000, CHUNK + 10])
+def test_a_document_is_read_up_to_its_size(size: int, tmp_path: Path) -> None:
+    """A file that grew after its ``stat`` is hashed as far as that size: the bytes the
+    archive copies and the signature covers."""
+    data = os.urandom(size + 3000)
+    path = tmp_path / "growing.pdf"
+    path.write_bytes(data)
+    head, _, zip_tail, sha256, content = documents._read(path, size, keep=True)
+    assert content == (data[:size] if size <= CHUNK else None)
+    assert sha256 == hashlib.sha256(data[:size]).hexdigest()
+    assert head == data[: min(size, 4096)]
+    assert zip_tail == data[max(0, size - 22 - 65535) : size]
+
+
+@pytest.mark.parametrize("size", [100, CHUNK, CHUNK + 1])
+def test_a_document_is_kept_when_asked_and_in_one_read(size: int, tmp_path: Path) -> None:
+    data = b"%PDF-1.7\n" + os.urandom(size - 15) + b"%%EOF\n"
+    path = tmp_path / "act.pdf"
+    path.write_bytes(data)
+    assert examine(path, field="document").content is None
+    kept = examine(path, field="document", keep=True)
+    assert kept.content == (data if size <= CHUNK else None)
+    assert kept.sha256 == hashlib.sha256(data).hexdigest()

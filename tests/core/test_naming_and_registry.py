@@ -6,13 +6,21 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from workflow.collectivite import load_registry
 from workflow.errors import ConfigurationError, InvalidDocument, InvalidIdentifier
 from workflow.identifiers import ActNature, Departement, Siren, TypologyCode
 from workflow.protocol.documents import DocumentKind, examine, sniff_kind
 from workflow.protocol.messages import MessageCode
-from workflow.protocol.naming import EnvelopeName, MessageStem, parse_envelope_name, parse_file_name
+from workflow.protocol.naming import (
+    EnvelopeName,
+    MessageStem,
+    compact_date,
+    parse_envelope_name,
+    parse_file_name,
+)
 
 SIREN = Siren.parse("214502494")
 
@@ -63,6 +71,11 @@ def test_parse_file_names(name: str, code: str, index: int | None, typology: str
     assert parsed is not None
     assert parsed.code is not None
     assert (parsed.code.value, parsed.index, parsed.typology) == (code, index, typology)
+
+
+@given(st.dates())
+def test_compact_dates_are_strftimes(date: dt.date) -> None:
+    assert compact_date(date) == date.strftime("%Y%m%d")
 
 
 def test_sniffing_reads_content_not_names(tmp_path: Path) -> None:

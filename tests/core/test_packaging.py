@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tarfile
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from workflow.errors import InvalidDocument, InvalidInput
 from workflow.identifiers import ActNature, Classification, IDActe, TypologyCode
 from workflow.numbering import NumberProfile, NumeroInterne
 from workflow.packaging import (
+    TRANSLITERATION,
     ActInput,
     DocumentInput,
     PackagingOptions,
@@ -362,3 +364,30 @@ def test_signing_reuses_each_document_hash(
         hashlib.sha256(annexe.read_bytes()).digest(),
     ]
     assert [f.sha256 for f in package.files[2:]] == [d.hex() for d in signer.digests]
+
+
+@given(
+    st.text(
+        st.characters(max_codepoint=0x2200, exclude_characters="\n\r")
+        | st.sampled_from(sorted(TRANSLITERATION)),
+        min_size=1,
+        max_size=80,
+    )
+)
+def test_an_objet_kept_as_it_is_is_one_checked_character_by_character(raw: str) -> None:
+    """The printable Latin-1 objet taken whole gets what the character-by-character
+    check gives it: the same text, the same refusal."""
+    from workflow.packaging.objet import _transliterate
+
+    text = unicodedata.normalize("NFC", raw).strip()
+    try:
+        expected: object = _transliterate(text, raw)
+    except InvalidInput as error:
+        expected = error.rule
+    try:
+        cleaned, changes = clean_objet(raw, max_length=10_000)
+        got: object = (cleaned, [c.removeprefix("transliterated ") for c in changes])
+    except InvalidInput as error:
+        got = error.rule
+    if text:
+        assert got == expected

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
+from lxml import etree
 
-from tests.strategies import acte_datas, every_message
+from tests.strategies import acte_datas, every_message, latin1_text
 from workflow.errors import InvalidMessage, SchemaViolation
 from workflow.protocol import messages as m
 from workflow.protocol import schemas, xml_in, xml_out
+from workflow.protocol.xmlsafe import parse_xml
 
 
 @pytest.mark.parametrize("message", every_message(), ids=lambda msg: msg.code.value)
@@ -112,3 +117,82 @@ def test_validation_from_many_threads_at_once() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         fields = list(pool.map(work, range(16)))
     assert fields == [f"message-{i}: True" for i in range(16)]
+
+
+# ------------------------------------------- the tree packaging validates is the one it sends
+
+
+def _same_tree(built: etree._Element, reread: etree._Element) -> None:
+    """Equal elements: names, attributes, texts; only the indentation between elements (which
+    ``pretty_print`` adds and the schema ignores) may differ."""
+    assert reread.tag == built.tag
+    assert dict(reread.attrib) == dict(built.attrib)
+    assert reread.nsmap == built.nsmap
+    assert len(reread) == len(built)
+    if len(built):
+        assert not (built.text or "").strip() and not (reread.text or "").strip()
+    else:
+        assert (reread.text or "") == (built.text or "")
+    for built_child, reread_child in zip(built, reread, strict=True):
+        assert not (reread_child.tail or "").strip()
+        _same_tree(built_child, reread_child)
+
+
+def _verdict(check: Callable[[], None]) -> list[str] | None:
+    """A validation's errors without their location (a line, or an element's path)."""
+    try:
+        check()
+    except SchemaViolation as error:
+        return [e.split(": ", 1)[1] for e in error.errors]
+    return None
+
+
+def _sent_as_validated(message: m.Message) -> list[str] | None:
+    root = xml_out.build(message)
+    sent = xml_out.to_xml(message)
+    assert xml_out.serialise(root) == sent
+    _same_tree(root, parse_xml(sent))
+    verdict = _verdict(lambda: schemas.validate_tree(root))
+    assert verdict == _verdict(lambda: schemas.validate(sent))
+    return verdict
+
+
+@pytest.mark.parametrize("message", every_message(), ids=lambda msg: msg.code.value)
+def test_the_validated_tree_is_the_one_sent(message: m.Message) -> None:
+    assert _sent_as_validated(message) is None
+
+
+def test_an_invalid_tree_is_refused_as_its_bytes_are() -> None:
+    verdict = _sent_as_validated(m.Annulation("not-an-id"))
+    assert verdict is not None
+    assert "IDActe" in verdict[0]
+
+
+@given(acte_datas)
+def test_any_act_is_sent_as_validated(data: m.ActeData) -> None:
+    _sent_as_validated(m.Acte(data))
+
+
+_text_or_none = st.none() | latin1_text
+#: mostly well-formed addresses (valid envelopes), some free text (refused ones)
+_addresses = st.from_regex(r"\A[a-z0-9_-]{1,12}@[a-z0-9-]{1,12}\.fr\Z") | latin1_text
+_envelopes = st.builds(
+    m.EnveloppeCLMISILL,
+    siren=st.from_regex(r"\A[0-9]{9}\Z"),
+    departement=st.sampled_from(["028", "02A", "974", "028", "28"]),
+    arrondissement=st.integers(0, 9),
+    nature=st.sampled_from(["31", "32", "x"]),
+    adresses_retour=st.lists(_addresses, min_size=1, max_size=3).map(tuple),
+    formulaires=st.lists(
+        st.builds(m.SignedFile, st.from_regex(r"\A[a-z0-9_-]{1,30}_0\.xml\Z"), _text_or_none),
+        min_size=1,
+        max_size=2,
+    ).map(tuple),
+    referent=st.none() | st.builds(m.Referent, _text_or_none, _text_or_none, _addresses),
+)
+
+
+@given(_envelopes)
+def test_any_envelope_is_sent_as_validated(envelope: m.EnveloppeCLMISILL) -> None:
+    """Valid or not (free text in addresses and names), the tree's verdict is the bytes'."""
+    _sent_as_validated(envelope)

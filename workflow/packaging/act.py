@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from workflow.errors import InvalidDocument, InvalidInput
@@ -30,7 +29,9 @@ def package_act(
     objet, objet_changes = clean_objet(act.objet, max_length=objet_limit(options.profile))
     check_total_size([act.document, *act.annexes])
 
-    main_facts = examine(act.document.path, field="document")
+    # the act's document, when it comes in one read, is kept until the archive is written
+    # (at most 1 MiB per package): read once, and the bytes signed are the bytes sent
+    main_facts = examine(act.document.path, field="document", keep=True)
     _check_main_kind(main_facts, act.nature, act.classification)
     main_typology = act.document.typology or act.nature.default_typology
     _check_typology(main_typology, act.nature, options, field="typologie")
@@ -67,11 +68,18 @@ def package_act(
     id_acte = IDActe.build(
         collectivite.departement, collectivite.siren, act.date, act.numero, act.nature
     )
-    package = write_package(
-        collectivite, Acte(data), stem, code, planned, out_dir, options, id_acte=id_acte
+    return write_package(
+        collectivite,
+        Acte(data),
+        stem,
+        code,
+        planned,
+        out_dir,
+        options,
+        id_acte=id_acte,
+        objet_changes=objet_changes,
+        signer_warnings=tuple(getattr(signer, "warnings", ()) or ()),
     )
-    warnings = tuple(getattr(signer, "warnings", ()) or ())
-    return dataclasses.replace(package, objet_changes=objet_changes, signer_warnings=warnings)
 
 
 def _plan_annexe(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from workflow.errors import InvalidInput
@@ -37,6 +38,10 @@ TRANSLITERATION = {
 }
 
 
+#: printable ISO-8859-1 (no C0 or C1 control, no DEL): such an objet is kept as it is
+_PRINTABLE_LATIN1 = re.compile("[\x20-\x7e\xa0-\xff]*")
+
+
 def clean_objet(raw: str, *, max_length: int) -> tuple[str, tuple[str, ...]]:
     """Validate the objet and make it Latin-1, reporting each transliteration.
 
@@ -56,6 +61,23 @@ def clean_objet(raw: str, *, max_length: int) -> tuple[str, tuple[str, ...]]:
             rule="no line break",
             value=raw,
         )
+    changes: list[str] = []
+    if _PRINTABLE_LATIN1.fullmatch(text):  # most objets: nothing to check one by one
+        cleaned = text
+    else:
+        cleaned, changes = _transliterate(text, raw)
+    if len(cleaned) > max_length:
+        raise InvalidInput(
+            f"objet has {len(cleaned)} characters; at most {max_length} are allowed",
+            field="objet",
+            rule=f"at most {max_length} characters",
+            value=raw,
+        )
+    return cleaned, tuple(f"transliterated {c}" for c in changes)
+
+
+def _transliterate(text: str, raw: str) -> tuple[str, list[str]]:
+    """``text`` in ISO-8859-1, character by character, and the changes made."""
     changes: list[str] = []
     out: list[str] = []
     for position, char in enumerate(text, start=1):
@@ -83,15 +105,7 @@ def clean_objet(raw: str, *, max_length: int) -> tuple[str, tuple[str, ...]]:
         change = f"{char!r} → {replacement!r}"
         if change not in changes:
             changes.append(change)
-    cleaned = "".join(out)
-    if len(cleaned) > max_length:
-        raise InvalidInput(
-            f"objet has {len(cleaned)} characters; at most {max_length} are allowed",
-            field="objet",
-            rule=f"at most {max_length} characters",
-            value=raw,
-        )
-    return cleaned, tuple(f"transliterated {c}" for c in changes)
+    return "".join(out), changes
 
 
 def objet_limit(profile: NumberProfile) -> int:

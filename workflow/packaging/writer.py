@@ -16,18 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflow.collectivite import Collectivite
-from workflow.errors import InvalidDocument, InvalidInput
+from workflow.errors import InvalidDocument
 from workflow.identifiers import IDActe, TypologyCode
+from workflow.packaging.envelope import envelope_xml as envelope_xml_for
+from workflow.packaging.envelope import valid_xml
 from workflow.packaging.values import DocumentInput, Package, PackagedFile, PackagingOptions
-from workflow.protocol import schemas, xml_out
 from workflow.protocol.archive_out import OutgoingMember, write_archive
 from workflow.protocol.documents import MAX_TOTAL_BYTES, DocumentFacts
 from workflow.protocol.messages import (
-    EnveloppeCLMISILL,
     Message,
     MessageCode,
-    Referent,
-    SignedFile,
 )
 from workflow.protocol.naming import EnvelopeName, MessageStem
 from workflow.signing import DetachedSignature, Signer
@@ -100,32 +98,32 @@ def write_package(
     options: PackagingOptions,
     *,
     id_acte: IDActe | None = None,
+    objet_changes: tuple[str, ...] = (),
+    signer_warnings: tuple[str, ...] = (),
 ) -> Package:
     message_name = stem.message_name(code)
-    message_xml = xml_out.to_xml(message)
-    schemas.validate(message_xml, source=message_name)
-
-    envelope_name = EnvelopeName.build(
+    message_xml = valid_xml(message, message_name)
+    envelope = EnvelopeName.build(
         options.appli, collectivite.siren, options.generated_on, options.serial
     )
-    envelope_xml = xml_out.to_xml(_envelope(collectivite, message_name))
-    schemas.validate(envelope_xml, source=envelope_name.xml_name)
+    envelope_name = envelope.xml_name
+    envelope_xml = envelope_xml_for(collectivite, message_name, envelope_name)
 
-    archive_name = envelope_name.archive_name(options.trigramme)
+    archive_name = envelope.archive_name(options.trigramme)
     members = [
-        OutgoingMember(envelope_name.xml_name, envelope_xml),
+        OutgoingMember(envelope_name, envelope_xml),
         OutgoingMember(message_name, message_xml),
-        *(OutgoingMember(p.name, p.facts.path, p.facts.deflate_level) for p in planned),
+        *(
+            OutgoingMember(
+                p.name, p.facts.path, p.facts.deflate_level, p.facts.size, p.facts.content
+            )
+            for p in planned
+        ),
     ]
-    midnight = calendar.timegm(options.generated_on.timetuple())
-    written = write_archive(out_dir / archive_name, members, mtime=midnight)
-
+    # the evidence first: what follows the archive's fsync is what the caller waits for last
     files = [
         PackagedFile(
-            envelope_name.xml_name,
-            "envelope",
-            len(envelope_xml),
-            hashlib.sha256(envelope_xml).hexdigest(),
+            envelope_name, "envelope", len(envelope_xml), hashlib.sha256(envelope_xml).hexdigest()
         ),
         PackagedFile(
             message_name, "message", len(message_xml), hashlib.sha256(message_xml).hexdigest()
@@ -143,37 +141,18 @@ def write_package(
             for p in planned
         ),
     ]
+    midnight = calendar.timegm(options.generated_on.timetuple())
+    written = write_archive(out_dir / archive_name, members, mtime=midnight)
+
     return Package(
         archive=written,
         archive_name=archive_name,
-        envelope_name=envelope_name.xml_name,
+        envelope_name=envelope_name,
         message_name=message_name,
         code=code,
         files=tuple(files),
         id_acte=id_acte,
+        objet_changes=objet_changes,
+        signer_warnings=signer_warnings,
         message_xml=message_xml,
-    )
-
-
-def _envelope(collectivite: Collectivite, message_name: str) -> EnveloppeCLMISILL:
-    if not collectivite.emails:
-        raise InvalidInput(
-            f"{collectivite.name} has no return e-mail address; the préfecture needs at least "
-            "one to answer (AdressesRetour)",
-            field="emails",
-            rule="at least one return address",
-        )
-    referent = collectivite.referent
-    return EnveloppeCLMISILL(
-        siren=collectivite.siren.value,
-        departement=collectivite.departement.value,
-        arrondissement=collectivite.arrondissement.value,
-        nature=collectivite.nature.value,
-        adresses_retour=tuple(dict.fromkeys(e.value for e in collectivite.emails)),
-        formulaires=(SignedFile(message_name),),
-        referent=Referent(
-            referent.nom, referent.telephone, referent.email.value if referent.email else None
-        )
-        if referent
-        else None,
     )

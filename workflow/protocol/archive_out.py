@@ -37,7 +37,7 @@ from zlib_ng import zlib_ng
 
 from workflow.errors import InvalidDocument
 from workflow.protocol.archive import is_safe_member_name
-from workflow.protocol.buffers import read_buffer
+from workflow.protocol.buffers import CHUNK, read_buffer
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +50,21 @@ class OutgoingMember:
     name: str
     source: Path | bytes
     level: int = 1
+    #: a file's size when the caller knows it (packaging: the size it examined, hashed and
+    #: signed); else the file's size when the archive is written
+    known_size: int | None = None
+    #: a file's bytes when the caller read them already (packaging keeps a small act's from
+    #: its examination): written in place of reading the file again, the same archive bytes
+    content: bytes | None = None
 
     @property
     def size(self) -> int:
         if isinstance(self.source, bytes):
             return len(self.source)
+        if self.content is not None:
+            return len(self.content)
+        if self.known_size is not None:
+            return self.known_size
         return self.source.stat().st_size
 
 
@@ -161,13 +171,21 @@ class _GzipStream:
         """``size`` bytes of a file, read into one reused buffer."""
         buffer = read_buffer()
         left = size
-        with source.open("rb", buffering=0) as stream:
+        fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
+        try:
             while left:
-                count = stream.readinto(buffer[: min(left, len(buffer))])
+                count = os.readv(fd, [buffer[: min(left, len(buffer))]])
                 if not count:
                     raise OSError(f"{source} is shorter than its {size} bytes")
                 self._chunk(buffer[:count])
                 left -= count
+        finally:
+            os.close(fd)
+
+    def feed(self, view: memoryview) -> None:
+        """Bytes in memory, in the pieces :meth:`copy` reads a file in: the same archive."""
+        for start in range(0, len(view), CHUNK):
+            self._chunk(view[start : start + CHUNK])
 
     def _chunk(self, view: memoryview) -> None:
         self.crc = zlib_ng.crc32(view, self.crc)
@@ -197,8 +215,6 @@ def write_archive(path: Path, members: Sequence[OutgoingMember], *, mtime: int) 
     derived from the input (e.g. the envelope's date), never the clock.
     """
     _check_names([member.name for member in members])
-    if not path.parent.is_dir():
-        path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = _create_temporary(path)
     try:
         try:
@@ -210,6 +226,7 @@ def write_archive(path: Path, members: Sequence[OutgoingMember], *, mtime: int) 
             stream.set_level(1)  # the end-of-archive blocks, padded to a whole record (as tar)
             stream.put(bytes(2 * _BLOCK + (-(stream.size + 2 * _BLOCK) % _RECORD)))
             stream.finish()
+            written = WrittenArchive(path, out.count, out.digest.hexdigest())
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -218,14 +235,18 @@ def write_archive(path: Path, members: Sequence[OutgoingMember], *, mtime: int) 
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         raise
-    return WrittenArchive(path, out.count, out.digest.hexdigest())
+    return written
 
 
 def _create_temporary(path: Path) -> tuple[int, Path]:
-    """A new file next to ``path``, under a hidden name (``.tmp-``: backups skip it)."""
+    """A new file next to ``path``, under a hidden name (``.tmp-``: backups skip it); its
+    folder is made when it is missing."""
     temporary = path.with_name(f".tmp-{os.urandom(6).hex()}-{path.name}")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
     try:
+        return os.open(temporary, flags, 0o600), temporary
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
         return os.open(temporary, flags, 0o600), temporary
     except FileExistsError:  # 48 random bits met a leftover: let tempfile find a free name
         fd, name = tempfile.mkstemp(prefix=".tmp-", suffix=".tar.gz", dir=path.parent)
@@ -251,17 +272,47 @@ def _add_member(stream: _GzipStream, member: OutgoingMember, mtime: int) -> None
     """A ustar header, the content, the padding to a whole block."""
     size = member.size
     header = _ustar_header(member.name, size, mtime)
-    if isinstance(member.source, bytes):  # a message: one piece, one call to the deflater
-        stream.put(b"".join((header, member.source, bytes(-size % _BLOCK))))
+    source = member.source
+    if isinstance(source, bytes):  # a message: one piece, one call to the deflater
+        stream.put(b"".join((header, source, bytes(-size % _BLOCK))))
         return
     stream.put(header)
-    stream.copy(member.source, size)
+    if member.content is None:
+        stream.copy(source, size)
+    else:
+        stream.feed(memoryview(member.content))
     stream.put(bytes(-size % _BLOCK))
 
 
 #: a regular file's ustar header, as :mod:`tarfile` writes it (mode 0644, owner 0, no owner
 #: name): name, size, mtime and checksum filled in by :func:`_ustar_header`
 _USTAR = struct.Struct("100s8s8s8s12s12s8sc100s8s32s32s8s8s155s12x")
+_ZERO = b"0000000\0"
+
+
+def _ustar(name: bytes, size: bytes, mtime: bytes, checksum: bytes) -> bytes:
+    return _USTAR.pack(
+        name,
+        b"0000644\0",
+        _ZERO,
+        _ZERO,
+        size,
+        mtime,
+        checksum,
+        tarfile.REGTYPE,
+        b"",
+        tarfile.POSIX_MAGIC,
+        b"",
+        b"",
+        b"",  # device numbers: none, for a regular file
+        b"",
+        b"",
+    )
+
+
+#: the sum of the bytes that are the same in every header (the checksum field counts as
+#: eight spaces): a header's checksum is this plus the sum of its name, size and mtime
+_USTAR_CONSTANT_SUM = sum(_ustar(b"", b"", b"", b" " * 8))
 
 
 def _ustar_header(name: str, size: int, mtime: int) -> bytes:
@@ -272,22 +323,7 @@ def _ustar_header(name: str, size: int, mtime: int) -> bytes:
         info = tarfile.TarInfo(name)
         info.size, info.mtime, info.mode, info.uname, info.gname = size, mtime, 0o644, "", ""
         return info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "surrogateescape")
-    zero = b"0000000\0"
-    header = _USTAR.pack(
-        encoded,
-        b"0000644\0",
-        zero,
-        zero,
-        b"%011o\0" % size,
-        b"%011o\0" % mtime,
-        b" " * 8,
-        tarfile.REGTYPE,
-        b"",
-        tarfile.POSIX_MAGIC,
-        b"",
-        b"",
-        b"",  # device numbers: none, for a regular file
-        b"",
-        b"",
-    )
-    return header[:148] + b"%06o\0 " % sum(header) + header[156:]
+    size_field = b"%011o\0" % size
+    mtime_field = b"%011o\0" % mtime
+    checksum = _USTAR_CONSTANT_SUM + sum(encoded) + sum(size_field) + sum(mtime_field)
+    return _ustar(encoded, size_field, mtime_field, b"%06o\0 " % checksum)

@@ -7,8 +7,11 @@ archive is at most 150 MiB.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,13 +86,19 @@ def sniff_kind(head: bytes, tail: bytes = b"") -> DocumentKind | None:
 @dataclass(frozen=True, slots=True)
 class DocumentFacts:
     """What was learnt from one pass over a document: kind, size, SHA-256, and whether a
-    sample of its content (past the first 4 KiB) shrank by a tenth at deflate level 1."""
+    sample of its content (past the first 4 KiB) shrank by a tenth at deflate level 1.
+
+    ``content``: the document's bytes, when the caller asked to keep them and they came in
+    one read (at most :data:`~workflow.protocol.buffers.CHUNK`): the archive takes them from
+    here — the very bytes hashed and signed — instead of reading the file a second time.
+    """
 
     path: Path
     kind: DocumentKind
     size: int
     sha256: str
     compressible: bool = True
+    content: bytes | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def deflate_level(self) -> int:
@@ -103,29 +112,25 @@ class DocumentFacts:
         return 0
 
 
-def examine(path: Path, *, field: str) -> DocumentFacts:
+def examine(path: Path, *, field: str, keep: bool = False) -> DocumentFacts:
     """Read a document once, in chunks: detect its kind by content and hash it.
+
+    The file is sized and typed by one ``stat`` and read by its descriptor up to that size
+    (what the archive copies, and the signature covers); a document that fits in the read
+    buffer (most acts) gives its ZIP tail from the buffer, without a second read, and with
+    ``keep`` its bytes are kept in the facts (a copy in memory costs a tenth of reading the
+    file again).
 
     Raises :class:`InvalidDocument` when the file is missing, empty, or of no accepted kind.
     """
     try:
-        size = path.stat().st_size
-        if not path.is_file():
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
             raise InvalidDocument(
                 f"{path} is not a regular file", field=field, rule="a file", value=str(path)
             )
-        digest = hashlib.sha256()
-        buffer = read_buffer()  # this thread's, reused: no allocation per document or chunk
-        with path.open("rb", buffering=0) as stream:
-            count = stream.readinto(buffer)
-            head = bytes(buffer[: min(count, 4096)])
-            sample = bytes(buffer[4096 : min(count, 4096 + _PROBE)])
-            while count:
-                digest.update(buffer[:count])
-                count = stream.readinto(buffer)
-            stream.seek(max(0, size - _ZIP_TAIL))
-            zip_tail = stream.read(_ZIP_TAIL)
-            tail = zip_tail[-2048:]
+        size = status.st_size
+        head, sample, zip_tail, sha256, content = _read(path, size, keep=keep)
     except FileNotFoundError as exc:
         raise InvalidDocument(
             f"file {path} does not exist", field=field, rule="an existing file", value=str(path)
@@ -134,6 +139,7 @@ def examine(path: Path, *, field: str) -> DocumentFacts:
         raise InvalidDocument(
             f"cannot read {path}: {exc.strerror}", field=field, rule="a readable file"
         ) from exc
+    tail = zip_tail[-2048:]
     if size == 0:
         raise InvalidDocument(f"{path} is empty", field=field, rule="not empty", value=str(path))
     kind = sniff_kind(head, tail)
@@ -154,4 +160,36 @@ def examine(path: Path, *, field: str) -> DocumentFacts:
         )
     sample = sample or head
     compressible = len(zlib_ng.compress(sample, 1)) < 0.9 * len(sample)
-    return DocumentFacts(path, kind, size, digest.hexdigest(), compressible)
+    return DocumentFacts(path, kind, size, sha256, compressible, content)
+
+
+def _read(path: Path, size: int, *, keep: bool) -> tuple[bytes, bytes, bytes, str, bytes | None]:
+    """One pass over the file's first ``size`` bytes (a file grown since its ``stat`` is read
+    up to that size: what the archive copies, what the signature covers): its head, the
+    probe's sample, its ZIP tail (the last 64 KiB + 22 bytes), its SHA-256, and with
+    ``keep`` its bytes when they came in one read."""
+    digest = hashlib.sha256()
+    buffer = read_buffer()  # this thread's, reused: no allocation per document or chunk
+    head = sample = b""
+    content = None
+    done = count = 0
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        while done < size:
+            count = os.readv(fd, [buffer[: min(size - done, len(buffer))]])
+            if not count:
+                break
+            if not done:
+                head = bytes(buffer[: min(count, 4096)])
+                sample = bytes(buffer[4096 : min(count, 4096 + _PROBE)])
+            digest.update(buffer[:count])
+            done += count
+        if done == count:  # the whole file is in the buffer (most documents): no second read
+            zip_tail = bytes(buffer[max(0, done - _ZIP_TAIL) : done])
+            content = bytes(buffer[:done]) if keep else None
+        else:
+            os.lseek(fd, max(0, done - _ZIP_TAIL), os.SEEK_SET)
+            zip_tail = os.read(fd, min(done, _ZIP_TAIL))
+    finally:
+        os.close(fd)
+    return head, sample, zip_tail, digest.hexdigest(), content

@@ -32,11 +32,20 @@ def _schema() -> etree.XMLSchema:
 
 def validate(data: bytes, *, source: str = "message") -> None:
     """Validate one message against our schema; :class:`SchemaViolation` lists each error."""
-    root = parse_xml(data, source=source)
+    validate_tree(parse_xml(data, source=source), source=source)
+
+
+def validate_tree(root: etree._Element, *, source: str = "message") -> None:
+    """Validate a message's element tree, as :func:`validate` does its bytes: for the messages
+    we build (:func:`workflow.protocol.xml_out.build`), without parsing our own output."""
     schema = _schema()
     if schema.validate(root):
         return
-    errors = [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+    # a tree built in memory has no line numbers: its errors name the element's path
+    errors = [
+        f"line {e.line}: {e.message}" if e.line else f"{e.path}: {e.message}"
+        for e in schema.error_log  # type: ignore[attr-defined]
+    ]
     raise SchemaViolation(
         f"{source} does not validate against the ACTES schema: {errors[0]}",
         field=source,

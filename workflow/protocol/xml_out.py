@@ -82,9 +82,20 @@ def root_name(message: Message) -> str:
 
 def to_xml(message: Message) -> bytes:
     """Serialise any message value to ISO-8859-1 XML bytes with an XML declaration."""
+    return serialise(build(message))
+
+
+def build(message: Message) -> etree._Element:
+    """The message's element tree, as :func:`serialise` writes it: packaging validates this
+    tree against the schema, then sends its serialisation (the bytes read back give the same
+    tree, whitespace between elements aside: a test holds them equal)."""
     root = etree.Element(actes(root_name(message)), nsmap=NSMAP)
     root.set(_XSI_LOCATION, _SCHEMA_LOCATION)
     _WRITERS[type(message)](root, message)
+    return root
+
+
+def serialise(root: etree._Element) -> bytes:
     data = etree.tostring(root, xml_declaration=True, encoding="ISO-8859-1", pretty_print=True)
     assert isinstance(data, bytes)  # noqa: S101 - an encoding was given, lxml returns bytes
     return data
