@@ -144,6 +144,44 @@ def test_each_step_is_a_claim_and_an_outcome(
     assert events == ["received", "packaged", "submitting", "submitted"]
 
 
+def test_a_polls_accuses_de_reception_are_recorded_together(
+    services: Services, pdf_factory: Callable[..., Path]
+) -> None:
+    """Issue 13: the ARs a poll brings are recorded in one transaction, not one per act: a
+    poll bringing three costs the store what a poll bringing one does."""
+    store = services.store
+    assert isinstance(store, SqlStore)
+    commits = [0]
+
+    def commit(*_: object) -> None:
+        commits[0] += 1
+
+    def sent(number: str) -> int:
+        act_id = _submit(services, pdf_factory(text=f"Délibération {number}"), number)
+        services.submission.package(act_id)
+        services.transmission.transmit(act_id)
+        return act_id
+
+    def polled() -> int:
+        control(services, "/control/advance", {"seconds": 5})
+        commits[0] = 0
+        event.listen(store.engine, "commit", commit)
+        try:
+            services.polling.poll()
+        finally:
+            event.remove(store.engine, "commit", commit)
+        return commits[0]
+
+    polled()  # the first poll writes the poll's lease row: the polls compared come after
+    alone = sent("AR1")
+    one = polled()
+    three = [sent(n) for n in ("AR2", "AR3", "AR4")]
+    assert polled() == one
+    for act_id in (alone, *three):
+        assert store.get_act(act_id).state is ActState.ACKNOWLEDGED
+        assert store.message(act_id, "1-2") is not None
+
+
 def test_lost_reply_never_duplicates(services: Services, pdf_factory: Callable[..., Path]) -> None:
     act_id = _submit(services, pdf_factory(), "LOST")
     services.submission.package(act_id)

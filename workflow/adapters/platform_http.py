@@ -76,8 +76,7 @@ class HttpPlatform:
         # redirects are answers, never followed: and a Location S²LOW fills raw may not even
         # be UTF-8, which requests would fail to decode while looking for the next hop
         setattr(self._session, "get_redirect_target", lambda response: None)  # noqa: B010
-        # the environment (HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) read once, for the
-        # platform's address: requests would read and scan all of it again at every call
+        # the environment (proxies, CA bundle) read once for the platform, not at every call
         self._session.proxies = requests.utils.get_environ_proxies(config.base_url)
         self._session.trust_env = False
         bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")

@@ -24,8 +24,13 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from workflow.errors import ActesError, Conflict, InvalidInput, Rejected
-from workflow.i18n import N_, _
+from workflow.errors import (
+    ActesError,
+    Conflict,
+    InvalidInput,
+    Rejected,
+)
+from workflow.i18n import N_
 from workflow.lifecycle import AT_PLATFORM, ActState
 from workflow.platform import (
     AFTER_ACKNOWLEDGEMENT,
@@ -39,9 +44,10 @@ from workflow.problems import CurrentProblem, ProblemCode
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
-from workflow.store import ActRecord, ExchangeRecord, KeptMessage
+from workflow.store import ActRecord, ExchangeRecord
 from workflow.usecases.context import GLOBAL_CURSOR, PARIS, AccountScope, Context
 from workflow.usecases.exchanges import cancellation_request
+from workflow.usecases.inbound import exchange_facts, quarantine, read_ar, record_ars
 from workflow.usecases.listing import walk
 
 POLL_LEASE = "poll"
@@ -175,17 +181,15 @@ class Polling:
         # a listing cut short proves nothing of the acts it did not reach; a complete one
         # proves an act is in none of the listed statuses (1, 2, or gone on from 4 if old)
         self._ask_alone([a for a in left if cut or a.state_since <= old], changed, lease)
-        acknowledged = [
-            _renewed(lease, self._acknowledge, a, r)
-            for a, r in changed[PlatformStatus.ACQUITTEMENT_RECU]
-        ]
+        acknowledged = self._acknowledge_all(changed[PlatformStatus.ACQUITTEMENT_RECU], lease)
         rejected = [_renewed(lease, self._reject, a, r) for a, r in changed[PlatformStatus.ERREUR]]
         transmitted = self._transmitted([a for a, _ in changed[PlatformStatus.TRANSMIS]], lease)
         parked = self._parked(changed)
         messages = self._prefecture_messages()
         cancelled = self._cancellations()
-        ctx.store.set_poll_cursor(self._cursor, started)  # reached only when every step succeeded
-        ctx.flush_attempts(None)
+        with ctx.store.together():  # reached only when every step succeeded: one transaction
+            ctx.store.set_poll_cursor(self._cursor, started)
+            ctx.flush_attempts(None)
         return PollReport(
             acknowledged=tuple(a for a in acknowledged if a),
             rejected=tuple(r for r in rejected if r),
@@ -339,38 +343,24 @@ class Polling:
                 exchange = ExchangeRecord(message.code.value, day, document_id, None, detail)
                 ctx.store.record_exchange(act_id, exchange)
 
-    def _acknowledge(self, act: ActRecord, report: StatusReport | None = None) -> int | None:
-        """Record the act's ARActe: the one of the report given, else the one ``get_status``
-        carries."""
-        ctx = self.ctx
+    def _acknowledge_all(self, seen: list[Seen], lease: _Lease) -> list[int | None]:
+        """Record the ARActes of this poll: each read first (asked for when the listing
+        brought no report), then recorded together (:func:`record_ars`)."""
+        ready = []
+        for act, report in seen:
+            lease.renew()
+            ar = self._read_ar(act, report)
+            if ar is not None:
+                ready.append((act, *ar))
+        return record_ars(self.ctx, ready, lease.renew)
+
+    def _read_ar(
+        self, act: ActRecord, report: StatusReport | None
+    ) -> tuple[m.ARActe, bytes] | None:
+        """The act's ARActe (asked for when the report is not given), or None."""
         if report is None:
             report = self._platform().get_status(act.platform_ref or "")
-        ar = report.message_xml
-        if ar is None:
-            return None
-        try:
-            message = xml_in.parse_message(ar, source="ARActe")
-        except InvalidInput as error:
-            quarantine(ctx, act.id, "ARActe", error, ar)
-            return None
-        if not isinstance(message, m.ARActe):
-            return None
-        now = ctx.clock()
-        ctx.store.transition(
-            act.id,
-            ActState.ACKNOWLEDGED,
-            actor="prefecture",
-            at=now,
-            reason=N_(
-                "accusé de réception {id_acte} of {day}",
-                id_acte=message.id_acte,
-                day=message.date_reception,
-            ),
-            keep=(KeptMessage("in", "1-2", ar),),  # the AR and the move: one transaction
-            id_acte=message.id_acte,
-            date_reception=message.date_reception,
-        )
-        return act.id
+        return read_ar(self.ctx, act, report)
 
     def _reject(self, act: ActRecord, report: StatusReport | None = None) -> int:
         """Status −1: the AnomalieActe (from the ministry) comes first in the body, then the
@@ -464,28 +454,3 @@ def _renewed(
         return step(act, report)
     except Conflict:
         return None
-
-
-def quarantine(ctx: Context, act_id: int, what: str, error: ActesError, raw: bytes) -> None:
-    """Keep an unreadable inbound message and say so, once (the operators' incidents)."""
-    detail = _(
-        "{what} cannot be read and is quarantined: {error}", what=what, error=error.one_line()
-    )
-    if any(i.detail == detail for i in ctx.store.incidents(act_id=act_id)):
-        return
-    ctx.store.record_incident(
-        "inbound_quarantined", detail, at=ctx.clock(), act_id=act_id, payload=raw
-    )
-
-
-def exchange_facts(message: m.Message) -> tuple[dt.date | None, str]:
-    """The day a préfecture message was written and what it says, for its exchange record."""
-    if isinstance(message, m.DefereTA):
-        return message.date_depot, message.nature_illegalite
-    if isinstance(message, m.DemandePieceComplementaire):
-        return message.date_courrier_pref, message.description_pieces
-    if isinstance(message, m.LettreObservations):
-        return message.date_courrier_pref, message.motif
-    if isinstance(message, m.CourrierSimple):
-        return message.date_courrier_pref, ""
-    return None, ""
