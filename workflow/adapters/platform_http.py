@@ -348,8 +348,7 @@ class HttpPlatform:
 
         The listing carries no SIREN: a candidate proves nothing until
         :meth:`transaction_details` shows whose it is (workflow.recovery)."""
-        # every type is listed (S²LOW's type_acte is a nature, not a transaction type): a
-        # cancellation or a letter shares the act's number
+        # every type listed (S²LOW's type_acte is a nature): a cancellation shares the number
         found: dict[str, ListedTransaction] = {}  # one moving between listings is seen twice
         for status in LIVE_STATUSES:
             for listed in self.iter_transactions(status):
