@@ -116,13 +116,11 @@ def noop() -> None:
 
 @shared_task(name="workers.tasks.poll_platform", acks_late=True)
 def poll_platform() -> dict[str, list[int] | bool]:
-    try:
-        report = services().polling.poll()
+    try:  # a poll that got through closes a refused login's alert (with the lease's release)
+        report = services().polling.poll(answered=services().operator_alerts.poll_answered)
     except PlatformAccessRefused as error:  # the login refused: the operators' to fix, now
         services().operator_alerts.poll_refused(error)
         raise
-    if not report.skipped:
-        services().operator_alerts.poll_answered()
     return {
         "acknowledged": list(report.acknowledged),
         "rejected": list(report.rejected),

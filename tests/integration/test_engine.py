@@ -166,10 +166,12 @@ def test_a_polls_accuses_de_reception_are_recorded_together(
         control(services, "/control/advance", {"seconds": 5})
         commits[0] = 0
         event.listen(store.engine, "commit", commit)
+        answered: list[bool] = []
         try:
-            services.polling.poll()
+            services.polling.poll(answered=lambda: answered.append(True))
         finally:
             event.remove(store.engine, "commit", commit)
+        assert answered == [True]  # with the lease's release, in its transaction
         return commits[0]
 
     polled()  # the first poll writes the poll's lease row: the polls compared come after

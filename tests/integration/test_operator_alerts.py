@@ -280,8 +280,13 @@ def test_a_login_refused_while_polling_is_raised_at_once_and_closed_by_the_next_
     settings = _settings(tmp_path, port)
     monkeypatch.setattr(tasks, "services", lambda: services)
 
-    def refused() -> PollReport:
+    def refused(answered: object = None) -> PollReport:
         raise PlatformAccessRefused("list_actes: Échec de l'authentification", field="platform")
+
+    def through(answered: Callable[[], None] | None = None) -> PollReport:
+        if answered is not None:
+            answered()  # as Polling.poll does once every account's poll got through
+        return PollReport()
 
     monkeypatch.setattr(services.polling, "poll", refused)
     for _ in range(3):  # every poll fails: still one alert
@@ -292,7 +297,7 @@ def test_a_login_refused_while_polling_is_raised_at_once_and_closed_by_the_next_
     digest = sweep_operator_alerts(services, settings)
     assert digest is not None and [a.key for a in digest.raised] == ["platform_access:poll"]
     assert sweep_operator_alerts(services, settings) is None  # the sweep does not close it
-    monkeypatch.setattr(services.polling, "poll", lambda: PollReport())
+    monkeypatch.setattr(services.polling, "poll", through)
     tasks.poll_platform.run()
     assert services.store.operator_alerts() == []
     digest = sweep_operator_alerts(services, settings)

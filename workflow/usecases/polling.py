@@ -22,7 +22,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workflow.errors import (
     ActesError,
@@ -125,16 +125,19 @@ class Polling:
     ctx: Context
     #: the account this poll lists, and whose acts it follows (None: the global account)
     scope: AccountScope | None = None
+    #: the acts awaiting their cancellation's acknowledgement, read with the poll's acts
+    _cancelling: list[ActRecord] | None = field(default=None, init=False, repr=False)
 
-    def poll(self) -> PollReport:
+    def poll(self, answered: Callable[[], None] | None = None) -> PollReport:
         """One poll at a time across processes (a lease in the store): two overlapping polls
         would both see an act move and the second would try the same move again. Each
-        account is polled in turn; one failing does not stop the others (its cursor stays)."""
+        account is polled in turn; one failing does not stop the others (its cursor stays).
+        ``answered`` runs when every account's poll got through, with the lease's release."""
         scopes = self.ctx.account_scopes()  # no platform configured: say so before any work
         lease = _Lease(self.ctx, f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}")
         if not lease.renew():
             return PollReport(skipped=True)
-        reports, failure = [], None
+        reports, failure, through = [], None, False
         try:
             for scope in scopes:
                 try:
@@ -142,8 +145,12 @@ class Polling:
                 except ActesError as error:
                     self.ctx.flush_attempts(None)
                     failure = failure or error
+            through = failure is None
         finally:
-            self.ctx.store.release_lease(POLL_LEASE, lease.holder)
+            with self.ctx.store.together():  # the lease freed and ``answered``: one round
+                self.ctx.store.release_lease(POLL_LEASE, lease.holder)
+                if through and answered is not None:
+                    answered()  # what follows a poll that got through (the operators' alert)
         if failure is not None:
             raise failure  # the task's retry and the operators' alert see it
         return _merged(reports)
@@ -214,13 +221,17 @@ class Polling:
         """Our acts at the platform, by the status the platform now lists them in; the
         pending acts no listing showed; and whether an arrival listing was cut short (then
         those acts may be in it, unseen)."""
-        with self.ctx.store.reading():  # the pending acts and the cursor: one transaction
-            pending = {
-                a.platform_ref: a
-                for a in self.ctx.store.list_acts(siren=self._siren, states=sorted(AT_PLATFORM))
+        followed = sorted(AT_PLATFORM | {ActState.CANCELLATION_REQUESTED})
+        with self.ctx.store.reading():  # the acts followed and the cursor: one transaction
+            acts = [
+                a
+                for a in self.ctx.store.list_acts(siren=self._siren, states=followed)
                 if a.platform_ref and self._ours(a)
-            }
+            ]
+            pending = {a.platform_ref or "": a for a in acts if a.state in AT_PLATFORM}
             since = self.window(pending.values())
+        # the acts whose cancellation is asked, for this poll's last step
+        self._cancelling = [a for a in acts if a.state is ActState.CANCELLATION_REQUESTED]
         changed: dict[PlatformStatus, list[Seen]] = {status: [] for status in LISTED}
         cut = False
         for status in LISTED:
@@ -395,13 +406,12 @@ class Polling:
         """Acts whose cancellation the préfecture acknowledged (the act's status 0)."""
         ctx = self.ctx
         platform = self._platform()
-        waiting = {
-            a.platform_ref: a
-            for a in ctx.store.list_acts(
+        cancelling = self._cancelling
+        if cancelling is None:  # not read with the poll's acts
+            cancelling = ctx.store.list_acts(
                 siren=self._siren, states=[ActState.CANCELLATION_REQUESTED]
             )
-            if a.platform_ref and self._ours(a)
-        }
+        waiting = {a.platform_ref: a for a in cancelling if a.platform_ref and self._ours(a)}
         if not waiting:
             return []
         done = []
