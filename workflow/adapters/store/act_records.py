@@ -1,15 +1,21 @@
 """Act rows made records: each with its documents and platform reference, read for a whole
-batch of acts in one query (never one per act)."""
+batch of acts in one query (never one per act).
+
+The rows are the ORM's (``ActRow``) or plain rows of the ``acts`` table, read by
+:func:`act_row` with a statement built once: the hot paths (a move, reading one act) go
+through SQLAlchemy Core, where the ORM's unit of work and statement building cost several
+milliseconds of CPU per move (bench/pipeline.py, issue 13)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
-from workflow.adapters.store.base import utc
-from workflow.adapters.store.models import ActDocumentRow, ActRow, TransactionRow
+from workflow.adapters.store.base import core, utc
+from workflow.adapters.store.models import ActDocumentRow, ActRow, TransactionRow, table
 from workflow.adapters.store.recovery import problem_of
 from workflow.lifecycle import ActState
 from workflow.store import ActRecord, DocumentRef
@@ -17,11 +23,40 @@ from workflow.store import ActRecord, DocumentRef
 #: acts whose documents and transaction are read in one query (IN lists stay short)
 _BATCH = 500
 
+ACTS = table(ActRow)
+_DOCUMENTS = table(ActDocumentRow)
+_TRANSACTIONS = table(TransactionRow)
+_ACT_BY_ID = select(ACTS).where(ACTS.c.id == bindparam("act_id"))
+#: the documents and the platform reference of a batch of acts (an act has at least its act)
+_DOCUMENTS_OF = (
+    select(
+        _DOCUMENTS.c.act_id,
+        _DOCUMENTS.c.position,
+        _DOCUMENTS.c.sha256,
+        _DOCUMENTS.c.file_name,
+        _DOCUMENTS.c.typology,
+        _DOCUMENTS.c.signature_sha256,
+        _TRANSACTIONS.c.platform_ref,
+    )
+    .outerjoin(_TRANSACTIONS, _TRANSACTIONS.c.act_id == _DOCUMENTS.c.act_id)
+    .where(_DOCUMENTS.c.act_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_DOCUMENTS.c.act_id, _DOCUMENTS.c.position)
+)
+_REFS_OF = select(_TRANSACTIONS.c.act_id, _TRANSACTIONS.c.platform_ref).where(
+    _TRANSACTIONS.c.act_id.in_(bindparam("ids", expanding=True))
+)
 
-def records_of(session: Session, rows: Iterable[ActRow]) -> list[ActRecord]:
-    """Records of ``rows``, in their order: one query per batch of acts."""
+
+def act_row(session: Session, act_id: int) -> Row[Any] | None:
+    """The act's row of the ``acts`` table (its columns as attributes), or None."""
+    return core(session).execute(_ACT_BY_ID, {"act_id": act_id}).first()
+
+
+def records_of(session: Session, rows: Iterable[Any]) -> list[ActRecord]:
+    """Records of ``rows`` (``ActRow`` objects or rows of ``acts``: what their columns are
+    named), in their order: one query per batch of acts."""
     records: list[ActRecord] = []
-    batch: list[ActRow] = []
+    batch: list[Any] = []
     for row in rows:
         batch.append(row)
         if len(batch) == _BATCH:
@@ -31,31 +66,22 @@ def records_of(session: Session, rows: Iterable[ActRow]) -> list[ActRecord]:
     return records
 
 
-def _batch_records(session: Session, rows: list[ActRow]) -> list[ActRecord]:
+def _batch_records(session: Session, rows: list[Any]) -> list[ActRecord]:
     if not rows:
         return []
     ids = [row.id for row in rows]
     documents: dict[int, list[DocumentRef]] = {act_id: [] for act_id in ids}
     refs: dict[int, str] = {}
-    # the documents and the platform reference in one query (an act has at least its act)
-    for d, ref in session.execute(
-        select(ActDocumentRow, TransactionRow.platform_ref)
-        .outerjoin(TransactionRow, TransactionRow.act_id == ActDocumentRow.act_id)
-        .where(ActDocumentRow.act_id.in_(ids))
-        .order_by(ActDocumentRow.act_id, ActDocumentRow.position)
+    db = core(session)
+    for act_id, position, sha256, name, typology, signature, ref in db.execute(
+        _DOCUMENTS_OF, {"ids": ids}
     ):
-        documents[d.act_id].append(
-            DocumentRef(d.position, d.sha256, d.file_name, d.typology, d.signature_sha256)
-        )
+        documents[act_id].append(DocumentRef(position, sha256, name, typology, signature))
         if ref is not None:
-            refs[d.act_id] = ref
+            refs[act_id] = ref
     bare = [act_id for act_id, found in documents.items() if not found]
     if bare:  # none in practice; their reference alone
-        for act_id, ref in session.execute(
-            select(TransactionRow.act_id, TransactionRow.platform_ref).where(
-                TransactionRow.act_id.in_(bare)
-            )
-        ):
+        for act_id, ref in db.execute(_REFS_OF, {"ids": bare}):
             refs[act_id] = ref
     return [
         ActRecord(

@@ -8,11 +8,12 @@ import datetime as dt
 import hashlib
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
-from workflow.adapters.store.base import StoreBase, facts_changed, utc
+from workflow.adapters.store.base import StoreBase, core, facts_changed, utc
 from workflow.adapters.store.models import (
     ActRow,
     AttemptRow,
@@ -22,6 +23,7 @@ from workflow.adapters.store.models import (
     PollCursorRow,
     PublicityRow,
     TransactionRow,
+    table,
 )
 from workflow.errors import NotFound
 from workflow.platform import Attempt
@@ -226,71 +228,93 @@ class ExchangesStore(StoreBase):
 def _attempt_row(
     act_id: int | None, attempt: Attempt, at: dt.datetime, platform_ref: str | None = None
 ) -> AttemptRow:
+    return AttemptRow(**_attempt_values(act_id, attempt, at, platform_ref))
+
+
+def _attempt_values(
+    act_id: int | None, attempt: Attempt, at: dt.datetime, platform_ref: str | None = None
+) -> dict[str, Any]:
     """One platform call as recorded (its answer's excerpt bounded to 2 KiB)."""
-    return AttemptRow(
-        act_id=act_id,
-        at=at,
-        endpoint=attempt.endpoint,
-        duration_ms=attempt.duration_ms,
-        http_status=attempt.http_status,
-        platform_ref=platform_ref,
-        excerpt=attempt.excerpt[:2048],
-        error=attempt.error,
-    )
+    return {
+        "act_id": act_id,
+        "at": at,
+        "endpoint": attempt.endpoint,
+        "duration_ms": attempt.duration_ms,
+        "http_status": attempt.http_status,
+        "platform_ref": platform_ref,
+        "excerpt": attempt.excerpt[:2048],
+        "error": attempt.error,
+    }
 
 
 def add_attempts(session: Session, act_id: int, kept: KeptAttempts, at: dt.datetime) -> None:
     """The platform calls that brought a move, in the move's own transaction."""
-    session.add_all(_attempt_row(act_id, attempt, at) for attempt in kept.attempts)
+    if kept.attempts:
+        core(session).execute(
+            _INSERT_ATTEMPT,
+            [_attempt_values(act_id, attempt, at) for attempt in kept.attempts],
+        )
 
 
 def add_package(session: Session, act_id: int, package: KeptPackage, at: dt.datetime) -> None:
     """The act's archive, in the caller's transaction (its serial is unique: AlreadyExists)."""
     serial = int(package.archive_name.rsplit("-", 1)[1].split(".")[0])
-    session.add(
-        PackageRow(
-            act_id=act_id,
-            siren=package.siren,
-            day=package.day,
-            serial=serial,
-            archive_name=package.archive_name,
-            archive_path=str(package.archive_path),
-            sha256=package.sha256,
-            size=package.size,
-            created_at=at,
-        )
+    core(session).execute(
+        _INSERT_PACKAGE,
+        {
+            "act_id": act_id,
+            "siren": package.siren,
+            "day": package.day,
+            "serial": serial,
+            "archive_name": package.archive_name,
+            "archive_path": str(package.archive_path),
+            "sha256": package.sha256,
+            "size": package.size,
+            "created_at": at,
+        },
     )
 
 
 def add_message(session: Session, act_id: int, message: KeptMessage, at: dt.datetime) -> bool:
     """Keep a message (raw bytes + SHA-256) once, in the caller's transaction; True when new."""
     digest = hashlib.sha256(message.raw).hexdigest()
-    exists = session.scalar(
-        select(MessageRow.id).where(MessageRow.act_id == act_id, MessageRow.sha256 == digest)
-    )
-    if exists is not None:
+    db = core(session)
+    if db.execute(_MESSAGE_KEPT, {"act_id": act_id, "sha256": digest}).first() is not None:
         return False
-    session.add(
-        MessageRow(
-            act_id=act_id,
-            direction=message.direction,
-            code=message.code,
-            raw=message.raw,
-            sha256=digest,
-            at=at,
-        )
+    db.execute(
+        _INSERT_MESSAGE,
+        {
+            "act_id": act_id,
+            "direction": message.direction,
+            "code": message.code,
+            "raw": message.raw,
+            "sha256": digest,
+            "at": at,
+        },
     )
     return True
+
+
+#: the statements of what a move keeps, built once (Core: issue 13)
+_MESSAGES = table(MessageRow)
+_MESSAGE_KEPT = select(_MESSAGES.c.id).where(
+    _MESSAGES.c.act_id == bindparam("act_id"), _MESSAGES.c.sha256 == bindparam("sha256")
+)
+_INSERT_MESSAGE = insert(_MESSAGES)
+_INSERT_ATTEMPT = insert(table(AttemptRow))
+_INSERT_PACKAGE = insert(table(PackageRow))
+_INSERT_TRANSACTION = insert(table(TransactionRow))
 
 
 def add_transaction(session: Session, act_id: int, kept: KeptTransaction, at: dt.datetime) -> None:
     """The act's platform transaction, in the caller's transaction (one per act: the
     database refuses a second, AlreadyExists)."""
-    session.add(
-        TransactionRow(
-            act_id=act_id,
-            platform_ref=kept.platform_ref,
-            recovered=int(kept.recovered),
-            created_at=at,
-        )
+    core(session).execute(
+        _INSERT_TRANSACTION,
+        {
+            "act_id": act_id,
+            "platform_ref": kept.platform_ref,
+            "recovered": int(kept.recovered),
+            "created_at": at,
+        },
     )

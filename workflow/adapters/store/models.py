@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -25,6 +26,11 @@ from workflow.i18n import Message
 
 class Base(DeclarativeBase):
     pass
+
+
+def table(row: type[Base]) -> Table:
+    """The Core table behind a row class, for statements built once (the hot paths)."""
+    return Base.metadata.tables[row.__tablename__]
 
 
 class CollectiviteRow(Base):

@@ -11,14 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workflow.adapters.logs import get_logger
-from workflow.adapters.store.act_records import records_of
+from workflow.adapters.store.act_records import ACTS, act_row, records_of
 from workflow.adapters.store.alerts import AlertsStore
 from workflow.adapters.store.base import StoreBase, utc
 from workflow.adapters.store.collectivites import CollectivitesStore
@@ -40,6 +41,7 @@ from workflow.adapters.store.models import (
     DocumentRow,
     EventRow,
     reason_columns,
+    table,
 )
 from workflow.adapters.store.operator_alerts import OperatorAlertsStore
 from workflow.adapters.store.platform_accounts import PlatformAccountsStore
@@ -185,10 +187,10 @@ class ActsStore(StoreBase):
     def get_act(self, act_id: int, *, siren: str | None = None) -> ActRecord:
         """One act; with ``siren``, only if it belongs to that collectivité (else NotFound)."""
         with self._session() as session:
-            row = session.get(ActRow, act_id) if storable_id(act_id) else None
+            row = act_row(session, act_id) if storable_id(act_id) else None
             if row is None or (siren is not None and row.siren != siren):
                 raise NotFound(f"no act {act_id}", field="act", value=act_id)
-            return self._record(session, row)
+            return records_of(session, [row])[0]
 
     def list_acts(
         self,
@@ -295,8 +297,8 @@ class ActsStore(StoreBase):
         cannot both make the same move; the loser gets :class:`Conflict`.
         """
         columns = reason_columns(reason)
-        with self._session() as session:
-            row = session.get(ActRow, act_id)
+        with self._session() as session:  # in Core: a move is the workers' hottest path
+            row = act_row(session, act_id)
             if row is None:
                 raise NotFound(f"no act {act_id}", field="act", value=act_id)
             current = ActState(row.state)
@@ -304,35 +306,33 @@ class ActsStore(StoreBase):
             if target not in (ActState.FAILED, ActState.REJECTED):
                 fields.setdefault("problem_code", None)  # the act moves on: no problem left
                 fields.setdefault("problem_next_at", None)
-            result = session.execute(
-                update(ActRow)
-                .where(ActRow.id == act_id, ActRow.version == row.version)
-                .values(
-                    state=target.value,
-                    state_since=at,
-                    version=row.version + 1,
-                    # the state and the facts it brings (date of reception…) move the deadlines
-                    deadlines_stale=True,
-                    facts_version=row.facts_version + 1,
-                    **fields,
-                )
-                # the loaded row takes the new values in Python: no read again to return it
-                .execution_options(synchronize_session="evaluate")
-            )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            values = {
+                "state": target.value,
+                "state_since": at,
+                "version": row.version + 1,
+                # the state and the facts it brings (date of reception…) move the deadlines
+                "deadlines_stale": True,
+                "facts_version": row.facts_version + 1,
+                **fields,
+            }
+            db = session.connection()
+            moved = db.execute(_MOVE, {"moved_id": act_id, "read_version": row.version, **values})
+            if moved.rowcount != 1:
                 raise Conflict(
                     f"act {act_id} was moved by someone else", field="state", act_id=act_id
                 )
-            session.add(
-                EventRow(
-                    act_id=act_id,
-                    at=at,
-                    actor=actor,
-                    event=event,
-                    from_state=current.value,
-                    to_state=target.value,
+            _forget(session, act_id)
+            db.execute(
+                _EVENT,
+                {
+                    "act_id": act_id,
+                    "at": at,
+                    "actor": actor,
+                    "event": event,
+                    "from_state": current.value,
+                    "to_state": target.value,
                     **columns,
-                )
+                },
             )
             for kept in keep:
                 if isinstance(kept, KeptPackage):
@@ -343,8 +343,8 @@ class ActsStore(StoreBase):
                     add_attempts(session, act_id, kept, at)
                 else:
                     add_message(session, act_id, kept, at)
-            session.flush()
-            record = self._record(session, row)  # the moved act, in the same transaction
+            # the moved act, in the same transaction: the row read with what the move wrote
+            record = records_of(session, [SimpleNamespace(**{**row._mapping, **values})])[0]
         _log.info(
             "state_changed",
             act_id=act_id,
@@ -394,6 +394,21 @@ class ActsStore(StoreBase):
                 )
             )
             return self._records(session, rows)
+
+
+#: a move: only from the version read (optimistic concurrency); what it sets, by parameters
+_MOVE = update(ACTS).where(
+    ACTS.c.id == bindparam("moved_id"), ACTS.c.version == bindparam("read_version")
+)
+_EVENT = insert(table(EventRow))
+
+
+def _forget(session: Session, act_id: int) -> None:
+    """A move written in Core leaves an ORM copy of the act in this session stale: expired,
+    it is read again if used."""
+    loaded = session.identity_map.get(session.identity_key(ActRow, act_id))
+    if loaded is not None:
+        session.expire(loaded)
 
 
 def _document_rows(
