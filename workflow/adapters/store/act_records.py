@@ -1,32 +1,28 @@
 """Act rows made records: each with its documents and platform reference, read for a whole
 batch of acts in one query (never one per act).
 
-The rows are the ORM's (``ActRow``) or plain rows of the ``acts`` table, read by
-:func:`act_row` with a statement built once: the hot paths (a move, reading one act) go
-through SQLAlchemy Core, where the ORM's unit of work and statement building cost several
-milliseconds of CPU per move (bench/pipeline.py, issue 13)."""
+The rows are the ORM's (``ActRow``) or plain rows of the ``acts`` table (:mod:`.statements`,
+the hot paths): anything whose attributes are the table's columns."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from workflow.adapters.store.base import core, utc
-from workflow.adapters.store.models import ActDocumentRow, ActRow, TransactionRow, table
+from workflow.adapters.store.base import utc
 from workflow.adapters.store.recovery import problem_of
+from workflow.adapters.store.statements import ACT_DOCUMENTS as _DOCUMENTS
+from workflow.adapters.store.statements import TRANSACTIONS as _TRANSACTIONS
+from workflow.adapters.store.statements import core
 from workflow.lifecycle import ActState
 from workflow.store import ActRecord, DocumentRef
 
 #: acts whose documents and transaction are read in one query (IN lists stay short)
 _BATCH = 500
 
-ACTS = table(ActRow)
-_DOCUMENTS = table(ActDocumentRow)
-_TRANSACTIONS = table(TransactionRow)
-_ACT_BY_ID = select(ACTS).where(ACTS.c.id == bindparam("act_id"))
 #: the documents and the platform reference of a batch of acts (an act has at least its act)
 _DOCUMENTS_OF = (
     select(
@@ -45,11 +41,6 @@ _DOCUMENTS_OF = (
 _REFS_OF = select(_TRANSACTIONS.c.act_id, _TRANSACTIONS.c.platform_ref).where(
     _TRANSACTIONS.c.act_id.in_(bindparam("ids", expanding=True))
 )
-
-
-def act_row(session: Session, act_id: int) -> Row[Any] | None:
-    """The act's row of the ``acts`` table (its columns as attributes), or None."""
-    return core(session).execute(_ACT_BY_ID, {"act_id": act_id}).first()
 
 
 def records_of(session: Session, rows: Iterable[Any]) -> list[ActRecord]:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, Connection, Engine, update
+from sqlalchemy import ColumnElement, Engine, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -87,14 +87,6 @@ def unit_of_work(sessions: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
-
-
-def core(session: Session) -> Connection:
-    """The session's connection, for Core statements in its transaction, once the ORM's
-    pending changes are written (a Core statement does not flush them, and may need them:
-    a foreign key). The hot paths use it: the ORM costs milliseconds of CPU per statement."""
-    session.flush()
-    return session.connection()
 
 
 def facts_changed(session: Session, where: ColumnElement[bool]) -> None:

@@ -10,10 +10,10 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workflow.adapters.store.base import StoreBase, core, facts_changed, utc
+from workflow.adapters.store.base import StoreBase, facts_changed, utc
 from workflow.adapters.store.models import (
     ActRow,
     AttemptRow,
@@ -23,7 +23,14 @@ from workflow.adapters.store.models import (
     PollCursorRow,
     PublicityRow,
     TransactionRow,
-    table,
+)
+from workflow.adapters.store.statements import (
+    INSERT_ATTEMPT,
+    INSERT_MESSAGE,
+    INSERT_PACKAGE,
+    INSERT_TRANSACTION,
+    MESSAGE_KEPT,
+    core,
 )
 from workflow.errors import NotFound
 from workflow.platform import Attempt
@@ -251,7 +258,7 @@ def add_attempts(session: Session, act_id: int, kept: KeptAttempts, at: dt.datet
     """The platform calls that brought a move, in the move's own transaction."""
     if kept.attempts:
         core(session).execute(
-            _INSERT_ATTEMPT,
+            INSERT_ATTEMPT,
             [_attempt_values(act_id, attempt, at) for attempt in kept.attempts],
         )
 
@@ -260,7 +267,7 @@ def add_package(session: Session, act_id: int, package: KeptPackage, at: dt.date
     """The act's archive, in the caller's transaction (its serial is unique: AlreadyExists)."""
     serial = int(package.archive_name.rsplit("-", 1)[1].split(".")[0])
     core(session).execute(
-        _INSERT_PACKAGE,
+        INSERT_PACKAGE,
         {
             "act_id": act_id,
             "siren": package.siren,
@@ -279,10 +286,10 @@ def add_message(session: Session, act_id: int, message: KeptMessage, at: dt.date
     """Keep a message (raw bytes + SHA-256) once, in the caller's transaction; True when new."""
     digest = hashlib.sha256(message.raw).hexdigest()
     db = core(session)
-    if db.execute(_MESSAGE_KEPT, {"act_id": act_id, "sha256": digest}).first() is not None:
+    if db.execute(MESSAGE_KEPT, {"act_id": act_id, "sha256": digest}).first() is not None:
         return False
     db.execute(
-        _INSERT_MESSAGE,
+        INSERT_MESSAGE,
         {
             "act_id": act_id,
             "direction": message.direction,
@@ -295,22 +302,11 @@ def add_message(session: Session, act_id: int, message: KeptMessage, at: dt.date
     return True
 
 
-#: the statements of what a move keeps, built once (Core: issue 13)
-_MESSAGES = table(MessageRow)
-_MESSAGE_KEPT = select(_MESSAGES.c.id).where(
-    _MESSAGES.c.act_id == bindparam("act_id"), _MESSAGES.c.sha256 == bindparam("sha256")
-)
-_INSERT_MESSAGE = insert(_MESSAGES)
-_INSERT_ATTEMPT = insert(table(AttemptRow))
-_INSERT_PACKAGE = insert(table(PackageRow))
-_INSERT_TRANSACTION = insert(table(TransactionRow))
-
-
 def add_transaction(session: Session, act_id: int, kept: KeptTransaction, at: dt.datetime) -> None:
     """The act's platform transaction, in the caller's transaction (one per act: the
     database refuses a second, AlreadyExists)."""
     core(session).execute(
-        _INSERT_TRANSACTION,
+        INSERT_TRANSACTION,
         {
             "act_id": act_id,
             "platform_ref": kept.platform_ref,

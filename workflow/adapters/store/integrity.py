@@ -6,18 +6,20 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from workflow.adapters.store.models import (
-    ActRow,
-    DraftRow,
-    EventRow,
-    IncidentRow,
-    MessageRow,
-    reason_columns,
+from workflow.adapters.store.models import ActRow, DraftRow, IncidentRow, reason_columns
+from workflow.adapters.store.statements import (
+    DRAFT_STATUS_FOR_UPDATE,
+    INSERT_EVENT,
+    INSERT_MESSAGE,
+    SET_ACT,
+    SET_DRAFT,
+    core,
+    forget,
 )
 from workflow.errors import Conflict, NotFound
 from workflow.i18n import N_
@@ -112,21 +114,32 @@ def _rows(session: Session, query: object) -> Iterator[IncidentRow]:
     yield from session.scalars(query)  # type: ignore[call-overload]
 
 
-def write_intake(session: Session, act: ActRow, new: NewAct, at: dt.datetime, actor: str) -> None:
+def write_intake(
+    session: Session, act_id: int, siren: str, new: NewAct, at: dt.datetime, actor: str
+) -> dict[str, Any]:
     """In the act's own transaction: acknowledge an act transmitted before, keep the intake
-    report, and link the draft it settles — all of it or nothing (issue 14 #5)."""
+    report, and link the draft it settles — all of it or nothing (issue 14 #5). Returns the
+    act's columns it set (none unless the act was transmitted before)."""
+    db = core(session)
+    written: dict[str, Any] = {}
     if new.acknowledged is not None:
         id_acte, reception = new.acknowledged
-        act.state = ActState.ACKNOWLEDGED.value
-        act.id_acte, act.date_reception = id_acte, reception
-        session.add(
-            EventRow(
-                act_id=act.id,
-                at=at,
-                actor=actor,
-                event="acknowledged",
-                from_state=ActState.RECEIVED.value,
-                to_state=ActState.ACKNOWLEDGED.value,
+        written = {
+            "state": ActState.ACKNOWLEDGED.value,
+            "id_acte": id_acte,
+            "date_reception": reception,
+        }
+        db.execute(SET_ACT, {"set_id": act_id, **written})
+        forget(session, ActRow, act_id)
+        db.execute(
+            INSERT_EVENT,
+            {
+                "act_id": act_id,
+                "at": at,
+                "actor": actor,
+                "event": "acknowledged",
+                "from_state": ActState.RECEIVED.value,
+                "to_state": ActState.ACKNOWLEDGED.value,
                 **reason_columns(
                     N_(
                         "transmitted before: accusé de réception {id_acte} received on {day}",
@@ -134,34 +147,40 @@ def write_intake(session: Session, act: ActRow, new: NewAct, at: dt.datetime, ac
                         day=reception,
                     )
                 ),
-            )
+            },
         )
     if new.intake_report is not None:
-        digest = hashlib.sha256(new.intake_report).hexdigest()
-        session.add(
-            MessageRow(
-                act_id=act.id,
-                direction="in",
-                code="intake",
-                raw=new.intake_report,
-                sha256=digest,
-                at=at,
-            )
+        db.execute(
+            INSERT_MESSAGE,
+            {
+                "act_id": act_id,
+                "direction": "in",
+                "code": "intake",
+                "raw": new.intake_report,
+                "sha256": hashlib.sha256(new.intake_report).hexdigest(),
+                "at": at,
+            },
         )
     if new.draft_id is not None:
-        draft = session.get(DraftRow, new.draft_id, with_for_update=True)
-        if draft is None:
+        status = db.execute(DRAFT_STATUS_FOR_UPDATE, {"draft_id": new.draft_id}).scalar()
+        if status is None:
             raise NotFound(f"no draft {new.draft_id}", field="draft", value=new.draft_id)
-        if draft.status != "open":
+        if status != "open":
             raise Conflict(
-                f"draft {new.draft_id} is {draft.status}, no longer open",
+                f"draft {new.draft_id} is {status}, no longer open",
                 field="draft",
                 rule="only an open draft becomes an act",
-                value=draft.status,
+                value=status,
             )
-        draft.status, draft.act_id, draft.siren, draft.updated_at = (
-            "submitted",
-            act.id,
-            act.siren,
-            at,
+        db.execute(
+            SET_DRAFT,
+            {
+                "set_id": new.draft_id,
+                "status": "submitted",
+                "act_id": act_id,
+                "siren": siren,
+                "updated_at": at,
+            },
         )
+        forget(session, DraftRow, new.draft_id)
+    return written

@@ -11,15 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workflow.adapters.logs import get_logger
-from workflow.adapters.store.act_records import ACTS, act_row, records_of
+from workflow.adapters.store.act_records import records_of
 from workflow.adapters.store.alerts import AlertsStore
 from workflow.adapters.store.base import StoreBase, utc
 from workflow.adapters.store.collectivites import CollectivitesStore
@@ -35,17 +34,27 @@ from workflow.adapters.store.exchanges import (
 from workflow.adapters.store.files import copy_durably, fsync_directory, write_temporary
 from workflow.adapters.store.integrity import IntegrityRecords, storable_id, write_intake
 from workflow.adapters.store.models import (
-    ActDocumentRow,
     ActRow,
-    CollectiviteRow,
     DocumentRow,
     EventRow,
     reason_columns,
-    table,
 )
 from workflow.adapters.store.operator_alerts import OperatorAlertsStore
 from workflow.adapters.store.platform_accounts import PlatformAccountsStore
 from workflow.adapters.store.recovery import RecoveryStore, link_replacement
+from workflow.adapters.store.statements import (
+    ACT_BY_KEY,
+    COLLECTIVITE_KNOWN,
+    INSERT_ACT,
+    INSERT_ACT_DOCUMENT,
+    INSERT_EVENT,
+    MOVE,
+    act_row,
+    core,
+    forget,
+    inserted_row,
+    row_with,
+)
 from workflow.errors import AlreadyExists, Conflict, NotFound
 from workflow.i18n import N_, Message
 from workflow.lifecycle import ActState, check_transition
@@ -106,55 +115,54 @@ class ActsStore(StoreBase):
             for i, (path, typology) in enumerate(new.documents)
         ]
         try:
-            with self._session() as session:  # the documents' rows with the act's
-                existing = session.scalar(
-                    select(ActRow).where(
-                        ActRow.siren == new.siren, ActRow.idempotency_key == new.idempotency_key
-                    )
-                )
+            with self._session() as session:  # the documents' rows with the act's, in Core
+                db = core(session)
+                key = {"siren": new.siren, "key": new.idempotency_key}
+                existing = db.execute(ACT_BY_KEY, key).first()
                 if existing is not None:
-                    return self._record(session, existing), False
-                if session.get(CollectiviteRow, new.siren) is None:
+                    return records_of(session, [existing])[0], False
+                if db.execute(COLLECTIVITE_KNOWN, {"siren": new.siren}).first() is None:
                     raise NotFound(
                         f"no collectivité with SIREN {new.siren}", field="siren", value=new.siren
                     )
                 for facts, _, _ in stored:
                     _add_document(session, facts)
-                row = ActRow(
-                    siren=new.siren,
-                    idempotency_key=new.idempotency_key,
-                    numero=new.numero,
-                    numero_printed=new.numero_printed,
-                    act_date=new.act_date,
-                    nature=new.nature,
-                    classification=new.classification,
-                    classification_date=new.classification_date,
-                    objet=new.objet,
-                    state=ActState.RECEIVED.value,
-                    state_since=at,
-                    version=0,
-                    created_at=at,
-                    replaces_id=new.replaces,
-                )
-                session.add(row)
-                session.flush()
+                values = {
+                    "siren": new.siren,
+                    "idempotency_key": new.idempotency_key,
+                    "numero": new.numero,
+                    "numero_printed": new.numero_printed,
+                    "act_date": new.act_date,
+                    "nature": new.nature,
+                    "classification": new.classification,
+                    "classification_date": new.classification_date,
+                    "objet": new.objet,
+                    "state": ActState.RECEIVED.value,
+                    "state_since": at,
+                    "version": 0,
+                    "created_at": at,
+                    "replaces_id": new.replaces,
+                }
+                act_id: int = db.execute(INSERT_ACT, values).scalar_one()
                 if new.replaces is not None:
-                    link_replacement(session, new.replaces, row.id, new.numero, at, actor)
-                session.add_all(_document_rows(row.id, new, stored))
-                session.add(
-                    EventRow(
-                        act_id=row.id,
-                        at=at,
-                        actor=actor,
-                        event="received",
-                        from_state=None,
-                        to_state=ActState.RECEIVED.value,
+                    link_replacement(session, new.replaces, act_id, new.numero, at, actor)
+                    db = core(session)
+                db.execute(INSERT_ACT_DOCUMENT, _document_rows(act_id, new, stored))
+                db.execute(
+                    INSERT_EVENT,
+                    {
+                        "act_id": act_id,
+                        "at": at,
+                        "actor": actor,
+                        "event": "received",
+                        "from_state": None,
+                        "to_state": ActState.RECEIVED.value,
                         **reason_columns(N_("act received")),
-                    )
+                    },
                 )
-                write_intake(session, row, new, at, actor)
-                session.flush()
-                record = self._record(session, row)  # in the act's own transaction
+                values |= write_intake(session, act_id, new.siren, new, at, actor)
+                # in the act's own transaction, from what was written (no read again)
+                record = records_of(session, [inserted_row(act_id, values)])[0]
         except AlreadyExists:
             again = self._by_key(new.siren, new.idempotency_key)
             if again is not None:
@@ -316,14 +324,14 @@ class ActsStore(StoreBase):
                 **fields,
             }
             db = session.connection()
-            moved = db.execute(_MOVE, {"moved_id": act_id, "read_version": row.version, **values})
+            moved = db.execute(MOVE, {"moved_id": act_id, "read_version": row.version, **values})
             if moved.rowcount != 1:
                 raise Conflict(
                     f"act {act_id} was moved by someone else", field="state", act_id=act_id
                 )
-            _forget(session, act_id)
+            forget(session, ActRow, act_id)
             db.execute(
-                _EVENT,
+                INSERT_EVENT,
                 {
                     "act_id": act_id,
                     "at": at,
@@ -344,7 +352,7 @@ class ActsStore(StoreBase):
                 else:
                     add_message(session, act_id, kept, at)
             # the moved act, in the same transaction: the row read with what the move wrote
-            record = records_of(session, [SimpleNamespace(**{**row._mapping, **values})])[0]
+            record = records_of(session, [row_with(row, values)])[0]
         _log.info(
             "state_changed",
             act_id=act_id,
@@ -396,34 +404,21 @@ class ActsStore(StoreBase):
             return self._records(session, rows)
 
 
-#: a move: only from the version read (optimistic concurrency); what it sets, by parameters
-_MOVE = update(ACTS).where(
-    ACTS.c.id == bindparam("moved_id"), ACTS.c.version == bindparam("read_version")
-)
-_EVENT = insert(table(EventRow))
-
-
-def _forget(session: Session, act_id: int) -> None:
-    """A move written in Core leaves an ORM copy of the act in this session stale: expired,
-    it is read again if used."""
-    loaded = session.identity_map.get(session.identity_key(ActRow, act_id))
-    if loaded is not None:
-        session.expire(loaded)
-
-
 def _document_rows(
     act_id: int, new: NewAct, stored: list[tuple[tuple[str, int, str], Path, str | None]]
-) -> list[ActDocumentRow]:
+) -> list[dict[str, Any]]:
     """The act's documents in order, with the names and signatures they came with."""
     return [
-        ActDocumentRow(
-            act_id=act_id,
-            position=position,
-            sha256=sha,
-            file_name=new.file_names[position] if position < len(new.file_names) else path.name,
-            typology=typology,
-            signature_sha256=new.signatures[position] if position < len(new.signatures) else None,
-        )
+        {
+            "act_id": act_id,
+            "position": position,
+            "sha256": sha,
+            "file_name": new.file_names[position] if position < len(new.file_names) else path.name,
+            "typology": typology,
+            "signature_sha256": (
+                new.signatures[position] if position < len(new.signatures) else None
+            ),
+        }
         for position, ((sha, _, _), path, typology) in enumerate(stored)
     ]
 

@@ -1,0 +1,109 @@
+"""The hot paths' statements, built once, in SQLAlchemy Core.
+
+What every act goes through — its creation, each move, what a move keeps (package,
+transaction, platform calls, message), reading one act — skips the ORM's unit of work and
+its statement building, which cost several milliseconds of CPU per call (bench/pipeline.py,
+issue 13). These run on the session's own connection (:func:`core`), so they share its
+transaction with the ORM's calls around them.
+
+Rows read here are plain rows of the tables (their columns as attributes), which
+:mod:`.act_records` makes records like the ORM's; a row just written is rebuilt from the
+values written (:func:`row_with`, :func:`inserted_row`) rather than read again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from workflow.adapters.store.models import (
+    ActDocumentRow,
+    ActRow,
+    AttemptRow,
+    Base,
+    CollectiviteRow,
+    DraftRow,
+    EventRow,
+    MessageRow,
+    PackageRow,
+    TransactionRow,
+    table,
+)
+
+ACTS = table(ActRow)
+ACT_DOCUMENTS = table(ActDocumentRow)
+TRANSACTIONS = table(TransactionRow)
+MESSAGES = table(MessageRow)
+DRAFTS = table(DraftRow)
+
+ACT_BY_ID = select(ACTS).where(ACTS.c.id == bindparam("act_id"))
+ACT_BY_KEY = select(ACTS).where(
+    ACTS.c.siren == bindparam("siren"), ACTS.c.idempotency_key == bindparam("key")
+)
+COLLECTIVITE_KNOWN = select(table(CollectiviteRow).c.siren).where(
+    table(CollectiviteRow).c.siren == bindparam("siren")
+)
+INSERT_ACT = insert(ACTS).returning(ACTS.c.id)
+INSERT_ACT_DOCUMENT = insert(ACT_DOCUMENTS)
+#: a move: only from the version read (optimistic concurrency); what it sets, by parameters
+MOVE = update(ACTS).where(
+    ACTS.c.id == bindparam("moved_id"), ACTS.c.version == bindparam("read_version")
+)
+#: an act's columns set whatever its version (an act transmitted before, at intake)
+SET_ACT = update(ACTS).where(ACTS.c.id == bindparam("set_id"))
+INSERT_EVENT = insert(table(EventRow))
+MESSAGE_KEPT = select(MESSAGES.c.id).where(
+    MESSAGES.c.act_id == bindparam("act_id"), MESSAGES.c.sha256 == bindparam("sha256")
+)
+INSERT_MESSAGE = insert(MESSAGES)
+INSERT_ATTEMPT = insert(table(AttemptRow))
+INSERT_PACKAGE = insert(table(PackageRow))
+INSERT_TRANSACTION = insert(TRANSACTIONS)
+DRAFT_STATUS_FOR_UPDATE = (
+    select(DRAFTS.c.status).where(DRAFTS.c.id == bindparam("draft_id")).with_for_update()
+)
+SET_DRAFT = update(DRAFTS).where(DRAFTS.c.id == bindparam("set_id"))
+
+#: an act row's columns as the table defaults them on insert (None where it has no default)
+_ACT_DEFAULTS = {
+    column.name: getattr(column.default, "arg", None)
+    if column.default is not None and column.default.is_scalar
+    else None
+    for column in ACTS.c
+}
+
+
+def core(session: Session) -> Connection:
+    """The session's connection, for Core statements in its transaction, once the ORM's
+    pending changes are written (a Core statement does not flush them, and may need them:
+    a foreign key)."""
+    session.flush()
+    return session.connection()
+
+
+def forget(session: Session, row_class: type[Base], key: int) -> None:
+    """A row written in Core leaves the ORM's copy of it in this session stale: expired, it
+    is read again if used."""
+    loaded = session.identity_map.get(session.identity_key(row_class, key))
+    if loaded is not None:
+        session.expire(loaded)
+
+
+def act_row(session: Session, act_id: int) -> Row[Any] | None:
+    """The act's row of the ``acts`` table (its columns as attributes), or None."""
+    return core(session).execute(ACT_BY_ID, {"act_id": act_id}).first()
+
+
+def row_with(row: Row[Any], values: Mapping[str, Any]) -> SimpleNamespace:
+    """The row as an update of ``values`` left it."""
+    return SimpleNamespace(**{**row._mapping, **values})
+
+
+def inserted_row(act_id: int, values: Mapping[str, Any]) -> SimpleNamespace:
+    """The act's row as inserted with ``values``, the other columns as the table defaults
+    them."""
+    return SimpleNamespace(**{**_ACT_DEFAULTS, **values, "id": act_id})
