@@ -15,7 +15,8 @@ threads) and followed to the AR. Measured:
 - p50/p99 latency from each act's POST to its ``acknowledged`` event;
 - database transactions (commits) and statements per act, counted in every process of the
   service by SQLAlchemy event listeners (a ``sitecustomize`` the children load), by process;
-- the worker's CPU per act (``/proc``, user + system), and per no-op task;
+- the CPU per act of the worker, the API, the simulator and the beat (``/proc``, user + system),
+  and the worker's per no-op task;
 - ``duplicates``: the simulator's act transactions beyond one per act (an act sent twice);
   ``lost``: acts never acknowledged (within ``--timeout`` seconds without progress).
 
@@ -224,7 +225,7 @@ def _run(
     data = ["--data-dir", str(base / "data")]
     store = make_engine(settings.database)
     with Supervisor(base / "logs") as supervisor:
-        supervisor.start(
+        simulator = supervisor.start(
             "simulator",
             actes_argv(
                 "simulator",
@@ -251,15 +252,17 @@ def _run(
         )
         wait_until(lambda: port_open(api_port), timeout=60, what="API", supervisor=supervisor)
         noop = _noops(settings.broker, worker, noops, supervisor)
-        supervisor.start("beat", actes_argv("beat", *data), env=child_env)
+        beat = supervisor.start("beat", actes_argv("beat", *data), env=child_env)
         time.sleep(3)  # the beat's first polls (nothing pending: no request) before counting
         before = _counts(base / "counts", settings.database)
         cpu_before, api_before = _cpu(worker), _cpu(api)
+        others_before = _cpu(simulator), _cpu(beat)
         posting = time.time()
         posted = _post_all(f"http://127.0.0.1:{api_port}", token, n, supervisor)
         posting = time.time() - posting
         acked = _wait_acknowledged(store, set(posted), arguments.timeout, supervisor)
         cpu, api_cpu = _cpu(worker) - cpu_before, _cpu(api) - api_before
+        sim_cpu, beat_cpu = (_cpu(simulator) - others_before[0], _cpu(beat) - others_before[1])
         time.sleep(1)  # the children's counters are written every 0.3 s
         after = _counts(base / "counts", settings.database)
     sim = _simulator_side(base / "sim.sqlite3")
@@ -290,6 +293,8 @@ def _run(
         "per_process": per_process,
         "worker_cpu_ms_per_act": cpu * 1000 / n,
         "api_cpu_ms_per_act": api_cpu * 1000 / n,
+        "simulator_cpu_ms_per_act": sim_cpu * 1000 / n,
+        "beat_cpu_ms_per_act": beat_cpu * 1000 / n,
         "duplicates": max(0, sim - bound),
         "lost": n - len(acked),
     }
@@ -453,6 +458,10 @@ def _report(r: dict[str, Any]) -> None:
         ("latency p50 / p99 (s)", f"{r['p50_s']:.2f} / {r['p99_s']:.2f}"),
         ("worker CPU per act (ms)", f"{r['worker_cpu_ms_per_act']:.1f}"),
         ("API CPU per act (ms)", f"{r['api_cpu_ms_per_act']:.1f}"),
+        (
+            "simulator / beat CPU per act (ms)",
+            f"{r['simulator_cpu_ms_per_act']:.1f} / {r['beat_cpu_ms_per_act']:.1f}",
+        ),
     ]
     for name, figures in sorted(r["per_process"].items()):
         rows.append(
@@ -489,6 +498,8 @@ def _report(r: dict[str, Any]) -> None:
         ),
         "worker_cpu_ms_per_act": round(r["worker_cpu_ms_per_act"], 1),
         "api_cpu_ms_per_act": round(r["api_cpu_ms_per_act"], 1),
+        "simulator_cpu_ms_per_act": round(r["simulator_cpu_ms_per_act"], 1),
+        "beat_cpu_ms_per_act": round(r["beat_cpu_ms_per_act"], 1),
         "noop_cpu_ms": round(r["noop_cpu_ms"], 2),
         "duplicates": r["duplicates"],
         "lost": r["lost"],
