@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 
@@ -13,6 +14,13 @@ from workflow.adapters.store.models import (
     ApiTokenRow,
     CollectiviteRow,
     NomenclatureRow,
+)
+from workflow.adapters.store.statements import (
+    ALL_COLLECTIVITES,
+    COLLECTIVITE,
+    NOMENCLATURE_RAW,
+    TOKEN_BY_HASH,
+    core,
 )
 from workflow.collectivite import Collectivite
 from workflow.errors import NotFound
@@ -39,15 +47,14 @@ class CollectivitesStore(StoreBase):
 
     def get_collectivite(self, siren: str) -> Collectivite:
         with self._session() as session:
-            row = session.get(CollectiviteRow, siren)
+            row = core(session).execute(COLLECTIVITE, {"siren": siren}).first()
             if row is None:
                 raise NotFound(f"no collectivité with SIREN {siren}", field="siren", value=siren)
             return _collectivite(row)
 
     def list_collectivites(self) -> list[Collectivite]:
-        with self._session() as session:
-            rows = session.scalars(select(CollectiviteRow).order_by(CollectiviteRow.name))
-            return [_collectivite(row) for row in rows]  # one query, not one per collectivité
+        with self._session() as session:  # one query, not one per collectivité
+            return [_collectivite(row) for row in core(session).execute(ALL_COLLECTIVITES)]
 
     def save_nomenclature(
         self, siren: str, version: dt.date, raw: bytes, *, at: dt.datetime
@@ -59,8 +66,10 @@ class CollectivitesStore(StoreBase):
 
     def nomenclature(self, siren: str) -> bytes | None:
         with self._session() as session:
-            row = session.get(NomenclatureRow, siren)
-            return row.raw if row is not None else None
+            raw: bytes | None = (
+                core(session).execute(NOMENCLATURE_RAW, {"siren": siren}).scalar_one_or_none()
+            )
+            return raw
 
     def add_token(self, name: str, sirens: Sequence[str], sha256: str, *, at: dt.datetime) -> int:
         with self._session() as session:
@@ -72,8 +81,8 @@ class CollectivitesStore(StoreBase):
             return row.id
 
     def token_by_hash(self, sha256: str) -> TokenRecord | None:
-        with self._session() as session:
-            row = session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_sha256 == sha256))
+        with self._session() as session:  # every API call: in Core
+            row = core(session).execute(TOKEN_BY_HASH, {"sha256": sha256}).first()
             return _token(row) if row is not None else None
 
     def list_tokens(self) -> list[TokenRecord]:
@@ -93,7 +102,7 @@ class CollectivitesStore(StoreBase):
             return _token(row)
 
 
-def _token(row: ApiTokenRow) -> TokenRecord:
+def _token(row: Any) -> TokenRecord:
     return TokenRecord(
         id=row.id,
         name=row.name,
@@ -103,7 +112,7 @@ def _token(row: ApiTokenRow) -> TokenRecord:
     )
 
 
-def _collectivite(row: CollectiviteRow) -> Collectivite:
+def _collectivite(row: Any) -> Collectivite:
     return Collectivite.from_mapping(
         {
             "name": row.name,

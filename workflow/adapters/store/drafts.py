@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
@@ -12,6 +13,13 @@ from sqlalchemy import select
 from workflow.adapters.store.base import StoreBase, utc
 from workflow.adapters.store.integrity import storable_id
 from workflow.adapters.store.models import DraftRow
+from workflow.adapters.store.statements import (
+    DRAFT_BY_ID,
+    DRAFT_OF,
+    DRAFTS_BY_KEY,
+    INSERT_DRAFT,
+    core,
+)
 from workflow.errors import AlreadyExists, Conflict, NotFound
 from workflow.store import DocumentRef, DraftRecord
 
@@ -31,22 +39,19 @@ class DraftsStore(StoreBase):
         """A new open draft; the same (principal, key) returns the first one."""
         try:
             with self._session() as session:  # the key looked up and the draft added: one round
-                existing = session.scalar(
-                    select(DraftRow).where(
-                        DraftRow.principal == principal,
-                        DraftRow.idempotency_key == idempotency_key,
-                    )
-                )
+                db = core(session)
+                key = {"principal": principal, "key": idempotency_key}
+                existing = db.execute(DRAFT_OF, key).first()
                 if existing is not None:
                     return _draft(existing), False
-                row = DraftRow(
-                    principal=principal,
-                    idempotency_key=idempotency_key,
-                    siren=siren,
-                    status="open",
-                    act_id=None,
-                    metadata_json=json.dumps(metadata, ensure_ascii=False),
-                    documents_json=json.dumps(
+                values = {
+                    "principal": principal,
+                    "idempotency_key": idempotency_key,
+                    "siren": siren,
+                    "status": "open",
+                    "act_id": None,
+                    "metadata_json": json.dumps(metadata, ensure_ascii=False),
+                    "documents_json": json.dumps(
                         [
                             {
                                 "sha256": d.sha256,
@@ -57,13 +62,12 @@ class DraftsStore(StoreBase):
                             for d in documents
                         ]
                     ),
-                    report_json=json.dumps(report, ensure_ascii=False, default=str),
-                    created_at=at,
-                    updated_at=at,
-                )
-                session.add(row)
-                session.flush()
-                draft = _draft(row)
+                    "report_json": json.dumps(report, ensure_ascii=False, default=str),
+                    "created_at": at,
+                    "updated_at": at,
+                }
+                draft_id = db.execute(INSERT_DRAFT, values).scalar_one()
+                draft = _draft(SimpleNamespace(id=draft_id, **values))
         except AlreadyExists:
             again = self.draft_by_key(principal, idempotency_key)
             if again is None:
@@ -73,23 +77,20 @@ class DraftsStore(StoreBase):
 
     def draft_by_key(self, principal: str, key: str) -> DraftRecord | None:
         with self._session() as session:
-            row = session.scalar(
-                select(DraftRow).where(
-                    DraftRow.principal == principal, DraftRow.idempotency_key == key
-                )
-            )
+            row = core(session).execute(DRAFT_OF, {"principal": principal, "key": key}).first()
             return _draft(row) if row is not None else None
 
     def drafts_by_key(self, key: str) -> list[DraftRecord]:
         with self._session() as session:
-            rows = session.scalars(
-                select(DraftRow).where(DraftRow.idempotency_key == key).order_by(DraftRow.id)
-            )
-            return [_draft(row) for row in rows]
+            return [_draft(row) for row in core(session).execute(DRAFTS_BY_KEY, {"key": key})]
 
     def get_draft(self, draft_id: int) -> DraftRecord:
         with self._session() as session:
-            row = session.get(DraftRow, draft_id) if storable_id(draft_id) else None
+            row = (
+                core(session).execute(DRAFT_BY_ID, {"draft_id": draft_id}).first()
+                if storable_id(draft_id)
+                else None
+            )
             if row is None:
                 raise NotFound(f"no draft {draft_id}", field="draft", value=draft_id)
             return _draft(row)
@@ -138,7 +139,8 @@ class DraftsStore(StoreBase):
             return _draft(row)
 
 
-def _draft(row: DraftRow) -> DraftRecord:
+def _draft(row: Any) -> DraftRecord:
+    """A draft's record from its row (the ORM's, or a row of ``drafts``)."""
     return DraftRecord(
         id=row.id,
         principal=row.principal,

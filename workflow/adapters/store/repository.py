@@ -44,6 +44,7 @@ from workflow.adapters.store.platform_accounts import PlatformAccountsStore
 from workflow.adapters.store.recovery import RecoveryStore, link_replacement
 from workflow.adapters.store.statements import (
     ACT_BY_KEY,
+    ACT_BY_NUMERO,
     COLLECTIVITE_KNOWN,
     INSERT_ACT,
     INSERT_ACT_DOCUMENT,
@@ -180,17 +181,13 @@ class ActsStore(StoreBase):
 
     def act_by_numero(self, siren: str, numero: str) -> ActRecord | None:
         with self._session() as session:
-            act_id = session.scalar(
-                select(ActRow.id).where(ActRow.siren == siren, ActRow.numero == numero)
-            )
-        return self.get_act(act_id) if act_id is not None else None
+            row = core(session).execute(ACT_BY_NUMERO, {"siren": siren, "numero": numero}).first()
+            return records_of(session, [row])[0] if row is not None else None
 
     def _by_key(self, siren: str, key: str) -> ActRecord | None:
         with self._session() as session:
-            act_id = session.scalar(
-                select(ActRow.id).where(ActRow.siren == siren, ActRow.idempotency_key == key)
-            )
-        return self.get_act(act_id) if act_id is not None else None
+            row = core(session).execute(ACT_BY_KEY, {"siren": siren, "key": key}).first()
+            return records_of(session, [row])[0] if row is not None else None
 
     def get_act(self, act_id: int, *, siren: str | None = None) -> ActRecord:
         """One act; with ``siren``, only if it belongs to that collectivité (else NotFound)."""

@@ -1,6 +1,7 @@
 """The hot paths' statements, built once, in SQLAlchemy Core.
 
-What every act goes through — its creation, each move, what a move keeps (package,
+What every act goes through — its draft and its creation, what its request is checked
+against (token, collectivités, 7-2, numbers used), each move, what a move keeps (package,
 transaction, platform calls, message), reading one act — skips the ORM's unit of work and
 its statement building, which cost several milliseconds of CPU per call (bench/pipeline.py,
 issue 13). These run on the session's own connection (:func:`core`), so they share its
@@ -23,18 +24,21 @@ from sqlalchemy.orm import Session
 from workflow.adapters.store.models import (
     ActDocumentRow,
     ActRow,
+    ApiTokenRow,
     AttemptRow,
     Base,
     CollectiviteRow,
     DraftRow,
     EventRow,
     MessageRow,
+    NomenclatureRow,
     PackageRow,
     TransactionRow,
     table,
 )
 
 ACTS = table(ActRow)
+COLLECTIVITES = table(CollectiviteRow)
 ACT_DOCUMENTS = table(ActDocumentRow)
 TRANSACTIONS = table(TransactionRow)
 MESSAGES = table(MessageRow)
@@ -44,8 +48,19 @@ ACT_BY_ID = select(ACTS).where(ACTS.c.id == bindparam("act_id"))
 ACT_BY_KEY = select(ACTS).where(
     ACTS.c.siren == bindparam("siren"), ACTS.c.idempotency_key == bindparam("key")
 )
-COLLECTIVITE_KNOWN = select(table(CollectiviteRow).c.siren).where(
-    table(CollectiviteRow).c.siren == bindparam("siren")
+ACT_BY_NUMERO = select(ACTS).where(
+    ACTS.c.siren == bindparam("siren"), ACTS.c.numero == bindparam("numero")
+)
+COLLECTIVITE_KNOWN = select(COLLECTIVITES.c.siren).where(
+    COLLECTIVITES.c.siren == bindparam("siren")
+)
+COLLECTIVITE = select(COLLECTIVITES).where(COLLECTIVITES.c.siren == bindparam("siren"))
+ALL_COLLECTIVITES = select(COLLECTIVITES).order_by(COLLECTIVITES.c.name)
+NOMENCLATURE_RAW = select(table(NomenclatureRow).c.raw).where(
+    table(NomenclatureRow).c.siren == bindparam("siren")
+)
+TOKEN_BY_HASH = select(table(ApiTokenRow)).where(
+    table(ApiTokenRow).c.token_sha256 == bindparam("sha256")
 )
 INSERT_ACT = insert(ACTS).returning(ACTS.c.id)
 INSERT_ACT_DOCUMENT = insert(ACT_DOCUMENTS)
@@ -67,6 +82,14 @@ DRAFT_STATUS_FOR_UPDATE = (
     select(DRAFTS.c.status).where(DRAFTS.c.id == bindparam("draft_id")).with_for_update()
 )
 SET_DRAFT = update(DRAFTS).where(DRAFTS.c.id == bindparam("set_id"))
+DRAFT_BY_ID = select(DRAFTS).where(DRAFTS.c.id == bindparam("draft_id"))
+DRAFT_OF = select(DRAFTS).where(
+    DRAFTS.c.principal == bindparam("principal"), DRAFTS.c.idempotency_key == bindparam("key")
+)
+DRAFTS_BY_KEY = (
+    select(DRAFTS).where(DRAFTS.c.idempotency_key == bindparam("key")).order_by(DRAFTS.c.id)
+)
+INSERT_DRAFT = insert(DRAFTS).returning(DRAFTS.c.id)
 
 #: an act row's columns as the table defaults them on insert (None where it has no default)
 _ACT_DEFAULTS = {
