@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.adapters.store.base import StoreBase, facts_changed, utc
@@ -19,7 +19,6 @@ from workflow.adapters.store.models import (
     AttemptRow,
     ExchangeRow,
     MessageRow,
-    PackageRow,
     PollCursorRow,
     PublicityRow,
     TransactionRow,
@@ -29,6 +28,8 @@ from workflow.adapters.store.statements import (
     INSERT_MESSAGE,
     INSERT_PACKAGE,
     INSERT_TRANSACTION,
+    LAST_SERIAL,
+    LATEST_ARCHIVE,
     MESSAGE_KEPT,
     core,
 )
@@ -63,20 +64,12 @@ class ExchangesStore(StoreBase):
 
     def next_serial(self, siren: str, day: dt.date) -> int:
         with self._session() as session:
-            used = session.scalar(
-                select(func.max(PackageRow.serial)).where(
-                    PackageRow.siren == siren, PackageRow.day == day
-                )
-            )
+            used = core(session).execute(LAST_SERIAL, {"siren": siren, "day": day}).scalar()
             return int(used or 0) + 1
 
     def latest_package(self, act_id: int) -> Path | None:
         with self._session() as session:
-            path = session.scalar(
-                select(PackageRow.archive_path)
-                .where(PackageRow.act_id == act_id)
-                .order_by(PackageRow.id.desc())
-            )
+            path = core(session).execute(LATEST_ARCHIVE, {"act_id": act_id}).scalar()
             return Path(path) if path else None
 
     def record_transaction(

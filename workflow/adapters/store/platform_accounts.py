@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-
-from sqlalchemy import select
+from typing import Any
 
 from workflow.adapters.store.base import StoreBase
 from workflow.adapters.store.models import CollectiviteRow, PlatformAccountRow
+from workflow.adapters.store.statements import ACCOUNT_OF, ALL_ACCOUNTS, core
 from workflow.errors import NotFound
 from workflow.platform import PlatformAccount
 
@@ -42,17 +42,16 @@ class PlatformAccountsStore(StoreBase):
             return True
 
     def platform_account(self, siren: str) -> PlatformAccount | None:
-        with self._session() as session:
-            row = session.get(PlatformAccountRow, siren)
+        with self._session() as session:  # every sending asks: in Core
+            row = core(session).execute(ACCOUNT_OF, {"siren": siren}).first()
             return _account(row) if row is not None else None
 
     def platform_accounts(self) -> list[PlatformAccount]:
         with self._session() as session:
-            rows = session.scalars(select(PlatformAccountRow).order_by(PlatformAccountRow.siren))
-            return [_account(r) for r in rows]
+            return [_account(r) for r in core(session).execute(ALL_ACCOUNTS)]
 
 
-def _account(row: PlatformAccountRow) -> PlatformAccount:
+def _account(row: Any) -> PlatformAccount:
     return PlatformAccount(
         siren=row.siren,
         cert=Path(row.cert) if row.cert else None,

@@ -1,8 +1,9 @@
 """The hot paths' statements, built once, in SQLAlchemy Core.
 
 What every act goes through — its draft and its creation, what its request is checked
-against (token, collectivités, 7-2, numbers used), each move, what a move keeps (package,
-transaction, platform calls, message), reading one act — skips the ORM's unit of work and
+against (token, collectivités, 7-2, numbers used), its archive's serial, the platform
+account that sends it, each move, what a move keeps (package, transaction, platform calls,
+message), reading one act — skips the ORM's unit of work and
 its statement building, which cost several milliseconds of CPU per call (bench/pipeline.py,
 issue 13). These run on the session's own connection (:func:`core`), so they share its
 transaction with the ORM's calls around them.
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from workflow.adapters.store.models import (
@@ -33,6 +34,7 @@ from workflow.adapters.store.models import (
     MessageRow,
     NomenclatureRow,
     PackageRow,
+    PlatformAccountRow,
     TransactionRow,
     table,
 )
@@ -77,6 +79,19 @@ MESSAGE_KEPT = select(MESSAGES.c.id).where(
 INSERT_MESSAGE = insert(MESSAGES)
 INSERT_ATTEMPT = insert(table(AttemptRow))
 INSERT_PACKAGE = insert(table(PackageRow))
+PACKAGES = table(PackageRow)
+LAST_SERIAL = select(func.max(PACKAGES.c.serial)).where(
+    PACKAGES.c.siren == bindparam("siren"), PACKAGES.c.day == bindparam("day")
+)
+LATEST_ARCHIVE = (
+    select(PACKAGES.c.archive_path)
+    .where(PACKAGES.c.act_id == bindparam("act_id"))
+    .order_by(PACKAGES.c.id.desc())
+    .limit(1)
+)
+PLATFORM_ACCOUNTS = table(PlatformAccountRow)
+ACCOUNT_OF = select(PLATFORM_ACCOUNTS).where(PLATFORM_ACCOUNTS.c.siren == bindparam("siren"))
+ALL_ACCOUNTS = select(PLATFORM_ACCOUNTS).order_by(PLATFORM_ACCOUNTS.c.siren)
 INSERT_TRANSACTION = insert(TRANSACTIONS)
 DRAFT_STATUS_FOR_UPDATE = (
     select(DRAFTS.c.status).where(DRAFTS.c.id == bindparam("draft_id")).with_for_update()
