@@ -10,6 +10,7 @@ default: the national levels with, for every nature, the generic ``99_*`` typolo
 
 from __future__ import annotations
 
+import functools
 import re
 import tempfile
 from pathlib import Path
@@ -34,6 +35,7 @@ class Invalid(Exception):
     """The reason the worker gives after ``Enveloppe invalide : ``."""
 
 
+@functools.cache
 def default_classification() -> m.RetourClassification:
     """The national levels, each nature allowing every generic typology (and 99_SE)."""
     national = national_classification(NATIONAL_VERSION)
@@ -49,11 +51,22 @@ def default_classification() -> m.RetourClassification:
 
 def classification_xml(state: SimulatorState, siren: str) -> bytes:
     rows = state.query("SELECT xml FROM classifications WHERE siren = ?", siren)
-    return bytes(rows[0]["xml"]) if rows else xml_out.to_xml(default_classification())
+    return bytes(rows[0]["xml"]) if rows else _default_xml()
+
+
+@functools.cache
+def _default_xml() -> bytes:
+    return xml_out.to_xml(default_classification())
 
 
 def classification_of(state: SimulatorState, siren: str) -> m.RetourClassification:
-    message = xml_in.parse_message(classification_xml(state, siren))
+    return _parsed(classification_xml(state, siren))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(raw: bytes) -> m.RetourClassification:
+    """The 7-2 a préfecture holds, parsed once per text (not once per act it checks)."""
+    message = xml_in.parse_message(raw)
     assert isinstance(message, m.RetourClassification)  # noqa: S101 - stored after parsing
     return message
 

@@ -92,10 +92,8 @@ class ExchangesStore(StoreBase):
     def record_attempts(
         self, act_id: int | None, attempts: Sequence[Attempt], *, at: dt.datetime
     ) -> None:
-        if not attempts:
-            return
         with self._session() as session:
-            session.add_all(_attempt_row(act_id, attempt, at) for attempt in attempts)
+            _insert_attempts(session, act_id, attempts, at)
 
     def record_attempt(
         self,
@@ -106,7 +104,9 @@ class ExchangesStore(StoreBase):
         platform_ref: str | None = None,
     ) -> None:
         with self._session() as session:
-            session.add(_attempt_row(act_id, attempt, at, platform_ref))
+            core(session).execute(
+                INSERT_ATTEMPT, _attempt_values(act_id, attempt, at, platform_ref)
+            )
 
     def attempts(self, act_id: int) -> list[AttemptRow]:
         with self._session() as session:
@@ -225,12 +225,6 @@ class ExchangesStore(StoreBase):
             session.add(row)
 
 
-def _attempt_row(
-    act_id: int | None, attempt: Attempt, at: dt.datetime, platform_ref: str | None = None
-) -> AttemptRow:
-    return AttemptRow(**_attempt_values(act_id, attempt, at, platform_ref))
-
-
 def _attempt_values(
     act_id: int | None, attempt: Attempt, at: dt.datetime, platform_ref: str | None = None
 ) -> dict[str, Any]:
@@ -249,10 +243,15 @@ def _attempt_values(
 
 def add_attempts(session: Session, act_id: int, kept: KeptAttempts, at: dt.datetime) -> None:
     """The platform calls that brought a move, in the move's own transaction."""
-    if kept.attempts:
+    _insert_attempts(session, act_id, kept.attempts, at)
+
+
+def _insert_attempts(
+    session: Session, act_id: int | None, attempts: Sequence[Attempt], at: dt.datetime
+) -> None:
+    if attempts:
         core(session).execute(
-            INSERT_ATTEMPT,
-            [_attempt_values(act_id, attempt, at) for attempt in kept.attempts],
+            INSERT_ATTEMPT, [_attempt_values(act_id, attempt, at) for attempt in attempts]
         )
 
 

@@ -9,7 +9,7 @@ drafts (:mod:`.drafts`), collectivités and API tokens (:mod:`.collectivites`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +221,7 @@ class ActsStore(StoreBase):
                 query = query.where(ActRow.numero == where.numero)
             if where.state_before is not None:
                 query = query.where(ActRow.state_since <= where.state_before)
-            return self._records(session, session.scalars(query))
+            return records_of(session, session.scalars(query))
 
     def page_acts(
         self,
@@ -253,13 +253,13 @@ class ActsStore(StoreBase):
         if where is not None and where.state_before is not None:
             query = query.where(ActRow.state_since <= where.state_before)
         with self._session() as session:
-            return self._records(session, session.scalars(query))
+            return records_of(session, session.scalars(query))
 
     def get_acts(self, ids: Collection[int]) -> list[ActRecord]:
         """The acts of ``ids`` that exist, by id."""
         with self._session() as session:
             rows = session.scalars(select(ActRow).where(ActRow.id.in_(sorted(ids))))
-            return sorted(self._records(session, rows), key=lambda a: a.id)
+            return sorted(records_of(session, rows), key=lambda a: a.id)
 
     def stale_deadline_acts(
         self, *, after: int = 0, limit: int = 500
@@ -276,13 +276,7 @@ class ActsStore(StoreBase):
                 )
             )
             versions = [row.facts_version for row in rows]
-            return list(zip(self._records(session, rows), versions, strict=True))
-
-    def _record(self, session: Session, row: ActRow) -> ActRecord:
-        return records_of(session, [row])[0]
-
-    def _records(self, session: Session, rows: Iterable[ActRow]) -> list[ActRecord]:
-        return records_of(session, rows)
+            return list(zip(records_of(session, rows), versions, strict=True))
 
     def transition(
         self,
@@ -398,7 +392,7 @@ class ActsStore(StoreBase):
                     ActRow.state_since <= idle_since,
                 )
             )
-            return self._records(session, rows)
+            return records_of(session, rows)
 
 
 def _document_rows(
