@@ -34,7 +34,7 @@ from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.archive import ReceivedArchive
 from workflow.signing import Secret
-from workflow.store import NewAct
+from workflow.store import ActRecord, NewAct
 from workflow.usecases import Services
 from workflow.usecases.context import utc_now
 
@@ -578,3 +578,32 @@ def test_a_signature_given_at_intake_reaches_the_platform_and_passes_its_check(
     assert status.status is not PlatformStatus.ERREUR, status.error_text
     stored = _stored_acte(world, sent.platform_ref or "")
     assert stored.document.signature == signature.read_text().strip()
+
+
+def _envelope_serial(world: World, act: ActRecord) -> int:
+    row = world.state.query("SELECT * FROM transactions WHERE id = ?", act.platform_ref)
+    with ReceivedArchive.open(world.state.archive_of(row[0])) as archive:
+        envelope = next(n for n in archive.names() if "--" in n and n.endswith(".xml"))
+    return int(envelope.rsplit("-", 1)[1].removesuffix(".xml"))
+
+
+def test_the_envelope_serial_counts_the_collectivites_envelopes_of_its_day(
+    world: World, pdf_factory: Callable[..., Path]
+) -> None:
+    """PROTOCOL.md §3.1: the serial S²LOW gives the archive it builds is a counter per
+    authority, reset every day (the first of the day is 1) — not the platform's transactions
+    of the last 24 hours, which would refuse a busy département's 10 000th act of a day."""
+    first, second = _send(world, pdf_factory(), "SER1"), _send(world, pdf_factory(), "SER2")
+    assert [_envelope_serial(world, a) for a in (first, second)] == [1, 2]
+    with world.state.transaction() as db:  # another collectivité's envelopes do not count
+        now = world.state.now()
+        other = db.execute(
+            "INSERT INTO transactions(type, siren, status, status_at, created_at)"
+            " VALUES (1, '213105554', 1, ?, ?)",
+            (now, now),
+        ).lastrowid
+    assert _envelope_serial(world, _send(world, pdf_factory(), "SER3")) == 3
+    with world.state.transaction() as db:  # (it has no archive for the préfecture to check)
+        db.execute("DELETE FROM transactions WHERE id = ?", (other,))
+    world.state.advance_clock(24 * 3600)  # the next day: counted again from 1
+    assert _envelope_serial(world, _send(world, pdf_factory(), "SER4")) == 1

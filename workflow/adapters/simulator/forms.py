@@ -122,11 +122,7 @@ def create(world: World, fields: Fields, files: Files, account: Account) -> Acce
                 document_papier=_one(fields, "document_papier") == "1",
             )
             today = world.state.today_paris()
-            serial = 1 + len(
-                world.state.query(
-                    "SELECT id FROM transactions WHERE created_at >= ?", world.state.now() - 86400
-                )
-            )
+            serial = 1 + world.state.envelopes_today(collectivite.siren.value)
             package = package_act(
                 act,
                 folder / "out",

@@ -166,6 +166,17 @@ class SimulatorState:
     def today_paris(self) -> dt.date:
         return paris_day(self.now())
 
+    def envelopes_today(self, siren: str) -> int:
+        """The collectivité's transactions since midnight, Paris time: the envelope serial is a
+        counter per authority, reset every day (PROTOCOL.md §3.1, ActesEnvelopeSerialSQL)."""
+        midnight = dt.datetime.combine(self.today_paris(), dt.time(), tzinfo=PARIS).timestamp()
+        rows = self.query(
+            "SELECT COUNT(*) AS n FROM transactions WHERE siren = ? AND created_at >= ?",
+            siren,
+            midnight,
+        )
+        return int(rows[0]["n"])
+
     def advance_clock(self, seconds: float) -> None:
         self._set("offset", str(float(self._setting("offset", "0")) + seconds))
 
