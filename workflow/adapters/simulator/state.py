@@ -57,6 +57,7 @@ CREATE INDEX IF NOT EXISTS by_id_acte ON transactions(id_acte);  -- get_status b
 CREATE INDEX IF NOT EXISTS by_related ON transactions(related_id);  -- messages, answers, cancellations of an act
 CREATE INDEX IF NOT EXISTS by_number ON transactions(siren, number);  -- uniqueness across types
 CREATE INDEX IF NOT EXISTS by_status_at ON transactions(status, status_at);  -- listing windows
+CREATE INDEX IF NOT EXISTS by_siren_created ON transactions(siren, created_at);  -- the day's envelope serial
 CREATE TABLE IF NOT EXISTS accounts (
     login TEXT PRIMARY KEY,
     password TEXT NOT NULL DEFAULT '',
