@@ -11,13 +11,13 @@ from typing import Any, Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from workflow.adapters.store.models import ActRow, DraftRow, IncidentRow, reason_columns
+from workflow.adapters.store.models import ActRow, DraftRow, IncidentRow
 from workflow.adapters.store.statements import (
     DRAFT_STATUS_FOR_UPDATE,
-    INSERT_EVENT,
     INSERT_MESSAGE,
     SET_ACT,
     SET_DRAFT,
+    add_event,
     core,
     forget,
 )
@@ -131,23 +131,18 @@ def write_intake(
         }
         db.execute(SET_ACT, {"set_id": act_id, **written})
         forget(session, ActRow, act_id)
-        db.execute(
-            INSERT_EVENT,
-            {
-                "act_id": act_id,
-                "at": at,
-                "actor": actor,
-                "event": "acknowledged",
-                "from_state": ActState.RECEIVED.value,
-                "to_state": ActState.ACKNOWLEDGED.value,
-                **reason_columns(
-                    N_(
-                        "transmitted before: accusé de réception {id_acte} received on {day}",
-                        id_acte=id_acte,
-                        day=reception,
-                    )
-                ),
-            },
+        add_event(
+            db,
+            act_id,
+            at=at,
+            actor=actor,
+            event="acknowledged",
+            moved=(ActState.RECEIVED.value, ActState.ACKNOWLEDGED.value),
+            reason=N_(
+                "transmitted before: accusé de réception {id_acte} received on {day}",
+                id_acte=id_acte,
+                day=reception,
+            ),
         )
     if new.intake_report is not None:
         db.execute(

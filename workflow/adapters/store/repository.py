@@ -37,7 +37,6 @@ from workflow.adapters.store.models import (
     ActRow,
     DocumentRow,
     EventRow,
-    reason_columns,
 )
 from workflow.adapters.store.operator_alerts import OperatorAlertsStore
 from workflow.adapters.store.platform_accounts import PlatformAccountsStore
@@ -48,9 +47,9 @@ from workflow.adapters.store.statements import (
     COLLECTIVITE_KNOWN,
     INSERT_ACT,
     INSERT_ACT_DOCUMENT,
-    INSERT_EVENT,
     MOVE,
     act_row,
+    add_event,
     core,
     forget,
     inserted_row,
@@ -149,17 +148,14 @@ class ActsStore(StoreBase):
                     link_replacement(session, new.replaces, act_id, new.numero, at, actor)
                     db = core(session)
                 db.execute(INSERT_ACT_DOCUMENT, _document_rows(act_id, new, stored))
-                db.execute(
-                    INSERT_EVENT,
-                    {
-                        "act_id": act_id,
-                        "at": at,
-                        "actor": actor,
-                        "event": "received",
-                        "from_state": None,
-                        "to_state": ActState.RECEIVED.value,
-                        **reason_columns(N_("act received")),
-                    },
+                add_event(
+                    db,
+                    act_id,
+                    at=at,
+                    actor=actor,
+                    event="received",
+                    moved=(None, ActState.RECEIVED.value),
+                    reason=N_("act received"),
                 )
                 values |= write_intake(session, act_id, new.siren, new, at, actor)
                 # in the act's own transaction, from what was written (no read again)
@@ -295,7 +291,6 @@ class ActsStore(StoreBase):
         Optimistic concurrency: the update only applies to the version read, so two workers
         cannot both make the same move; the loser gets :class:`Conflict`.
         """
-        columns = reason_columns(reason)
         with self._session() as session:  # in Core: a move is the workers' hottest path
             row = act_row(session, act_id)
             if row is None:
@@ -321,17 +316,14 @@ class ActsStore(StoreBase):
                     f"act {act_id} was moved by someone else", field="state", act_id=act_id
                 )
             forget(session, ActRow, act_id)
-            db.execute(
-                INSERT_EVENT,
-                {
-                    "act_id": act_id,
-                    "at": at,
-                    "actor": actor,
-                    "event": event,
-                    "from_state": current.value,
-                    "to_state": target.value,
-                    **columns,
-                },
+            columns = add_event(
+                db,
+                act_id,
+                at=at,
+                actor=actor,
+                event=event,
+                moved=(current.value, target.value),
+                reason=reason,
             )
             for kept in keep:
                 if isinstance(kept, KeptPackage):

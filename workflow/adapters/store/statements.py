@@ -15,6 +15,7 @@ values written (:func:`row_with`, :func:`inserted_row`) rather than read again.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
@@ -36,8 +37,10 @@ from workflow.adapters.store.models import (
     PackageRow,
     PlatformAccountRow,
     TransactionRow,
+    reason_columns,
     table,
 )
+from workflow.i18n import Message
 
 ACTS = table(ActRow)
 COLLECTIVITES = table(CollectiviteRow)
@@ -129,6 +132,34 @@ def forget(session: Session, row_class: type[Base], key: int) -> None:
     loaded = session.identity_map.get(session.identity_key(row_class, key))
     if loaded is not None:
         session.expire(loaded)
+
+
+def add_event(
+    db: Connection,
+    act_id: int,
+    *,
+    at: dt.datetime,
+    actor: str,
+    event: str,
+    moved: tuple[str | None, str],
+    reason: str | Message,
+) -> dict[str, str | None]:
+    """The act's event (its move from → to, and why), in the caller's transaction; the
+    reason's columns as written."""
+    columns = reason_columns(reason)
+    db.execute(
+        INSERT_EVENT,
+        {
+            "act_id": act_id,
+            "at": at,
+            "actor": actor,
+            "event": event,
+            "from_state": moved[0],
+            "to_state": moved[1],
+            **columns,
+        },
+    )
+    return columns
 
 
 def act_row(session: Session, act_id: int) -> Row[Any] | None:
