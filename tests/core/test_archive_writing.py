@@ -136,3 +136,22 @@ def test_a_document_shorter_than_its_size_leaves_nothing(tmp_path: Path) -> None
     with pytest.raises(OSError, match="shorter"):
         write_archive(out / "a.tar.gz", [_Shrunk("doc.pdf", document, 0)], mtime=0)
     assert list(out.iterdir()) == []
+
+
+def test_the_archive_and_its_folder_entry_are_fsynced_before_it_is_returned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a crash, the store's record of a package must name an archive that is there:
+    its bytes are fsynced before the rename, and the folder (the rename) after it."""
+    synced: list[tuple[str, bool]] = []  # (what the descriptor was, the final name present)
+    target = tmp_path / "out" / "a.tar.gz"
+    fsync = os.fsync
+
+    def spying(descriptor: int) -> None:
+        kind = "folder" if Path(f"/proc/self/fd/{descriptor}").is_dir() else "file"
+        synced.append((kind, target.exists()))
+        fsync(descriptor)
+
+    monkeypatch.setattr(archive_out.os, "fsync", spying)
+    write_archive(target, [OutgoingMember("m.xml", b"<m/>")], mtime=0)
+    assert synced == [("file", False), ("folder", True)]

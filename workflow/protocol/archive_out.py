@@ -212,7 +212,9 @@ def write_archive(path: Path, members: Sequence[OutgoingMember], *, mtime: int) 
     """Write ``members`` as a deterministic tar.gz at ``path`` (atomically) and hash it.
 
     ``mtime`` (seconds since the epoch) is stamped on every member: callers pass a value
-    derived from the input (e.g. the envelope's date), never the clock.
+    derived from the input (e.g. the envelope's date), never the clock. Once this returns,
+    the archive is on disk under its name: its bytes and its folder's entry are fsynced (the
+    store then records it as the act's package).
     """
     _check_names([member.name for member in members])
     fd, temporary = _create_temporary(path)
@@ -235,7 +237,16 @@ def write_archive(path: Path, members: Sequence[OutgoingMember], *, mtime: int) 
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
         raise
+    _fsync_directory(path.parent)  # the rename is data too (POSIX): durable before recorded
     return written
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _create_temporary(path: Path) -> tuple[int, Path]:
