@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,8 +19,9 @@ from workflow.intake import documents as rules
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.requests import LOCAL, IntakeResult, Upload
 from workflow.intake.service import Intake
-from workflow.protocol import xml_out
+from workflow.protocol import xml_in, xml_out
 from workflow.usecases import Services
+from workflow.usecases.nomenclature import recorded_classification
 
 BUDGET = {
     "siren": "212801344",
@@ -91,6 +93,31 @@ def test_a_typology_the_7_2_does_not_allow_for_the_nature_is_a_draft(
         LOCAL, uploads, parse_metadata({"annexes": [{"typologie": "99_AU"}]}), "allowed"
     )
     assert allowed.act is not None, allowed.as_dict()["problems"]
+
+
+def test_a_recorded_7_2_is_parsed_once_not_at_every_submission(
+    intake: Intake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real 7-2 (50 KB) takes milliseconds to parse, and every submission reads it (the
+    proposal, the typologies) as every packaging does: parsed once per text."""
+    raw = xml_out.to_xml(default_classification())
+    recorded_classification.cache_clear()  # parsed by no earlier test, then
+    intake.services.nomenclature.record("212801344", raw)
+    parsed: list[bytes] = []
+    parse = xml_in.parse_message
+
+    def counting(data: bytes, **kwargs: Any) -> Any:
+        if data == raw:
+            parsed.append(data)
+        return parse(data, **kwargs)
+
+    monkeypatch.setattr(xml_in, "parse_message", counting)
+    for n in (184, 185):
+        done = intake.submit(
+            LOCAL, [Upload(deliberation(tmp_path, n), f"{n}.pdf")], parse_metadata(None), f"p{n}"
+        )
+        assert done.act is not None, done.as_dict()["problems"]
+    assert len(parsed) == 1
 
 
 def test_xml_only_for_a_budget_and_then_pdf_annexes(intake: Intake, tmp_path: Path) -> None:

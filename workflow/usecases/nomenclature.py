@@ -3,6 +3,7 @@ for (7-1), fetched from the platform or imported, and used for the suggestions."
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from workflow.errors import InvalidInput
@@ -10,6 +11,14 @@ from workflow.protocol import messages as m
 from workflow.protocol import xml_in
 from workflow.protocol.nomenclature import national_classification
 from workflow.usecases.context import Context
+
+
+@functools.lru_cache(maxsize=64)
+def recorded_classification(raw: bytes) -> m.RetourClassification | None:
+    """A recorded 7-2, parsed once per text: a real one (50 KB) takes about 6 ms, and every
+    submission reads it twice, every packaging once (its messages are frozen: shared)."""
+    message = xml_in.parse_message(raw)
+    return message if isinstance(message, m.RetourClassification) else None
 
 
 @dataclass
@@ -46,7 +55,7 @@ class Nomenclature:
         """The collectivité's 7-2 when one was recorded, else the national levels 1–2."""
         raw = self.ctx.store.nomenclature(siren) if siren else None
         if raw is not None:
-            message = xml_in.parse_message(raw)
-            if isinstance(message, m.RetourClassification):
+            message = recorded_classification(raw)
+            if message is not None:
                 return message
         return national_classification()

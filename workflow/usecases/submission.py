@@ -28,11 +28,10 @@ from workflow.packaging import (
     package_act,
 )
 from workflow.problems import CurrentProblem, ProblemCode
-from workflow.protocol import messages as m
-from workflow.protocol import xml_in
 from workflow.signing import MAX_SIGNATURE_BYTES
 from workflow.store import ActRecord, DocumentRef, KeptMessage, KeptPackage, NewAct
 from workflow.usecases.context import Context
+from workflow.usecases.nomenclature import recorded_classification
 from workflow.usecases.resend import Resending
 
 #: the envelope serial is per collectivité per day: tries before giving up to a transient error
@@ -144,8 +143,8 @@ class Submission:
         date), checked before sending as the platform checks them after its ``OK``; nothing
         when no 7-2 was recorded or it lists no typology for the nature."""
         raw = self.ctx.store.nomenclature(siren)
-        message = xml_in.parse_message(raw) if raw is not None else None
-        if not isinstance(message, m.RetourClassification):
+        message = recorded_classification(raw) if raw is not None else None
+        if message is None:
             return None, None
         for entry in message.natures:
             if entry.code == nature.code and entry.typologies:
