@@ -20,8 +20,8 @@ from workflow.intake.metadata import parse_metadata
 from workflow.intake.requests import LOCAL, IntakeResult, Upload
 from workflow.intake.service import Intake
 from workflow.protocol import xml_in, xml_out
+from workflow.protocol.nomenclature import recorded_classification
 from workflow.usecases import Services
-from workflow.usecases.nomenclature import recorded_classification
 
 BUDGET = {
     "siren": "212801344",

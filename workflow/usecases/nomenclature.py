@@ -3,22 +3,13 @@ for (7-1), fetched from the platform or imported, and used for the suggestions."
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 from workflow.errors import InvalidInput
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in
-from workflow.protocol.nomenclature import national_classification
+from workflow.protocol.nomenclature import national_classification, recorded_classification
 from workflow.usecases.context import Context
-
-
-@functools.lru_cache(maxsize=64)
-def recorded_classification(raw: bytes) -> m.RetourClassification | None:
-    """A recorded 7-2, parsed once per text: a real one (50 KB) takes about 6 ms, and every
-    submission reads it twice, every packaging once (its messages are frozen: shared)."""
-    message = xml_in.parse_message(raw)
-    return message if isinstance(message, m.RetourClassification) else None
 
 
 @dataclass

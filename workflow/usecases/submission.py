@@ -28,10 +28,10 @@ from workflow.packaging import (
     package_act,
 )
 from workflow.problems import CurrentProblem, ProblemCode
+from workflow.protocol.nomenclature import recorded_classification
 from workflow.signing import MAX_SIGNATURE_BYTES
 from workflow.store import ActRecord, DocumentRef, KeptMessage, KeptPackage, NewAct
 from workflow.usecases.context import Context
-from workflow.usecases.nomenclature import recorded_classification
 from workflow.usecases.resend import Resending
 
 #: the envelope serial is per collectivité per day: tries before giving up to a transient error

@@ -26,7 +26,11 @@ from workflow.identifiers import ActNature
 from workflow.protocol import messages as m
 from workflow.protocol import schemas, xml_in, xml_out
 from workflow.protocol.archive import ReceivedArchive
-from workflow.protocol.nomenclature import NATIONAL_VERSION, national_classification
+from workflow.protocol.nomenclature import (
+    NATIONAL_VERSION,
+    national_classification,
+    recorded_classification,
+)
 
 _TYPOLOGY = re.compile(r"[A-Z0-9_]{5}")
 
@@ -60,14 +64,8 @@ def _default_xml() -> bytes:
 
 
 def classification_of(state: SimulatorState, siren: str) -> m.RetourClassification:
-    return _parsed(classification_xml(state, siren))
-
-
-@functools.lru_cache(maxsize=64)
-def _parsed(raw: bytes) -> m.RetourClassification:
-    """The 7-2 a préfecture holds, parsed once per text (not once per act it checks)."""
-    message = xml_in.parse_message(raw)
-    assert isinstance(message, m.RetourClassification)  # noqa: S101 - stored after parsing
+    message = recorded_classification(classification_xml(state, siren))
+    assert message is not None  # noqa: S101 - stored after parsing
     return message
 
 
