@@ -70,6 +70,7 @@ DREUX = Collectivite.from_mapping(
     {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
 )
 POSTERS = 4
+CORES = os.cpu_count() or 1
 
 #: loaded by every child (PYTHONPATH): counts commits and statements per database, per process
 HOOK = """
@@ -257,12 +258,14 @@ def _run(
         before = _counts(base / "counts", settings.database)
         cpu_before, api_before = _cpu(worker), _cpu(api)
         others_before = _cpu(simulator), _cpu(beat)
+        machine_before = _machine()
         posting = time.time()
         posted = _post_all(f"http://127.0.0.1:{api_port}", token, n, supervisor)
         posting = time.time() - posting
         acked = _wait_acknowledged(store, set(posted), arguments.timeout, supervisor)
         cpu, api_cpu = _cpu(worker) - cpu_before, _cpu(api) - api_before
         sim_cpu, beat_cpu = (_cpu(simulator) - others_before[0], _cpu(beat) - others_before[1])
+        machine = {kind: value - machine_before[kind] for kind, value in _machine().items()}
         time.sleep(1)  # the children's counters are written every 0.3 s
         after = _counts(base / "counts", settings.database)
     sim = _simulator_side(base / "sim.sqlite3")
@@ -295,6 +298,8 @@ def _run(
         "api_cpu_ms_per_act": api_cpu * 1000 / n,
         "simulator_cpu_ms_per_act": sim_cpu * 1000 / n,
         "beat_cpu_ms_per_act": beat_cpu * 1000 / n,
+        **{f"{kind}_cpu_ms_per_act": v * 1000 / n for kind, v in machine.items() if kind != "wall"},
+        "busy": machine["machine"] / machine["wall"] / CORES,
         "duplicates": max(0, sim - bound),
         "lost": n - len(acked),
     }
@@ -425,6 +430,33 @@ def _cpu(child: Child) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _machine() -> dict[str, float]:
+    """CPU seconds so far: the whole machine's (``/proc/stat``, idle and I/O wait left out),
+    PostgreSQL's and Redis's processes (as they stand: a backend that ended is not counted),
+    this bench's own (its posting and watching threads), and the wall clock (``wall``)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    first = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in first[:8])
+    servers = {"postgres": 0, "redis-server": 0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            raw = stat.read_text()
+        except OSError:  # gone meanwhile
+            continue
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        if name in servers or name.startswith("postgres"):
+            fields = raw.rsplit(")", 1)[1].split()
+            key = name if name in servers else "postgres"
+            servers[key] += int(fields[11]) + int(fields[12])
+    return {
+        "machine": (user + nice + system + irq + softirq + steal) / tick,
+        "postgresql": servers["postgres"] / tick,
+        "redis": servers["redis-server"] / tick,
+        "client": time.process_time(),
+        "wall": time.time(),
+    }
+
+
 def _simulator_side(path: Path) -> int:
     import sqlite3
 
@@ -472,7 +504,22 @@ def _report(r: dict[str, Any]) -> None:
         )
     commits = sum(f.get("commits", 0) for f in r["per_process"].values())
     rows.append(("database transactions per act (all)", f"{commits:.1f}"))
-    rows += [("duplicates", str(r["duplicates"])), ("lost", str(r["lost"]))]
+    service = r["machine_cpu_ms_per_act"] - r["client_cpu_ms_per_act"]
+    ceiling = CORES * 1000 / service  # every core busy with the acts, nothing else
+    remote = CORES * 1000 / (service - r["simulator_cpu_ms_per_act"])  # S²LOW elsewhere
+    rows += [
+        (
+            "PostgreSQL / Redis CPU per act (ms)",
+            f"{r['postgresql_cpu_ms_per_act']:.1f} / {r['redis_cpu_ms_per_act']:.1f}",
+        ),
+        ("this bench's client CPU per act (ms)", f"{r['client_cpu_ms_per_act']:.1f}"),
+        ("machine CPU per act, all but the client (ms)", f"{service:.1f}"),
+        (f"machine busy while the acts ran ({CORES} cores)", f"{100 * r['busy']:.0f} %"),
+        ("CPU-bound ceiling: acts/s / ratio", f"{ceiling:.1f} / {ceiling / r['noop_per_s']:.3f}"),
+        ("  the same, simulator elsewhere", f"{remote:.1f} / {remote / r['noop_per_s']:.3f}"),
+        ("duplicates", str(r["duplicates"])),
+        ("lost", str(r["lost"])),
+    ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value:>14}")
@@ -501,6 +548,14 @@ def _report(r: dict[str, Any]) -> None:
         "simulator_cpu_ms_per_act": round(r["simulator_cpu_ms_per_act"], 1),
         "beat_cpu_ms_per_act": round(r["beat_cpu_ms_per_act"], 1),
         "noop_cpu_ms": round(r["noop_cpu_ms"], 2),
+        "postgresql_cpu_ms_per_act": round(r["postgresql_cpu_ms_per_act"], 1),
+        "redis_cpu_ms_per_act": round(r["redis_cpu_ms_per_act"], 1),
+        "client_cpu_ms_per_act": round(r["client_cpu_ms_per_act"], 1),
+        "service_cpu_ms_per_act": round(service, 1),
+        "busy": round(r["busy"], 3),
+        "ceiling_acts_per_s": round(ceiling, 1),
+        "ceiling_ratio": round(ceiling / r["noop_per_s"], 4),
+        "ceiling_ratio_simulator_elsewhere": round(remote / r["noop_per_s"], 4),
         "duplicates": r["duplicates"],
         "lost": r["lost"],
     }
