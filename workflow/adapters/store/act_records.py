@@ -1,22 +1,24 @@
 """Act rows made records: each with its documents and platform reference, read for a whole
-batch of acts in one query (never one per act).
+batch of acts in one query (never one per act), or for one act in the very query that reads
+its row (:func:`read_act`, the hot paths).
 
 The rows are the ORM's (``ActRow``) or plain rows of the ``acts`` table (:mod:`.statements`,
 the hot paths): anything whose attributes are the table's columns."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.orm import Session
 
 from workflow.adapters.store.base import utc
 from workflow.adapters.store.recovery import problem_of
 from workflow.adapters.store.statements import ACT_DOCUMENTS as _DOCUMENTS
 from workflow.adapters.store.statements import TRANSACTIONS as _TRANSACTIONS
-from workflow.adapters.store.statements import core
+from workflow.adapters.store.statements import core, row_with
 from workflow.lifecycle import ActState
 from workflow.store import ActRecord, DocumentRef
 
@@ -41,6 +43,39 @@ _DOCUMENTS_OF = (
 _REFS_OF = select(_TRANSACTIONS.c.act_id, _TRANSACTIONS.c.platform_ref).where(
     _TRANSACTIONS.c.act_id.in_(bindparam("ids", expanding=True))
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ActRead:
+    """One act as :func:`read_act` read it: its row, its documents, its platform reference."""
+
+    row: Any
+    documents: tuple[DocumentRef, ...]
+    platform_ref: str | None
+
+    def record(
+        self, values: Mapping[str, Any] | None = None, *, platform_ref: str | None = None
+    ) -> ActRecord:
+        """The act's record; with ``values``, as an update of them left its row (and with
+        ``platform_ref``, the reference the same transaction added)."""
+        row = row_with(self.row, values) if values else self.row
+        return record_of(row, self.documents, platform_ref or self.platform_ref)
+
+
+def read_act(
+    session: Session, statement: Executable, parameters: Mapping[str, Any]
+) -> ActRead | None:
+    """The act a statement of :mod:`.statements` made ``with_documents`` finds (a row per
+    document), or None: its row, documents and reference in one query."""
+    rows = core(session).execute(statement, parameters).all()
+    if not rows:
+        return None
+    documents = tuple(
+        DocumentRef(r.doc_position, r.doc_sha256, r.doc_file_name, r.doc_typology, r.doc_signature)
+        for r in rows
+        if r.doc_position is not None
+    )
+    return ActRead(rows[0], documents, rows[0].doc_platform_ref)
 
 
 def records_of(session: Session, rows: Iterable[Any]) -> list[ActRecord]:
@@ -74,30 +109,33 @@ def _batch_records(session: Session, rows: list[Any]) -> list[ActRecord]:
     if bare:  # none in practice; their reference alone
         for act_id, ref in db.execute(_REFS_OF, {"ids": bare}):
             refs[act_id] = ref
-    return [
-        ActRecord(
-            id=row.id,
-            siren=row.siren,
-            numero=row.numero,
-            numero_printed=row.numero_printed,
-            act_date=row.act_date,
-            nature=row.nature,
-            classification=row.classification,
-            classification_date=row.classification_date,
-            objet=row.objet,
-            state=ActState(row.state),
-            state_since=utc(row.state_since),
-            id_acte=row.id_acte,
-            date_reception=row.date_reception,
-            anomaly_nature=row.anomaly_nature,
-            anomaly_detail=row.anomaly_detail,
-            last_error=row.last_error,
-            platform_ref=refs.get(row.id),
-            documents=tuple(documents[row.id]),
-            problem=problem_of(row),
-            replaces=row.replaces_id,
-            replaced_by=row.replaced_by_id,
-            claimed=row.claimed_until is not None,
-        )
-        for row in rows
-    ]
+    return [record_of(row, tuple(documents[row.id]), refs.get(row.id)) for row in rows]
+
+
+def record_of(row: Any, documents: tuple[DocumentRef, ...], platform_ref: str | None) -> ActRecord:
+    """The record of an act's row (its columns as attributes), given its documents and
+    platform reference."""
+    return ActRecord(
+        id=row.id,
+        siren=row.siren,
+        numero=row.numero,
+        numero_printed=row.numero_printed,
+        act_date=row.act_date,
+        nature=row.nature,
+        classification=row.classification,
+        classification_date=row.classification_date,
+        objet=row.objet,
+        state=ActState(row.state),
+        state_since=utc(row.state_since),
+        id_acte=row.id_acte,
+        date_reception=row.date_reception,
+        anomaly_nature=row.anomaly_nature,
+        anomaly_detail=row.anomaly_detail,
+        last_error=row.last_error,
+        platform_ref=platform_ref,
+        documents=documents,
+        problem=problem_of(row),
+        replaces=row.replaces_id,
+        replaced_by=row.replaced_by_id,
+        claimed=row.claimed_until is not None,
+    )

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workflow.adapters.logs import get_logger
-from workflow.adapters.store.act_records import records_of
+from workflow.adapters.store.act_records import read_act, record_of, records_of
 from workflow.adapters.store.alerts import AlertsStore
 from workflow.adapters.store.base import StoreBase, utc
 from workflow.adapters.store.collectivites import CollectivitesStore
@@ -42,18 +42,17 @@ from workflow.adapters.store.operator_alerts import OperatorAlertsStore
 from workflow.adapters.store.platform_accounts import PlatformAccountsStore
 from workflow.adapters.store.recovery import RecoveryStore, link_replacement
 from workflow.adapters.store.statements import (
+    ACT_BY_ID,
     ACT_BY_KEY,
     ACT_BY_NUMERO,
     COLLECTIVITE_KNOWN,
     INSERT_ACT,
     INSERT_ACT_DOCUMENT,
     MOVE,
-    act_row,
     add_event,
     core,
     forget,
     inserted_row,
-    row_with,
 )
 from workflow.errors import AlreadyExists, Conflict, NotFound
 from workflow.i18n import N_, Message
@@ -62,6 +61,7 @@ from workflow.protocol.documents import examine
 from workflow.store import (
     ActFilter,
     ActRecord,
+    DocumentRef,
     EventRecord,
     Kept,
     KeptAttempts,
@@ -118,9 +118,9 @@ class ActsStore(StoreBase):
             with self._session() as session:  # the documents' rows with the act's, in Core
                 db = core(session)
                 key = {"siren": new.siren, "key": new.idempotency_key}
-                existing = db.execute(ACT_BY_KEY, key).first()
+                existing = read_act(session, ACT_BY_KEY, key)
                 if existing is not None:
-                    return records_of(session, [existing])[0], False
+                    return existing.record(), False
                 if db.execute(COLLECTIVITE_KNOWN, {"siren": new.siren}).first() is None:
                     raise NotFound(
                         f"no collectivité with SIREN {new.siren}", field="siren", value=new.siren
@@ -147,7 +147,8 @@ class ActsStore(StoreBase):
                 if new.replaces is not None:
                     link_replacement(session, new.replaces, act_id, new.numero, at, actor)
                     db = core(session)
-                db.execute(INSERT_ACT_DOCUMENT, _document_rows(act_id, new, stored))
+                documents = _document_rows(act_id, new, stored)
+                db.execute(INSERT_ACT_DOCUMENT, documents)
                 add_event(
                     db,
                     act_id,
@@ -158,8 +159,10 @@ class ActsStore(StoreBase):
                     reason=N_("act received"),
                 )
                 values |= write_intake(session, act_id, new.siren, new, at, actor)
-                # in the act's own transaction, from what was written (no read again)
-                record = records_of(session, [inserted_row(act_id, values)])[0]
+                # from what was written (no read again)
+                record = record_of(
+                    inserted_row(act_id, values), _document_refs(documents), platform_ref=None
+                )
         except AlreadyExists:
             again = self._by_key(new.siren, new.idempotency_key)
             if again is not None:
@@ -177,21 +180,23 @@ class ActsStore(StoreBase):
 
     def act_by_numero(self, siren: str, numero: str) -> ActRecord | None:
         with self._session() as session:
-            row = core(session).execute(ACT_BY_NUMERO, {"siren": siren, "numero": numero}).first()
-            return records_of(session, [row])[0] if row is not None else None
+            found = read_act(session, ACT_BY_NUMERO, {"siren": siren, "numero": numero})
+            return found.record() if found is not None else None
 
     def _by_key(self, siren: str, key: str) -> ActRecord | None:
         with self._session() as session:
-            row = core(session).execute(ACT_BY_KEY, {"siren": siren, "key": key}).first()
-            return records_of(session, [row])[0] if row is not None else None
+            found = read_act(session, ACT_BY_KEY, {"siren": siren, "key": key})
+            return found.record() if found is not None else None
 
     def get_act(self, act_id: int, *, siren: str | None = None) -> ActRecord:
         """One act; with ``siren``, only if it belongs to that collectivité (else NotFound)."""
         with self._session() as session:
-            row = act_row(session, act_id) if storable_id(act_id) else None
-            if row is None or (siren is not None and row.siren != siren):
+            found = (
+                read_act(session, ACT_BY_ID, {"act_id": act_id}) if storable_id(act_id) else None
+            )
+            if found is None or (siren is not None and found.row.siren != siren):
                 raise NotFound(f"no act {act_id}", field="act", value=act_id)
-            return records_of(session, [row])[0]
+            return found.record()
 
     def list_acts(
         self,
@@ -292,9 +297,10 @@ class ActsStore(StoreBase):
         cannot both make the same move; the loser gets :class:`Conflict`.
         """
         with self._session() as session:  # in Core: a move is the workers' hottest path
-            row = act_row(session, act_id)
-            if row is None:
+            found = read_act(session, ACT_BY_ID, {"act_id": act_id})
+            if found is None:
                 raise NotFound(f"no act {act_id}", field="act", value=act_id)
+            row = found.row
             current = ActState(row.state)
             event = check_transition(current, target)
             if target not in (ActState.FAILED, ActState.REJECTED):
@@ -325,17 +331,19 @@ class ActsStore(StoreBase):
                 moved=(current.value, target.value),
                 reason=reason,
             )
+            added_ref = None
             for kept in keep:
                 if isinstance(kept, KeptPackage):
                     add_package(session, act_id, kept, at)
                 elif isinstance(kept, KeptTransaction):
                     add_transaction(session, act_id, kept, at)
+                    added_ref = kept.platform_ref
                 elif isinstance(kept, KeptAttempts):
                     add_attempts(session, act_id, kept, at)
                 else:
                     add_message(session, act_id, kept, at)
-            # the moved act, in the same transaction: the row read with what the move wrote
-            record = records_of(session, [row_with(row, values)])[0]
+            # the moved act: what was read with what the move wrote (no read again)
+            record = found.record(values, platform_ref=added_ref)
         _log.info(
             "state_changed",
             act_id=act_id,
@@ -404,6 +412,15 @@ def _document_rows(
         }
         for position, ((sha, _, _), path, typology) in enumerate(stored)
     ]
+
+
+def _document_refs(rows: list[dict[str, Any]]) -> tuple[DocumentRef, ...]:
+    return tuple(
+        DocumentRef(
+            r["position"], r["sha256"], r["file_name"], r["typology"], r["signature_sha256"]
+        )
+        for r in rows
+    )
 
 
 def _add_document(session: Session, facts: tuple[str, int, str]) -> None:

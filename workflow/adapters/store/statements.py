@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from workflow.adapters.store.models import (
@@ -49,11 +49,33 @@ TRANSACTIONS = table(TransactionRow)
 MESSAGES = table(MessageRow)
 DRAFTS = table(DraftRow)
 
-ACT_BY_ID = select(ACTS).where(ACTS.c.id == bindparam("act_id"))
-ACT_BY_KEY = select(ACTS).where(
+#: an act's documents and platform reference beside its columns (``doc_…``: a row per
+#: document), read with the act by one query (``act_records.read_act``)
+DOCUMENT_COLUMNS = (
+    ACT_DOCUMENTS.c.position.label("doc_position"),
+    ACT_DOCUMENTS.c.sha256.label("doc_sha256"),
+    ACT_DOCUMENTS.c.file_name.label("doc_file_name"),
+    ACT_DOCUMENTS.c.typology.label("doc_typology"),
+    ACT_DOCUMENTS.c.signature_sha256.label("doc_signature"),
+    TRANSACTIONS.c.platform_ref.label("doc_platform_ref"),
+)
+
+
+def _with_documents(*where: Any) -> Select[Any]:
+    return (
+        select(ACTS, *DOCUMENT_COLUMNS)
+        .outerjoin(ACT_DOCUMENTS, ACT_DOCUMENTS.c.act_id == ACTS.c.id)
+        .outerjoin(TRANSACTIONS, TRANSACTIONS.c.act_id == ACTS.c.id)
+        .where(*where)
+        .order_by(ACT_DOCUMENTS.c.position)
+    )
+
+
+ACT_BY_ID = _with_documents(ACTS.c.id == bindparam("act_id"))
+ACT_BY_KEY = _with_documents(
     ACTS.c.siren == bindparam("siren"), ACTS.c.idempotency_key == bindparam("key")
 )
-ACT_BY_NUMERO = select(ACTS).where(
+ACT_BY_NUMERO = _with_documents(
     ACTS.c.siren == bindparam("siren"), ACTS.c.numero == bindparam("numero")
 )
 COLLECTIVITE_KNOWN = select(COLLECTIVITES.c.siren).where(
@@ -160,11 +182,6 @@ def add_event(
         },
     )
     return columns
-
-
-def act_row(session: Session, act_id: int) -> Row[Any] | None:
-    """The act's row of the ``acts`` table (its columns as attributes), or None."""
-    return core(session).execute(ACT_BY_ID, {"act_id": act_id}).first()
 
 
 def row_with(row: Row[Any], values: Mapping[str, Any]) -> SimpleNamespace:
