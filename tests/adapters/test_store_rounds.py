@@ -177,3 +177,51 @@ def test_the_same_document_for_two_acts_is_recorded_once(
     pdf = pdf_factory()
     first, second = _act(store, pdf, "N1"), _act(store, pdf, "N2")
     assert store.get_act(first).documents[0].sha256 == store.get_act(second).documents[0].sha256
+
+
+def _statements(store: SqlStore) -> list[str]:
+    seen: list[str] = []
+
+    def count(_c: object, _cur: object, statement: str, *_: object) -> None:
+        seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    return seen
+
+
+def test_one_act_is_read_with_its_documents_and_reference_in_one_statement(
+    store: SqlStore, pdf_factory: Callable[..., Path]
+) -> None:
+    new = NewAct(
+        "212801344",
+        "N1",
+        "N1",
+        "N1",
+        dt.date(2026, 11, 20),
+        "DE",
+        "8.1",
+        dt.date(2019, 3, 1),
+        "Objet",
+        ((pdf_factory(), "99_DE"), (pdf_factory(text="Annexe"), "22_DA")),
+        file_names=("acte.pdf", "annexe.pdf"),
+    )
+    created = store.create_act(new, at=NOW, actor="t")[0]
+    act_id = created.id
+    for state in (ActState.PACKAGED, ActState.SUBMITTING):
+        store.transition(act_id, state, actor="t", reason="r", at=NOW)
+    moved = store.transition(
+        act_id, ActState.SUBMITTED, actor="p", reason="r", at=NOW, keep=(KeptTransaction("42"),)
+    )
+    statements = _statements(store)
+    read = store.get_act(act_id)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    # the same record as the batch reading of lists, and as the move and the creation built
+    assert read == store.get_acts([act_id])[0] == moved
+    assert read.platform_ref == "42"
+    assert [(d.position, d.file_name, d.typology) for d in read.documents] == [
+        (0, "acte.pdf", "99_DE"),
+        (1, "annexe.pdf", "22_DA"),
+    ]
+    assert created.documents == read.documents and created.platform_ref is None
+    assert store.act_by_numero("212801344", "N1") == read
+    assert store.act_by_numero("212801344", "N2") is None
