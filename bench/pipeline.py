@@ -23,7 +23,10 @@ threads) and followed to the AR. Measured:
 It prints a table and, last, one JSON line: ``ratio`` = acts/s ÷ no-op tasks/s.
 
     .venv/bin/python bench/pipeline.py [--quick] [-n N] [--embedded] [--postgres-url URL]
-        [--redis-url URL] [--concurrency 2]
+        [--redis-url URL] [--concurrency 2] [--split]
+
+``--split`` runs the two workers ``docker-compose.yml`` runs (packaging apart from the platform's
+I/O): the no-op tasks go to the packaging worker, whose rate stays the ratio's denominator.
 """
 
 from __future__ import annotations
@@ -129,6 +132,12 @@ def main() -> None:
     parser.add_argument("--noop", type=int, default=None, help="no-op tasks (default 4 × N)")
     parser.add_argument("--embedded", action="store_true", help="SQLite store and broker")
     parser.add_argument("--concurrency", type=int, default=2, help="the worker's threads")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="two workers as docker-compose.yml runs them: packaging (--concurrency threads, "
+        "the no-op tasks' too) apart from platform, poll and sweeps (8 threads)",
+    )
     parser.add_argument("--delay", type=float, default=0.2, help="simulator seconds per status")
     parser.add_argument(
         "--trace",
@@ -243,11 +252,18 @@ def _run(
             ),
         )
         wait_until(lambda: port_open(sim_port), timeout=60, what="simulator", supervisor=supervisor)
+        queues = ["--queues", "packaging"] if arguments.split else []
         worker = supervisor.start(
             "worker",
-            actes_argv("worker", *data, "--concurrency", str(arguments.concurrency)),
+            actes_argv("worker", *data, "--concurrency", str(arguments.concurrency), *queues),
             env=child_env,
         )
+        workers = [worker]
+        if arguments.split:  # docker-compose.yml's worker-net
+            net = ["--queues", "platform,poll,sweeps", "--concurrency", "8"]
+            workers.append(
+                supervisor.start("worker-net", actes_argv("worker", *data, *net), env=child_env)
+            )
         api = supervisor.start(
             "api", actes_argv("serve", *data, "--port", str(api_port)), env=child_env
         )
@@ -256,14 +272,14 @@ def _run(
         beat = supervisor.start("beat", actes_argv("beat", *data), env=child_env)
         time.sleep(3)  # the beat's first polls (nothing pending: no request) before counting
         before = _counts(base / "counts", settings.database)
-        cpu_before, api_before = _cpu(worker), _cpu(api)
+        cpu_before, api_before = sum(_cpu(w) for w in workers), _cpu(api)
         others_before = _cpu(simulator), _cpu(beat)
         machine_before = _machine()
         posting = time.time()
         posted = _post_all(f"http://127.0.0.1:{api_port}", token, n, supervisor)
         posting = time.time() - posting
         acked = _wait_acknowledged(store, set(posted), arguments.timeout, supervisor)
-        cpu, api_cpu = _cpu(worker) - cpu_before, _cpu(api) - api_before
+        cpu, api_cpu = sum(_cpu(w) for w in workers) - cpu_before, _cpu(api) - api_before
         sim_cpu, beat_cpu = (_cpu(simulator) - others_before[0], _cpu(beat) - others_before[1])
         machine = {kind: value - machine_before[kind] for kind, value in _machine().items()}
         time.sleep(1)  # the children's counters are written every 0.3 s
@@ -286,6 +302,7 @@ def _run(
         else "Redis + PostgreSQL",
         "n": n,
         "concurrency": arguments.concurrency,
+        "split": arguments.split,
         "noop_tasks": noops,
         "noop_per_s": noop["rate"],
         "noop_cpu_ms": noop["cpu_ms"],
@@ -480,7 +497,12 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 def _report(r: dict[str, Any]) -> None:
-    print(f"pipeline — {r['backend']}, {r['n']} acts, worker concurrency {r['concurrency']}")
+    workers = (
+        f"packaging worker concurrency {r['concurrency']}, platform worker 8"
+        if r["split"]
+        else f"worker concurrency {r['concurrency']}"
+    )
+    print(f"pipeline — {r['backend']}, {r['n']} acts, {workers}")
     rows = [
         ("no-op tasks/s (same worker, broker)", f"{r['noop_per_s']:.1f}"),
         ("worker CPU per no-op task (ms)", f"{r['noop_cpu_ms']:.2f}"),
@@ -488,7 +510,7 @@ def _report(r: dict[str, Any]) -> None:
         ("acts/s, POST to AR recorded", f"{r['acts_per_s']:.2f}"),
         ("ratio (acts/s ÷ no-op tasks/s)", f"{r['acts_per_s'] / r['noop_per_s']:.3f}"),
         ("latency p50 / p99 (s)", f"{r['p50_s']:.2f} / {r['p99_s']:.2f}"),
-        ("worker CPU per act (ms)", f"{r['worker_cpu_ms_per_act']:.1f}"),
+        ("worker CPU per act (ms, both workers with --split)", f"{r['worker_cpu_ms_per_act']:.1f}"),
         ("API CPU per act (ms)", f"{r['api_cpu_ms_per_act']:.1f}"),
         (
             "simulator / beat CPU per act (ms)",
@@ -534,6 +556,7 @@ def _report(r: dict[str, Any]) -> None:
         "ratio": round(r["acts_per_s"] / r["noop_per_s"], 4),
         "backend": "embedded" if r["backend"].startswith("embedded") else "redis+postgresql",
         "n": r["n"],
+        "split": r["split"],
         "acts_per_s": round(r["acts_per_s"], 2),
         "noop_per_s": round(r["noop_per_s"], 1),
         "posts_per_s": round(r["posts_per_s"], 2),
