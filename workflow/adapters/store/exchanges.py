@@ -25,12 +25,11 @@ from workflow.adapters.store.models import (
 )
 from workflow.adapters.store.statements import (
     INSERT_ATTEMPT,
-    INSERT_MESSAGE,
+    INSERT_MESSAGE_ONCE,
     INSERT_PACKAGE,
     INSERT_TRANSACTION,
     LAST_SERIAL,
     LATEST_ARCHIVE,
-    MESSAGE_KEPT,
     core,
 )
 from workflow.errors import NotFound
@@ -277,11 +276,8 @@ def add_package(session: Session, act_id: int, package: KeptPackage, at: dt.date
 def add_message(session: Session, act_id: int, message: KeptMessage, at: dt.datetime) -> bool:
     """Keep a message (raw bytes + SHA-256) once, in the caller's transaction; True when new."""
     digest = hashlib.sha256(message.raw).hexdigest()
-    db = core(session)
-    if db.execute(MESSAGE_KEPT, {"act_id": act_id, "sha256": digest}).first() is not None:
-        return False
-    db.execute(
-        INSERT_MESSAGE,
+    inserted = core(session).execute(
+        INSERT_MESSAGE_ONCE,
         {
             "act_id": act_id,
             "direction": message.direction,
@@ -291,7 +287,7 @@ def add_message(session: Session, act_id: int, message: KeptMessage, at: dt.date
             "at": at,
         },
     )
-    return True
+    return bool(inserted.rowcount == 1)
 
 
 def add_transaction(session: Session, act_id: int, kept: KeptTransaction, at: dt.datetime) -> None:

@@ -20,7 +20,17 @@ from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    bindparam,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from workflow.adapters.store.models import (
@@ -98,10 +108,22 @@ MOVE = update(ACTS).where(
 #: an act's columns set whatever its version (an act transmitted before, at intake)
 SET_ACT = update(ACTS).where(ACTS.c.id == bindparam("set_id"))
 INSERT_EVENT = insert(table(EventRow))
-MESSAGE_KEPT = select(MESSAGES.c.id).where(
-    MESSAGES.c.act_id == bindparam("act_id"), MESSAGES.c.sha256 == bindparam("sha256")
-)
 INSERT_MESSAGE = insert(MESSAGES)
+_MESSAGE_COLUMNS = ("act_id", "direction", "code", "raw", "sha256", "at")
+#: a message kept once: inserted unless the act already keeps these bytes (one statement;
+#: ``rowcount`` says whether it was new)
+INSERT_MESSAGE_ONCE = (
+    insert(MESSAGES)
+    .from_select(
+        _MESSAGE_COLUMNS,
+        select(*(bindparam(name, type_=MESSAGES.c[name].type) for name in _MESSAGE_COLUMNS)).where(
+            ~exists().where(
+                MESSAGES.c.act_id == bindparam("act_id"), MESSAGES.c.sha256 == bindparam("sha256")
+            )
+        ),
+    )
+    .execution_options(preserve_rowcount=True)
+)  # an INSERT's rowcount, on every driver
 INSERT_ATTEMPT = insert(table(AttemptRow))
 INSERT_PACKAGE = insert(table(PackageRow))
 PACKAGES = table(PackageRow)
