@@ -11,6 +11,8 @@ import pytest
 from fpdf import FPDF
 from sqlalchemy import create_engine, text
 
+from workflow.adapters.pki import DevPki, create_dev_pki
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ACTES_SHARED_DIR") or REPO.parent / "shared")
 
@@ -30,6 +32,12 @@ def make_pdf(text: str = "Délibération de test") -> bytes:
     pdf.set_font("Helvetica", size=12)
     pdf.multi_cell(0, 8, text)
     return bytes(pdf.output())
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
+    """The development PKI (CA, server and client certificates, a signer), once per module."""
+    return create_dev_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from workflow.adapters.cms_verify import verify_detached
-from workflow.adapters.pki import DevPki, create_dev_pki, make_certificate, read_passphrase_file
+from workflow.adapters.pki import DevPki, make_certificate, read_passphrase_file
 from workflow.adapters.software_signer import SoftwareSigner, load_signer
 from workflow.errors import InvalidInput
 from workflow.signing import (
@@ -37,11 +37,6 @@ from workflow.signing import (
 
 NOW = dt.datetime.now(dt.UTC)
 DOCUMENT = b"%PDF-1.4\n" + bytes(range(256)) * 400 + b"\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
-    return create_dev_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")

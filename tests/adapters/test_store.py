@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
+from tests.support import DREUX, open_store
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
 from workflow.collectivite import Collectivite
@@ -19,9 +20,6 @@ from workflow.platform import Attempt
 from workflow.store import NewAct
 
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
-DREUX = Collectivite.from_mapping(
-    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
-)
 OTHER = Collectivite.from_mapping(
     {"name": "Autre", "siren": "214502494", "departement": "045", "emails": ["a@autre.fr"]}
 )
@@ -29,13 +27,8 @@ OTHER = Collectivite.from_mapping(
 
 @pytest.fixture
 def store(database_url: str, tmp_path: Path) -> Iterator[SqlStore]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(DREUX)
-    store.add_collectivite(OTHER)
-    yield store
-    store.close()
+    with open_store(database_url, tmp_path, DREUX, OTHER) as store:
+        yield store
 
 
 def _new(pdf: Path, key: str = "k1", numero: str = "N1", siren: str = "212801344") -> NewAct:

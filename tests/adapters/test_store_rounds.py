@@ -10,28 +10,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from workflow.adapters.store.engine import make_engine, upgrade_to_head
+from tests.support import DREUX, open_store
 from workflow.adapters.store.repository import SqlStore
-from workflow.collectivite import Collectivite
 from workflow.errors import AlreadyExists, Conflict
 from workflow.lifecycle import ActState
 from workflow.platform import Attempt
 from workflow.store import KeptMessage, KeptPackage, KeptTransaction, NewAct
 
 NOW = dt.datetime(2026, 11, 29, 10, 0, tzinfo=dt.UTC)
-DREUX = Collectivite.from_mapping(
-    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
-)
 
 
 @pytest.fixture
 def store(database_url: str, tmp_path: Path) -> Iterator[SqlStore]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(DREUX)
-    yield store
-    store.close()
+    with open_store(database_url, tmp_path, DREUX) as store:
+        yield store
 
 
 def _commits(store: SqlStore) -> list[int]:

@@ -18,7 +18,7 @@ import requests
 import uvicorn
 from sqlalchemy import event
 
-from workflow.adapters.pki import DevPki, create_dev_pki
+from workflow.adapters.pki import DevPki
 from workflow.adapters.platform_http import HttpPlatform
 from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
 from workflow.adapters.simulator.state import Delays
@@ -252,11 +252,6 @@ def test_bodies_over_the_limit_are_refused_before_being_read(
 
 
 # --------------------------------------------------------------------------- end to end
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
-    return create_dev_pki(tmp_path_factory.mktemp("pki"))
 
 
 def _until(condition: Callable[[], bool], timeout: float = 60) -> None:

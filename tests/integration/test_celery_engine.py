@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.support import DREUX
 from workflow.adapters.pki import create_dev_pki
 from workflow.adapters.wiring import build_services
-from workflow.collectivite import Collectivite
 from workflow.interfaces.cli.supervisor import (
     Supervisor,
     actes_argv,
@@ -28,10 +28,6 @@ from workflow.settings import Settings
 from workflow.store import NewAct
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
-
-DREUX = Collectivite.from_mapping(
-    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
-)
 
 
 def test_worker_killed_and_broker_flushed(

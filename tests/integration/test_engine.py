@@ -8,69 +8,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import event
 
-from workflow.adapters.pki import DevPki, create_dev_pki
+from tests.support import control, simulated_services
+from workflow.adapters.pki import DevPki
 from workflow.adapters.platform_http import HttpPlatform
-from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
-from workflow.adapters.simulator.state import Delays
-from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
-from workflow.collectivite import Collectivite, Registry
 from workflow.errors import InvalidInput, TransientError
-from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
-from workflow.platform import PlatformConfig
 from workflow.store import NewAct
 from workflow.usecases import Services
-
-DREUX = Collectivite.from_mapping(
-    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
-)
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
-    return create_dev_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture
 def services(pki: DevPki, tmp_path: Path, database_url: str) -> Iterator[Services]:
-    port = free_port()
-    options = SimulatorOptions(
-        port=port,
-        state_file=tmp_path / "sim.sqlite3",
-        tls_dir=pki.directory,
-        delays=Delays(1, 1, 1),
-        registry=Registry((DREUX,)),  # the platform knows the account's collectivité
-    )
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(DREUX)
-    config = PlatformConfig(
-        base_url=f"https://127.0.0.1:{port}",
-        ca_file=pki.ca_cert,
-        client_cert=pki.client_cert,
-        client_key=pki.client_key,
-    )
-    with BackgroundSimulator(options), HttpPlatform(config) as platform:
-        yield Services(store=store, outbox=tmp_path / "outbox", platform=platform)
-    store.close()
-
-
-def control(services: Services, path: str, body: dict[str, object]) -> None:
-    platform = services.platform
-    assert isinstance(platform, HttpPlatform)
-    config = platform.config
-    requests.post(
-        config.base_url + path,
-        json=body,
-        timeout=10,
-        verify=str(config.ca_file),
-        cert=(str(config.client_cert), str(config.client_key)),
-    ).raise_for_status()
+    with simulated_services(pki, tmp_path, database_url) as services:
+        yield services
 
 
 def _submit(services: Services, pdf: Path, number: str) -> int:
@@ -458,36 +411,13 @@ def test_form_mode_sends_the_same_package_field_by_field(
     pki: DevPki, tmp_path: Path, pdf_factory: Callable[..., Path]
 ) -> None:
     from workflow.adapters.software_signer import load_signer
-    from workflow.collectivite import Registry
     from workflow.signing import Secret
 
-    port = free_port()
-    options = SimulatorOptions(
-        port=port,
-        state_file=tmp_path / "sim.sqlite3",
-        tls_dir=pki.directory,
-        delays=Delays(1, 1, 1),
-        registry=Registry((DREUX,)),
-    )
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(DREUX)
-    config = PlatformConfig(
-        base_url=f"https://127.0.0.1:{port}",
-        ca_file=pki.ca_cert,
-        client_cert=pki.client_cert,
-        client_key=pki.client_key,
-    )
     signer = load_signer(pki.signer_p12, Secret(pki.signer_passphrase.read_text().strip()))
-    with BackgroundSimulator(options), HttpPlatform(config) as platform:
-        services = Services(
-            store=store,
-            outbox=tmp_path / "outbox",
-            platform=platform,
-            signer=signer,
-            submit_mode="form",
-        )
+    store_url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    with simulated_services(
+        pki, tmp_path, store_url, signer=signer, submit_mode="form"
+    ) as services:
         act_id = _submit(services, pdf_factory(), "FORM1")
         services.submission.package(act_id)
         assert services.transmission.transmit(act_id).state is ActState.SUBMITTED
@@ -496,4 +426,3 @@ def test_form_mode_sends_the_same_package_field_by_field(
         assert (
             act.state is ActState.ACKNOWLEDGED and act.id_acte == "028-212801344-20260105-FORM1-DE"
         )
-    store.close()

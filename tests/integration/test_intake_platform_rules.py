@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 from tests.integration.test_intake_service import DOLE, DREUX, NOW, deliberation
+from tests.support import open_store
 from workflow.adapters.simulator.validation import default_classification
-from workflow.adapters.store.engine import make_engine, upgrade_to_head
-from workflow.adapters.store.repository import SqlStore
 from workflow.intake import documents as rules
 from workflow.intake.metadata import parse_metadata
 from workflow.intake.requests import LOCAL, IntakeResult, Upload
@@ -35,13 +34,8 @@ BUDGET = {
 
 @pytest.fixture
 def intake(tmp_path: Path, database_url: str) -> Iterator[Intake]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(DREUX)
-    store.add_collectivite(DOLE)
-    yield Intake(Services(store=store, outbox=tmp_path / "outbox", clock=lambda: NOW))
-    store.close()
+    with open_store(database_url, tmp_path, DREUX, DOLE) as store:
+        yield Intake(Services(store=store, outbox=tmp_path / "outbox", clock=lambda: NOW))
 
 
 def _errors(result: IntakeResult) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow.adapters.store.engine import make_engine, upgrade_to_head
+from tests.support import open_store
 from workflow.adapters.store.repository import SqlStore
 from workflow.adapters.textpdf import text_pdf
 from workflow.collectivite import Collectivite
@@ -61,13 +61,8 @@ def deliberation(
 
 @pytest.fixture
 def intake(tmp_path: Path, database_url: str) -> Iterator[Intake]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(DREUX)
-    store.add_collectivite(DOLE)
-    yield Intake(Services(store=store, outbox=tmp_path / "outbox", clock=lambda: NOW))
-    store.close()
+    with open_store(database_url, tmp_path, DREUX, DOLE) as store:
+        yield Intake(Services(store=store, outbox=tmp_path / "outbox", clock=lambda: NOW))
 
 
 def test_a_clear_pdf_becomes_an_act_and_a_repeat_returns_it(intake: Intake, tmp_path: Path) -> None:

@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
 from tests.integration.test_intake_service import DOLE, DREUX, NOW, deliberation
+from tests.support import open_store
 from workflow.adapters.cms_verify import CmsVerifier
-from workflow.adapters.pki import DevPki, create_dev_pki, make_certificate, read_passphrase_file
+from workflow.adapters.pki import DevPki, make_certificate, read_passphrase_file
 from workflow.adapters.software_signer import SoftwareSigner, load_signer
-from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
 from workflow.errors import Conflict
 from workflow.intake import signatures as rules
@@ -38,11 +38,6 @@ REAL_NOW = dt.datetime.now(dt.UTC)
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
-    return create_dev_pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
 def signer(pki: DevPki) -> SoftwareSigner:
     return load_signer(pki.signer_p12, Secret(read_passphrase_file(pki.signer_passphrase)))
 
@@ -53,13 +48,8 @@ def _ca(pki: DevPki) -> x509.Certificate:
 
 @pytest.fixture
 def store(tmp_path: Path, database_url: str) -> Iterator[SqlStore]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(DREUX)
-    store.add_collectivite(DOLE)
-    yield store
-    store.close()
+    with open_store(database_url, tmp_path, DREUX, DOLE) as store:
+        yield store
 
 
 def _intake(store: SqlStore, tmp_path: Path, verifier: CmsVerifier | None) -> Intake:

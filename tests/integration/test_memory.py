@@ -14,20 +14,18 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support import DREUX
 from workflow.adapters.platform_http import HttpPlatform
 from workflow.adapters.simulator.routes import common
 from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
 from workflow.adapters.simulator.state import Delays, SimulatorState
-from workflow.collectivite import Collectivite, Registry
+from workflow.collectivite import Registry
 from workflow.errors import InvalidDocument, Rejected
 from workflow.intake.text import read_document_text
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.platform import FormSubmission, PlatformConfig, PlatformStatus
 from workflow.protocol.archive import ReceivedArchive
 
-DREUX = Collectivite.from_mapping(
-    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
-)
 LARGE = 48 * 1024 * 1024
 
 

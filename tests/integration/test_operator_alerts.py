@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 
 from tests.integration.test_alerts import _Inbox
 from tests.integration.test_ops_metrics import scrape
+from tests.support import open_store
 from workflow.adapters.metrics import StoreCollector
 from workflow.adapters.operator_channel import sweep_operator_alerts
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
@@ -55,12 +56,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def services(tmp_path: Path, clock: Clock) -> Iterator[Services]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(DREUX)
-    yield Services(store=store, outbox=tmp_path / "outbox", clock=clock)
-    store.close()
+    with open_store(f"sqlite:///{tmp_path / 'store.sqlite3'}", tmp_path, DREUX) as store:
+        yield Services(store=store, outbox=tmp_path / "outbox", clock=clock)
 
 
 @pytest.fixture

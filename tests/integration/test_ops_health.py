@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from workers.app import create_celery
 from workers.health import probe_broker
 from workflow.adapters.checkup import doctor, readiness
-from workflow.adapters.pki import DevPki, create_dev_pki, make_certificate
+from workflow.adapters.pki import DevPki, make_certificate
 from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
@@ -39,11 +39,6 @@ DREUX = Collectivite.from_mapping(
 DOLE = Collectivite.from_mapping(  # a fictitious, Luhn-valid SIREN
     {"name": "Ville de Dole", "siren": "000000018", "departement": "039", "emails": ["a@y.fr"]}
 )
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
-    return create_dev_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")

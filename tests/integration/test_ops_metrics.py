@@ -13,10 +13,10 @@ import redis
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support import open_store
 from workers.app import ALL_QUEUES, create_celery
 from workers.health import queue_depths
 from workflow.adapters.metrics import StoreCollector, render
-from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
 from workflow.collectivite import Collectivite
 from workflow.interfaces.api.app import create_api
@@ -37,12 +37,8 @@ MONDAY = dt.datetime(2026, 11, 9, 10, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def store(tmp_path: Path, database_url: str) -> Iterator[SqlStore]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(DREUX)
-    yield store
-    store.close()
+    with open_store(database_url, tmp_path, DREUX) as store:
+        yield store
 
 
 @pytest.fixture

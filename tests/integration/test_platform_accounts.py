@@ -27,7 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from workflow.adapters.checkup import doctor
-from workflow.adapters.pki import DevPki, create_dev_pki, make_certificate
+from workflow.adapters.pki import DevPki, make_certificate
 from workflow.adapters.platform_http import HttpPlatform
 from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
 from workflow.adapters.simulator.state import Delays, SimulatorState
@@ -52,11 +52,6 @@ A = Collectivite.from_mapping(
 B = Collectivite.from_mapping(
     {"name": "Chartres", "siren": "212800858", "departement": "028", "emails": ["b@chartres.fr"]}
 )
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
-    return create_dev_pki(tmp_path_factory.mktemp("pki"))
 
 
 @dataclasses.dataclass

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from tests.integration import test_engine as base
-from tests.integration.test_engine import _acknowledge, _submit, control
+from tests.integration.test_engine import _acknowledge, _submit
+from tests.support import control
 from workflow.errors import InvalidInput
 from workflow.lifecycle import ActState
 from workflow.store import NewAct
 from workflow.usecases import Services
 
-pki = base.pki  # the engine tests' fixtures: the simulator over HTTPS, a store
-services = base.services
+services = base.services  # the engine tests' fixture: the simulator over HTTPS, a store
 
 
 def test_a_control_character_in_the_objet_is_refused_at_intake(

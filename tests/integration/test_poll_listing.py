@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
+from tests.support import DREUX
 from workflow.adapters.platform_http import HttpPlatform
 from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
 from workflow.adapters.simulator.state import PARIS, Delays, SimulatorState
 from workflow.adapters.store.engine import make_engine, upgrade_to_head
 from workflow.adapters.store.repository import SqlStore
-from workflow.collectivite import Collectivite, Registry
+from workflow.collectivite import Registry
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
 from workflow.platform import (
@@ -32,9 +33,6 @@ from workflow.usecases import Services
 from workflow.usecases.context import utc_now
 from workflow.usecases.listing import passed
 
-DREUX = Collectivite.from_mapping(
-    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
-)
 ACKNOWLEDGED = PlatformStatus.ACQUITTEMENT_RECU
 
 

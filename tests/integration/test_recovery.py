@@ -14,63 +14,27 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_engine import control
-from workflow.adapters.pki import DevPki, create_dev_pki
+from tests.support import CHARTRES, DREUX, control, simulated_services
+from workflow.adapters.pki import DevPki
 from workflow.adapters.platform_http import HttpPlatform
-from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
-from workflow.adapters.simulator.state import Delays
-from workflow.adapters.store.engine import make_engine, upgrade_to_head
-from workflow.adapters.store.repository import SqlStore
-from workflow.collectivite import Collectivite, Registry
 from workflow.errors import TransientError
-from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
 from workflow.platform import (
     ListedTransaction,
-    PlatformConfig,
     PlatformStatus,
     TransactionDetails,
 )
 from workflow.store import NewAct
 from workflow.usecases import Services
 
-A = Collectivite.from_mapping(
-    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
-)
-B = Collectivite.from_mapping(
-    {"name": "Chartres", "siren": "212800858", "departement": "028", "emails": ["b@chartres.fr"]}
-)
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
-    return create_dev_pki(tmp_path_factory.mktemp("pki"))
+A, B = DREUX, CHARTRES
 
 
 @pytest.fixture
 def services(pki: DevPki, tmp_path: Path, database_url: str) -> Iterator[Services]:
-    port = free_port()
-    options = SimulatorOptions(
-        port=port,
-        state_file=tmp_path / "sim.sqlite3",
-        tls_dir=pki.directory,
-        delays=Delays(1, 1, 1),
-        registry=Registry((A, B)),  # one development account acting for both collectivités
-    )
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(A)
-    store.add_collectivite(B)
-    config = PlatformConfig(
-        base_url=f"https://127.0.0.1:{port}",
-        ca_file=pki.ca_cert,
-        client_cert=pki.client_cert,
-        client_key=pki.client_key,
-    )
-    with BackgroundSimulator(options), HttpPlatform(config) as platform:
-        yield Services(store=store, outbox=tmp_path / "outbox", platform=platform)
-    store.close()
+    # one development account acting for both collectivités
+    with simulated_services(pki, tmp_path, database_url, known=(A, B)) as services:
+        yield services
 
 
 def _submit(services: Services, pdf: Path, siren: str, objet: str) -> int:

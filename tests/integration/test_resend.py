@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pytest
-import requests
 
 from tests.integration import test_engine as engine_tests
-from tests.integration.test_engine import control
 from tests.integration.test_s2low_rules import _fingerprint
+from tests.support import control
 from workflow.adapters.pki import DevPki
-from workflow.adapters.platform_http import HttpPlatform
 from workflow.alerts import Digest
 from workflow.errors import Conflict, TransientError
 from workflow.lifecycle import ActState
@@ -31,22 +29,7 @@ from workflow.usecases.resend import Correction
 CORRUPT_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 9 0 R>>endobj\ngarbage\n%%EOF\n"
 
 
-pki = engine_tests.pki  # the same fixtures: the simulator over HTTPS, a store with Dreux
-services = engine_tests.services
-
-
-def control_json(services: Services, path: str, body: object) -> None:
-    """A control request whose body is any JSON (a list of accounts)."""
-    platform = services.platform
-    assert isinstance(platform, HttpPlatform)
-    config = platform.config
-    requests.post(
-        config.base_url + path,
-        json=body,
-        timeout=10,
-        verify=str(config.ca_file),
-        cert=(str(config.client_cert), str(config.client_key)),
-    ).raise_for_status()
+services = engine_tests.services  # the simulator over HTTPS, a store with Dreux
 
 
 def _submit(services: Services, pdf: Path, number: str) -> int:
@@ -241,7 +224,7 @@ def test_an_act_parked_on_the_platform_says_a_person_must_confirm_it(
 ) -> None:
     mine = _fingerprint(pki)  # an account with CS but not TT: its acts wait in 17
     account = {"login": "agent", "certificate": mine, "siren": "212801344", "rights": "CS"}
-    control_json(services, "/control/accounts", [account])
+    control(services, "/control/accounts", [account])
     act_id = _submit(services, pdf_factory(), "PARK1")
     _send(services, act_id)
     assert services.polling.poll().parked == (act_id,)

@@ -17,7 +17,7 @@ import requests
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from workflow.adapters.pki import DevPki, create_dev_pki
+from workflow.adapters.pki import DevPki
 from workflow.adapters.platform_http import HttpPlatform
 from workflow.adapters.s2low_wire import FilePart, multipart
 from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
@@ -42,11 +42,6 @@ DREUX = Collectivite.from_mapping(
     {"name": "Ville de Dreux", "siren": "212801344", "departement": "028", "emails": ["a@d.fr"]}
 )
 OBJET = "Délibération n°3 – budget 2024 €"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
-    return create_dev_pki(tmp_path_factory.mktemp("pki"))
 
 
 @dataclasses.dataclass

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from workflow.adapters.pki import DevPki, create_dev_pki
+from tests.support import DREUX
+from workflow.adapters.pki import DevPki
 from workflow.adapters.platform_http import HttpPlatform
 from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
 from workflow.adapters.simulator.state import Delays
-from workflow.collectivite import Collectivite
 from workflow.errors import Rejected, TransientError
 from workflow.identifiers import ActNature, Classification
 from workflow.interfaces.cli.supervisor import free_port
@@ -24,15 +24,6 @@ from workflow.platform import PlatformConfig, PlatformStatus
 from workflow.protocol import messages as m
 from workflow.protocol import xml_in, xml_out
 from workflow.protocol.archive import ReceivedArchive
-
-DREUX = Collectivite.from_mapping(
-    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
-)
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
-    return create_dev_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture

@@ -10,27 +10,17 @@ from pathlib import Path
 import pytest
 
 import workers.tasks as tasks
+from tests.support import DREUX, open_store
 from workers.app import ALL_QUEUES, QUEUE_POLL, create_celery
-from workflow.adapters.store.engine import make_engine, upgrade_to_head
-from workflow.adapters.store.repository import SqlStore
-from workflow.collectivite import Collectivite
 from workflow.errors import TransientError
 from workflow.store import NewAct
 from workflow.usecases import Services
 
-DREUX = Collectivite.from_mapping(
-    {"name": "Dreux", "siren": "212801344", "departement": "028", "emails": ["a@dreux.fr"]}
-)
-
 
 @pytest.fixture
 def services(tmp_path: Path, database_url: str) -> Iterator[Services]:
-    engine = make_engine(database_url)
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    store.add_collectivite(DREUX)
-    yield Services(store=store, outbox=tmp_path / "outbox")
-    store.close()
+    with open_store(database_url, tmp_path, DREUX) as store:
+        yield Services(store=store, outbox=tmp_path / "outbox")
 
 
 @pytest.fixture

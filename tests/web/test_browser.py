@@ -16,23 +16,14 @@ from typing import Any
 import pytest
 
 from tests.integration.test_api import DOLE, DREUX, DREUX_TEXT
-from tests.integration.test_engine import control
+from tests.support import control, simulated_services
 from tests.web.conftest import PASSWORD, Site, build_site
-from workflow.adapters.pki import DevPki, create_dev_pki
-from workflow.adapters.platform_http import HttpPlatform
-from workflow.adapters.simulator.server import BackgroundSimulator, SimulatorOptions
-from workflow.adapters.simulator.state import Delays
-from workflow.adapters.store.engine import make_engine, upgrade_to_head
-from workflow.adapters.store.repository import SqlStore
+from workflow.adapters.pki import DevPki
 from workflow.adapters.textpdf import text_pdf
-from workflow.collectivite import Registry
 from workflow.intake.metadata import ActMetadata
 from workflow.intake.requests import Principal, Upload
 from workflow.intake.service import Intake
-from workflow.interfaces.cli.supervisor import free_port
 from workflow.lifecycle import ActState
-from workflow.platform import PlatformConfig
-from workflow.usecases import Services
 
 pytestmark = pytest.mark.slow
 
@@ -40,37 +31,12 @@ CHROMIUM = Path(os.environ.get("ACTES_TEST_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
-    return create_dev_pki(tmp_path_factory.mktemp("pki"))
-
-
 @pytest.fixture
 def platform_site(pki: DevPki, tmp_path: Path) -> Iterator[Site]:
-    port = free_port()
-    options = SimulatorOptions(
-        port=port,
-        state_file=tmp_path / "sim.sqlite3",
-        tls_dir=pki.directory,
-        delays=Delays(1, 1, 1),
-        registry=Registry((DREUX,)),  # the platform knows the account's collectivité
-    )
     url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
-    engine = make_engine(url)
-    upgrade_to_head(engine)
-    store = SqlStore(engine, tmp_path / "files")
-    for collectivite in (DREUX, DOLE):
-        store.add_collectivite(collectivite)
-    config = PlatformConfig(
-        base_url=f"https://127.0.0.1:{port}",
-        ca_file=pki.ca_cert,
-        client_cert=pki.client_cert,
-        client_key=pki.client_key,
-    )
-    with BackgroundSimulator(options), HttpPlatform(config) as platform:
-        services = Services(store=store, outbox=tmp_path / "outbox", platform=platform)
+    # the platform knows the account's collectivité; the store has Dole too
+    with simulated_services(pki, tmp_path, url, stored=(DREUX, DOLE)) as services:
         yield from build_site(services, url, tmp_path)
-    store.close()
 
 
 @pytest.fixture
