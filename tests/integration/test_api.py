@@ -131,7 +131,8 @@ def test_authentication_is_required_and_scoped(
 ) -> None:
     url, queued = api
     pdf = text_pdf(DREUX_TEXT.format(n=148, objet="Espace Numérique de Travail des écoles"))
-    assert post(url, {}, pdf, "k").status_code == 401
+    refused = post(url, {"X-Request-ID": "vote-148"}, pdf, "k")  # the id even on a refusal
+    assert refused.status_code == 401 and refused.headers["X-Request-ID"] == "vote-148"
     assert post(url, {"Authorization": "Bearer nope"}, pdf, "k").status_code == 401
     assert requests.get(f"{url}/api/openapi.json", timeout=10).status_code == 401
     dole = token_for(services, "000000018")

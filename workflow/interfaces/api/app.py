@@ -14,8 +14,6 @@ its problems; the same key returns the same draft).
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,21 +23,19 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from workflow.adapters import logs
 from workflow.intake.requests import Principal
 from workflow.intake.service import Intake
 from workflow.interfaces.api import errors
 from workflow.interfaces.api.deps import Caller
 from workflow.interfaces.api.gate import AuthFirst
 from workflow.interfaces.api.limits import DEFAULT_MAX_BODY, ASGIApp, BodyLimit
+from workflow.interfaces.api.request_ids import RequestIds
 from workflow.interfaces.api.routes import acts, drafts, health
 from workflow.interfaces.web.security import WebOptions
 from workflow.signing import Secret
 from workflow.tokens import authenticate
 
 __all__ = ["DEFAULT_MAX_BODY", "create_api", "fastapi_app", "openapi_document"]
-
-_SANE_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def create_api(
@@ -81,16 +77,6 @@ def create_api(
     app.state.metrics = metrics
     app.state.metrics_token = metrics_token
 
-    @app.middleware("http")
-    async def _request_id(request: Request, call_next: Any) -> Any:
-        """Every log line of a request carries its id (the caller's X-Request-ID, if sane)."""
-        given = request.headers.get("X-Request-ID", "")
-        request_id = given if _SANE_ID.fullmatch(given) else uuid.uuid4().hex
-        with logs.bound(request_id=request_id):
-            response = await call_next(request)
-        response.headers["X-Request-ID"] = request_id
-        return response
-
     errors.install(app)  # one error shape: domain errors and FastAPI's validation errors
 
     @app.exception_handler(StarletteHTTPException)
@@ -116,7 +102,7 @@ def create_api(
     def check(token: str | None) -> Principal:
         return authenticate(intake().services.store, token)
 
-    return AuthFirst(BodyLimit(app, max_body_bytes), check)
+    return RequestIds(AuthFirst(BodyLimit(app, max_body_bytes), check))
 
 
 def _methods_of(app: FastAPI, path: str) -> list[str]:
@@ -130,7 +116,7 @@ def _methods_of(app: FastAPI, path: str) -> list[str]:
 def fastapi_app(app: ASGIApp) -> FastAPI:
     """The FastAPI application inside what :func:`create_api` returns (its middlewares)."""
     inner = app
-    while isinstance(inner, AuthFirst | BodyLimit):
+    while isinstance(inner, RequestIds | AuthFirst | BodyLimit):
         inner = inner.app
     assert isinstance(inner, FastAPI)  # noqa: S101 - a programming error, not an input error
     return inner
