@@ -36,6 +36,7 @@ import concurrent.futures
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import statistics
 import sys
@@ -48,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, bindparam, create_engine, text
 from sqlalchemy.engine import make_url
 
 from workflow.adapters.pki import create_dev_pki
@@ -286,6 +287,11 @@ def _run(
         after = _counts(base / "counts", settings.database)
     sim = _simulator_side(base / "sim.sqlite3")
     bound = _bound(store)
+    stuck = _stuck(store, set(posted) - set(acked))
+    if stuck:  # the children's logs, to see why (the run's folder goes with the run)
+        kept = Path(tempfile.mkdtemp(prefix="actes-pipeline-logs-"))
+        shutil.copytree(base / "logs", kept, dirs_exist_ok=True)
+        stuck.append(f"the processes' logs are kept in {kept}")
     store.dispose()
     latencies = sorted(acked[i] - posted[i] for i in acked)
     first = min(posted.values())
@@ -319,6 +325,7 @@ def _run(
         "busy": machine["machine"] / machine["wall"] / CORES,
         "duplicates": max(0, sim - bound),
         "lost": n - len(acked),
+        "stuck": stuck,
     }
 
 
@@ -481,6 +488,27 @@ def _simulator_side(path: Path) -> int:
         return int(db.execute("SELECT count(*) FROM transactions WHERE type = 1").fetchone()[0])
 
 
+def _stuck(store: Engine, ids: set[int]) -> list[str]:
+    """Where each act with no AR stands: its state, problem, last error and its last event."""
+    if not ids:
+        return []
+    with store.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT a.id, a.state, a.problem_code, a.last_error, a.claimed_until,"
+                " (SELECT e.event || ' by ' || e.actor FROM events e WHERE e.act_id = a.id"
+                "  ORDER BY e.id DESC LIMIT 1)"
+                " FROM acts a WHERE a.id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)),
+            {"ids": sorted(ids)},
+        ).all()
+    return [
+        f"act {i}: {state}, problem {problem}, claimed until {claimed}, last event {event};"
+        f" {(error or '')[:300]}"
+        for i, state, problem, error, claimed, event in rows
+    ]
+
+
 def _bound(store: Engine) -> int:
     with store.connect() as connection:
         return int(
@@ -582,6 +610,8 @@ def _report(r: dict[str, Any]) -> None:
         "duplicates": r["duplicates"],
         "lost": r["lost"],
     }
+    for line in r["stuck"]:  # the acts ``lost`` counts, where they stand
+        print(f"  no AR: {line}")
     print(json.dumps(summary, ensure_ascii=False))
 
 

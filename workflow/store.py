@@ -198,7 +198,8 @@ class Store(Protocol):
         at: dt.datetime,
     ) -> None: ...
 
-    def next_serial(self, siren: str, day: dt.date) -> int: ...
+    def reserve_serial(self, siren: str, day: dt.date) -> int:
+        """The collectivité's next envelope serial of ``day``, reserved: never given twice."""
 
     def latest_package(self, act_id: int) -> Path | None: ...
 

@@ -154,7 +154,7 @@ def test_messages_attempts_and_sweep_queries(
     assert len(store.attempts(act.id)[0].excerpt) == 2048
     assert [a.id for a in store.acts_needing_work(idle_since=NOW)] == [act.id]
     assert store.acts_needing_work(idle_since=NOW - dt.timedelta(seconds=1)) == []
-    assert store.next_serial("212801344", dt.date(2026, 11, 23)) == 1
+    assert store.reserve_serial("212801344", dt.date(2026, 11, 23)) == 1
 
 
 def test_a_page_of_acts_is_filtered_scoped_and_cut_in_sql_without_n_plus_one(

@@ -67,7 +67,7 @@ def test_reads_in_a_reading_block_share_one_transaction(
     with store.reading():
         act = store.get_act(act_id)
         store.get_collectivite(act.siren)
-        store.next_serial(act.siren, NOW.date())
+        store.attempts(act_id)
         store.latest_package(act_id)
     assert commits[0] == 1
     store.get_act(act_id)
@@ -217,3 +217,26 @@ def test_one_act_is_read_with_its_documents_and_reference_in_one_statement(
     assert created.documents == read.documents and created.platform_ref is None
     assert store.act_by_numero("212801344", "N1") == read
     assert store.act_by_numero("212801344", "N2") is None
+
+
+def test_serials_are_reserved_per_collectivite_and_day_and_never_given_twice(
+    store: SqlStore, pdf_factory: Callable[..., Path], tmp_path: Path
+) -> None:
+    day, other_day = NOW.date(), NOW.date() + dt.timedelta(days=1)
+    act_id = _act(store, pdf_factory())
+    # archives made before the counter (a store upgraded during the day): it follows them
+    store.transition(
+        act_id, ActState.PACKAGED, actor="t", reason="r", at=NOW, keep=(_package(tmp_path, 7),)
+    )
+    assert [store.reserve_serial("212801344", day) for _ in range(3)] == [8, 9, 10]
+    assert store.reserve_serial("212801344", other_day) == 1  # from 1 each day
+    assert store.reserve_serial("214502494", day) == 1  # each collectivité its own
+
+
+def test_concurrent_reservations_never_share_a_serial(store: SqlStore) -> None:
+    import concurrent.futures
+
+    day = NOW.date()
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        serials = list(pool.map(lambda _: store.reserve_serial("212801344", day), range(200)))
+    assert sorted(serials) == list(range(1, 201))

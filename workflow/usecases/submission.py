@@ -59,16 +59,17 @@ class Submission:
         ctx = self.ctx
         now = ctx.clock()
         today = now.astimezone(dt.UTC).date()
-        with ctx.store.reading():  # what packaging needs, read in one transaction
+        with ctx.store.together():  # what packaging needs and its serial: one transaction
             act = ctx.store.get_act(act_id)
             if act.state is not ActState.RECEIVED:
                 return act
             act_input = self._act_input(act)
             allowed, of = self.allowed_typologies(act.siren, ActNature[act.nature])
-            serial = ctx.store.next_serial(act.siren, today)
-        for attempt in range(SERIAL_TRIES):  # another act may take the serial meanwhile
+            # reserved: two packagings of one collectivité never sign the same serial
+            serial = ctx.store.reserve_serial(act.siren, today)
+        for attempt in range(SERIAL_TRIES):  # an archive made before the counter has it
             if attempt:
-                serial = ctx.store.next_serial(act.siren, today)
+                serial = ctx.store.reserve_serial(act.siren, today)
             options = PackagingOptions(
                 generated_on=today,
                 serial=serial,

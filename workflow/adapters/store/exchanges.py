@@ -28,8 +28,8 @@ from workflow.adapters.store.statements import (
     INSERT_MESSAGE_ONCE,
     INSERT_PACKAGE,
     INSERT_TRANSACTION,
-    LAST_SERIAL,
     LATEST_ARCHIVE,
+    RESERVE_SERIAL,
     core,
 )
 from workflow.errors import NotFound
@@ -61,10 +61,13 @@ class ExchangesStore(StoreBase):
         with self._session() as session:
             add_package(session, act_id, package, at)
 
-    def next_serial(self, siren: str, day: dt.date) -> int:
+    def reserve_serial(self, siren: str, day: dt.date) -> int:
+        """The collectivité's next envelope serial of ``day``, never given twice (a
+        packaging that fails leaves a gap, as S²LOW's own counter does)."""
         with self._session() as session:
-            used = core(session).execute(LAST_SERIAL, {"siren": siren, "day": day}).scalar()
-            return int(used or 0) + 1
+            db = core(session)
+            statement = RESERVE_SERIAL[db.dialect.name]
+            return int(db.execute(statement, {"siren": siren, "day": day}).scalar_one())
 
     def latest_package(self, act_id: int) -> Path | None:
         with self._session() as session:

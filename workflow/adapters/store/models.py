@@ -142,6 +142,17 @@ class PackageRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class EnvelopeSerialRow(Base):
+    """The last envelope serial a collectivité's packaging reserved for a day (PROTOCOL.md
+    §3.1: a counter per collectivité, from 1 each day). Two packagings never build with the
+    same serial, so neither signs an archive for nothing."""
+
+    __tablename__ = "envelope_serials"
+    siren: Mapped[str] = mapped_column(String(9), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
 class TransactionRow(Base):
     """The platform transaction of an act: at most one per act (the unique constraint)."""
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from workflow.adapters.store.models import (
@@ -41,6 +42,7 @@ from workflow.adapters.store.models import (
     Base,
     CollectiviteRow,
     DraftRow,
+    EnvelopeSerialRow,
     EventRow,
     MessageRow,
     NomenclatureRow,
@@ -127,9 +129,27 @@ INSERT_MESSAGE_ONCE = (
 INSERT_ATTEMPT = insert(table(AttemptRow))
 INSERT_PACKAGE = insert(table(PackageRow))
 PACKAGES = table(PackageRow)
-LAST_SERIAL = select(func.max(PACKAGES.c.serial)).where(
-    PACKAGES.c.siren == bindparam("siren"), PACKAGES.c.day == bindparam("day")
-)
+SERIALS = table(EnvelopeSerialRow)
+
+
+def _reserve_serial(dialect: Any) -> Any:
+    """The day's next serial of a collectivité, reserved: the counter's first value of a day
+    follows the archives already made that day (a store upgraded in the middle of one)."""
+    first = select(func.coalesce(func.max(PACKAGES.c.serial), 0) + 1).where(
+        PACKAGES.c.siren == bindparam("siren"), PACKAGES.c.day == bindparam("day")
+    )
+    return (
+        dialect.insert(SERIALS)
+        .values(siren=bindparam("siren"), day=bindparam("day"), last=first.scalar_subquery())
+        .on_conflict_do_update(
+            index_elements=[SERIALS.c.siren, SERIALS.c.day], set_={"last": SERIALS.c.last + 1}
+        )
+        .returning(SERIALS.c.last)
+    )
+
+
+#: by dialect: PostgreSQL and SQLite (3.35 and later) both upsert and return in one statement
+RESERVE_SERIAL = {"postgresql": _reserve_serial(postgresql), "sqlite": _reserve_serial(sqlite)}
 LATEST_ARCHIVE = (
     select(PACKAGES.c.archive_path)
     .where(PACKAGES.c.act_id == bindparam("act_id"))
