@@ -29,6 +29,7 @@ from workflow.collectivite import Collectivite, Registry
 from workflow.interfaces.api.app import create_api
 from workflow.interfaces.cli.supervisor import free_port
 from workflow.ops.findings import Finding, Severity, exit_code
+from workflow.platform import PlatformAccount
 from workflow.settings import Settings
 
 from .test_api import Server
@@ -365,6 +366,37 @@ def test_doctor_checks_the_account_is_the_collectivites(healthy: dict[str, Any])
     assert identity[DOLE.siren.value].severity is Severity.WARNING
     assert "Ville de Dreux" in identity[DOLE.siren.value].message
     helper.store.close()
+
+
+def test_an_instance_of_bound_accounts_without_a_global_one_is_ready(
+    healthy: dict[str, Any], pki: DevPki
+) -> None:
+    """Each collectivité with its own platform account and no ACTES_PLATFORM_CERT: the
+    probe presents a bound account's certificate instead of calling the instance broken."""
+    settings = Settings(**{**healthy, "platform_cert": None, "platform_key": None})
+    unbound = run_readiness(settings)
+    assert severity(unbound, "platform.client_certificate") is Severity.INVALID  # none at all
+    helper = _store(settings)
+    account = PlatformAccount("212801344", cert=pki.client_cert, key=pki.client_key)
+    helper.store.bind_platform_account(account, at=dt.datetime.now(dt.UTC))
+    helper.store.close()
+    found = run_readiness(settings)
+    assert [f.check for f in found if f.severity not in (Severity.OK, Severity.WARNING)] == []
+    assert severity(found, "platform.reachable") is Severity.OK
+    assert "platform.client_certificate" not in {f.check for f in found}
+    doctor_found = run_doctor(settings)
+    identity = {f.subject: f.severity for f in doctor_found if f.check == "platform.identity"}
+    assert identity == {"212801344": Severity.OK}
+    assert "platform.client_certificate" not in {f.check for f in doctor_found}
+    # the bound account's files are the probe's: a missing one is named, not a network fault
+    helper = _store(settings)
+    gone = PlatformAccount(
+        "212801344", cert=pki.client_cert.with_name("gone.pem"), key=pki.client_key
+    )
+    helper.store.bind_platform_account(gone, at=dt.datetime.now(dt.UTC))
+    helper.store.close()
+    broken = [f for f in run_readiness(settings) if f.check == "platform.tls_files"]
+    assert broken and "212801344" in broken[0].message and "gone.pem" in broken[0].message
 
 
 def test_doctor_refuses_a_certificate_of_no_collectivite_here(

@@ -18,18 +18,19 @@ from workflow.adapters.account_checks import (
 from workflow.adapters.health import (
     probe_alert_channels,
     probe_nomenclatures,
-    probe_platform,
     probe_signer,
     probe_store,
     safe_url,
 )
 from workflow.adapters.operator_channel import operator_findings
 from workflow.adapters.platform_http import HttpPlatform
+from workflow.adapters.platform_probe import probe_platform
 from workflow.adapters.store.engine import make_engine
 from workflow.adapters.store.repository import SqlStore
 from workflow.adapters.wiring import build_account_platform, build_platform
 from workflow.errors import ActesError, NoPlatformAccount
 from workflow.ops.findings import Finding, Severity, ok
+from workflow.platform import PlatformAccount
 from workflow.settings import Settings
 from workflow.usecases import Services
 
@@ -46,10 +47,27 @@ def readiness(
     """Can this instance do its work now: store migrated and reachable, broker reachable,
     signing certificate readable and valid, platform reachable."""
     store = probe_store(settings.database)
-    found = [*store, broker(), *probe_signer(settings, now()), *probe_platform(settings, now)]
-    if all(f.severity is Severity.OK for f in store):
+    usable = all(f.severity is Severity.OK for f in store)
+    accounts = bound_accounts(settings) if usable else []
+    found = [
+        *store,
+        broker(),
+        *probe_signer(settings, now()),
+        *probe_platform(settings, now, accounts=accounts),
+    ]
+    if usable:
         found.append(probe_operator_alerts(settings))
     return found
+
+
+def bound_accounts(settings: Settings) -> list[PlatformAccount]:
+    """The platform accounts bound to the store's collectivités (the probe may present one
+    when there is no global account)."""
+    engine = make_engine(settings.database)
+    try:
+        return SqlStore(engine, settings.files_dir).platform_accounts()
+    finally:
+        engine.dispose()
 
 
 def probe_operator_alerts(settings: Settings) -> Finding:
@@ -78,7 +96,8 @@ def doctor(
     store_usable = all(f.severity is Severity.OK for f in found)
     found.append(broker())
     found.extend(probe_signer(settings, now()))
-    found.extend(probe_platform(settings, now, clock=True))
+    accounts = bound_accounts(settings) if store_usable else []
+    found.extend(probe_platform(settings, now, clock=True, accounts=accounts))
     if store_usable:
         engine = make_engine(settings.database)
         try:

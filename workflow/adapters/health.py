@@ -10,7 +10,6 @@ on the Celery side (:mod:`workers.health`).
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import functools
 import smtplib
 import socket
@@ -18,7 +17,6 @@ import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
-import requests
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -35,7 +33,6 @@ from workflow.ops.findings import (
     Finding,
     Severity,
     certificate_findings,
-    clock_finding,
     nomenclature_finding,
     ok,
 )
@@ -227,145 +224,6 @@ def signer_days_left(settings: Settings, now: dt.datetime) -> float | None:
         return None
     after = bundle.cert.certificate.not_valid_after_utc
     return (after - now).total_seconds() / 86400
-
-
-# --------------------------------------------------------------------------- the platform
-
-
-def probe_platform(
-    settings: Settings, now: Now = _utc_now, *, clock: bool = False
-) -> list[Finding]:
-    """``test-connexion`` answers OK with our client certificate; with ``clock``, our clock
-    against the ``Date`` header of that reply."""
-    if not settings.platform_url:
-        return [
-            Finding(
-                "platform.reachable",
-                Severity.WARNING,
-                "no transmission platform is configured: nothing is sent",
-                "set ACTES_PLATFORM_URL (and ACTES_PLATFORM_CA/CERT/KEY for mutual TLS)",
-            )
-        ]
-    where = safe_url(settings.platform_url)
-    problems = _platform_tls_problems(settings, where)
-    if problems:
-        return problems
-    cert: tuple[str, str] | str | None = None
-    if settings.platform_cert:
-        cert = (
-            (str(settings.platform_cert), str(settings.platform_key))
-            if settings.platform_key
-            else str(settings.platform_cert)
-        )
-    try:
-        response = requests.get(
-            settings.platform_url.rstrip("/") + "/api/test-connexion.php",
-            params={"api": "1"},
-            timeout=PROBE_TIMEOUT,
-            verify=str(settings.platform_ca) if settings.platform_ca else True,
-            cert=cert,
-            auth=_basic_auth(settings),
-        )
-    except (requests.exceptions.SSLError, OSError) as exc:
-        # a server certificate our CA does not vouch for is a configuration error
-        severity = (
-            Severity.INVALID
-            if isinstance(exc, requests.exceptions.SSLError)
-            else Severity.TRANSIENT
-        )
-        return [
-            Finding(
-                "platform.reachable",
-                severity,
-                f"cannot reach the platform {where} ({type(exc).__name__})",
-                "check ACTES_PLATFORM_URL, the network, and ACTES_PLATFORM_CA/CERT/KEY "
-                "(the CA that signed the platform's server certificate, our client certificate)",
-                where,
-            )
-        ]
-    received = now()
-    found = [_test_connexion_finding(response, where)]
-    if clock:
-        found.append(clock_finding(received, _http_date(response), platform=where))
-    return found
-
-
-def _basic_auth(settings: Settings) -> tuple[str, str] | None:
-    """HTTP Basic, when accounts share the certificate (its file was checked readable)."""
-    if settings.platform_login and settings.platform_password_file:
-        return settings.platform_login, read_passphrase_file(settings.platform_password_file)
-    return None
-
-
-def _platform_tls_problems(settings: Settings, where: str) -> list[Finding]:
-    """The TLS files exist, and a client certificate is set: S²LOW identifies the account by
-    it and refuses a connection without one (PROTOCOL.md §6.6, "Authentication")."""
-    found = []
-    password = settings.platform_password_file if settings.platform_login else None
-    for name, path in (
-        ("ACTES_PLATFORM_CA", settings.platform_ca),
-        ("ACTES_PLATFORM_CERT", settings.platform_cert),
-        ("ACTES_PLATFORM_KEY", settings.platform_key),
-        ("ACTES_PLATFORM_PASSWORD_FILE", password),
-    ):
-        if path is not None and not path.is_file():
-            found.append(
-                Finding(
-                    "platform.tls_files",
-                    Severity.INVALID,
-                    f"{name} names {path.name}, which is not a readable file",
-                    f"check {name}'s path and permissions",
-                    where,
-                )
-            )
-    if (
-        settings.platform_url
-        and settings.platform_url.startswith("https")
-        and not (settings.platform_cert)
-    ):
-        found.append(
-            Finding(
-                "platform.client_certificate",
-                Severity.INVALID,
-                "no client certificate: the platform identifies the account by it and "
-                "closes connections without one",
-                "set ACTES_PLATFORM_CERT and ACTES_PLATFORM_KEY to the certificate the "
-                "platform registered for this account",
-                where,
-            )
-        )
-    return found
-
-
-def _test_connexion_finding(response: requests.Response, where: str) -> Finding:
-    if response.status_code >= 500:
-        return Finding(
-            "platform.reachable",
-            Severity.TRANSIENT,
-            f"the platform answered HTTP {response.status_code}",
-            "the platform is down or overloaded: try again later",
-            where,
-        )
-    if response.status_code >= 400 or not response.content.strip().startswith(b"OK"):
-        return Finding(
-            "platform.reachable",
-            Severity.INVALID,
-            f"the platform refused test-connexion (HTTP {response.status_code})",
-            "check that the client certificate (ACTES_PLATFORM_CERT/KEY) is the one the "
-            "platform registered for this account",
-            where,
-        )
-    return ok("platform.reachable", "test-connexion answered OK", subject=where)
-
-
-def _http_date(response: requests.Response) -> dt.datetime | None:
-    header = response.headers.get("Date")
-    if not header:
-        return None
-    try:
-        return email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
 
 
 # --------------------------------------------------------------------------- alert channels
