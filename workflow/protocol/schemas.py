@@ -4,7 +4,10 @@ thread.
 The schema files import each other by relative path; the parser used to load them resolves
 no network location, so validation never leaves the machine. An lxml ``XMLSchema`` keeps its
 error log on the object, so one is never shared between threads (the workers run packaging
-in a thread pool: a shared schema crashed a worker with a double free).
+in a thread pool: a shared schema crashed a worker with a double free). Compiling one is
+not thread-safe either: libxml2 sets up its built-in schema types on the first compilation
+of the process, and two threads compiling at once failed with "Document is not valid XML
+Schema" (the demo's three acts failed to package) — so compilations take turns.
 """
 
 from __future__ import annotations
@@ -18,12 +21,16 @@ from workflow.errors import SchemaViolation
 from workflow.protocol.xmlsafe import parse_xml
 
 _PER_THREAD = threading.local()
+_COMPILING = threading.Lock()  # one compilation at a time in the process (libxml2)
 
 
 def _schema() -> etree.XMLSchema:
     schema: etree.XMLSchema | None = getattr(_PER_THREAD, "schema", None)
     if schema is None:
-        with resources.as_file(resources.files("workflow.schemas") / "actes.xsd") as path:
+        with (
+            _COMPILING,
+            resources.as_file(resources.files("workflow.schemas") / "actes.xsd") as path,
+        ):
             parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
             schema = etree.XMLSchema(etree.parse(str(path), parser=parser))
         _PER_THREAD.schema = schema
