@@ -388,15 +388,28 @@ def test_an_instance_of_bound_accounts_without_a_global_one_is_ready(
     identity = {f.subject: f.severity for f in doctor_found if f.check == "platform.identity"}
     assert identity == {"212801344": Severity.OK}
     assert "platform.client_certificate" not in {f.check for f in doctor_found}
-    # the bound account's files are the probe's: a missing one is named, not a network fault
+    # one account with a missing file does not make the instance unready: a usable one is
+    # presented (doctor names the broken one)
+    gone = pki.client_cert.with_name("gone.pem")
     helper = _store(settings)
-    gone = PlatformAccount(
-        "212801344", cert=pki.client_cert.with_name("gone.pem"), key=pki.client_key
+    helper.store.add_collectivite(DOLE)
+    broken_account = PlatformAccount(DOLE.siren.value, cert=gone, key=pki.client_key)
+    helper.store.bind_platform_account(broken_account, at=dt.datetime.now(dt.UTC))
+    helper.store.close()
+    found = run_readiness(settings)
+    assert severity(found, "platform.reachable") is Severity.OK
+    assert "platform.tls_files" not in {f.check for f in found}
+    assert any(
+        f.check == "platform.account" and f.subject == DOLE.siren.value and not f.ok
+        for f in run_doctor(settings)
     )
-    helper.store.bind_platform_account(gone, at=dt.datetime.now(dt.UTC))
+    # none usable: the missing file is named, not taken for a network fault
+    helper = _store(settings)
+    dreux_gone = PlatformAccount("212801344", cert=gone, key=pki.client_key)
+    helper.store.bind_platform_account(dreux_gone, at=dt.datetime.now(dt.UTC))
     helper.store.close()
     broken = [f for f in run_readiness(settings) if f.check == "platform.tls_files"]
-    assert broken and "212801344" in broken[0].message and "gone.pem" in broken[0].message
+    assert broken and "gone.pem" in broken[0].message
 
 
 def test_doctor_refuses_a_certificate_of_no_collectivite_here(

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from workflow.adapters.account_checks import (
     probe_account_files,
@@ -61,11 +62,16 @@ def readiness(
 
 
 def bound_accounts(settings: Settings) -> list[PlatformAccount]:
-    """The platform accounts bound to the store's collectivités (the probe may present one
-    when there is no global account)."""
+    """The platform accounts bound to the store's collectivités, read only when the probe
+    needs one: a platform configured without a global client certificate. A store that
+    fails here was just found usable: the probe then goes without (and says so)."""
+    if not settings.platform_url or settings.platform_cert:
+        return []
     engine = make_engine(settings.database)
     try:
         return SqlStore(engine, settings.files_dir).platform_accounts()
+    except (ActesError, SQLAlchemyError):
+        return []
     finally:
         engine.dispose()
 

@@ -58,7 +58,7 @@ def probe_platform(
             )
         ]
     where = safe_url(settings.platform_url)
-    bound = None if settings.platform_cert else next((a for a in accounts if a.cert), None)
+    bound = None if settings.platform_cert else _presentable(accounts)
     problems = _tls_problems(settings, where, bound)
     if problems:
         return problems
@@ -94,6 +94,19 @@ def probe_platform(
     if clock:
         found.append(clock_finding(received, _http_date(response), platform=where))
     return found
+
+
+def _presentable(accounts: Sequence[PlatformAccount]) -> PlatformAccount | None:
+    """A bound account with a certificate, one whose files are readable first: one broken
+    account does not make the whole instance unready (``actes doctor`` names it)."""
+    with_cert = [a for a in accounts if a.cert is not None]
+    usable = [
+        a
+        for a in with_cert
+        if all(path is None or path.is_file() for path in (a.cert, a.key, a.password_file))
+    ]
+    chosen = usable or with_cert
+    return chosen[0] if chosen else None
 
 
 def _global_identity(settings: Settings) -> _Identity:

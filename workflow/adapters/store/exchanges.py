@@ -279,8 +279,9 @@ def add_package(session: Session, act_id: int, package: KeptPackage, at: dt.date
 def add_message(session: Session, act_id: int, message: KeptMessage, at: dt.datetime) -> bool:
     """Keep a message (raw bytes + SHA-256) once, in the caller's transaction; True when new."""
     digest = hashlib.sha256(message.raw).hexdigest()
-    inserted = core(session).execute(
-        INSERT_MESSAGE_ONCE,
+    db = core(session)
+    inserted = db.execute(
+        INSERT_MESSAGE_ONCE[db.dialect.name],
         {
             "act_id": act_id,
             "direction": message.direction,

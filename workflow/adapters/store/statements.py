@@ -25,7 +25,6 @@ from sqlalchemy import (
     Row,
     Select,
     bindparam,
-    exists,
     func,
     insert,
     select,
@@ -111,21 +110,22 @@ MOVE = update(ACTS).where(
 SET_ACT = update(ACTS).where(ACTS.c.id == bindparam("set_id"))
 INSERT_EVENT = insert(table(EventRow))
 INSERT_MESSAGE = insert(MESSAGES)
-_MESSAGE_COLUMNS = ("act_id", "direction", "code", "raw", "sha256", "at")
-#: a message kept once: inserted unless the act already keeps these bytes (one statement;
-#: ``rowcount`` says whether it was new)
-INSERT_MESSAGE_ONCE = (
-    insert(MESSAGES)
-    .from_select(
-        _MESSAGE_COLUMNS,
-        select(*(bindparam(name, type_=MESSAGES.c[name].type) for name in _MESSAGE_COLUMNS)).where(
-            ~exists().where(
-                MESSAGES.c.act_id == bindparam("act_id"), MESSAGES.c.sha256 == bindparam("sha256")
-            )
-        ),
+
+
+def _insert_message_once(dialect: Any) -> Any:
+    """A message kept once: inserted unless the act already keeps these bytes (the unique
+    key ``uq_messages_once``, atomically); ``rowcount`` says whether it was new."""
+    return (
+        dialect.insert(MESSAGES)
+        .on_conflict_do_nothing(index_elements=[MESSAGES.c.act_id, MESSAGES.c.sha256])
+        .execution_options(preserve_rowcount=True)  # an INSERT's rowcount, on every driver
     )
-    .execution_options(preserve_rowcount=True)
-)  # an INSERT's rowcount, on every driver
+
+
+INSERT_MESSAGE_ONCE = {
+    "postgresql": _insert_message_once(postgresql),
+    "sqlite": _insert_message_once(sqlite),
+}
 INSERT_ATTEMPT = insert(table(AttemptRow))
 INSERT_PACKAGE = insert(table(PackageRow))
 PACKAGES = table(PackageRow)

@@ -34,6 +34,7 @@ class RequestIds:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
+                message.setdefault("headers", [])  # optional in ASGI
                 MutableHeaders(scope=message)["X-Request-ID"] = request_id
             await send(message)
 
