@@ -11,18 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import requests
 
-from workflow.adapters.health import PROBE_TIMEOUT, safe_url
+from workflow.adapters.health import PROBE_TIMEOUT, Now, safe_url
 from workflow.adapters.pki import read_passphrase_file
+from workflow.adapters.wiring import global_account
 from workflow.ops.findings import Finding, Severity, clock_finding, ok
 from workflow.platform import PlatformAccount
 from workflow.settings import Settings
-
-Now = Callable[[], dt.datetime]
 
 
 def _utc_now() -> dt.datetime:
@@ -62,7 +61,13 @@ def probe_platform(
     problems = _tls_problems(settings, where, bound)
     if problems:
         return problems
-    identity = _account_identity(bound) if bound is not None else _global_identity(settings)
+    identity = (
+        _identity(global_account(settings), "ACTES_PLATFORM_CERT/KEY (and LOGIN, if shared)")
+        if bound is None
+        else _identity(
+            bound, f"the platform account of {bound.siren} (actes collectivites platform-account)"
+        )
+    )
     try:
         response = requests.get(
             settings.platform_url.rstrip("/") + "/api/test-connexion.php",
@@ -109,32 +114,16 @@ def _presentable(accounts: Sequence[PlatformAccount]) -> PlatformAccount | None:
     return chosen[0] if chosen else None
 
 
-def _global_identity(settings: Settings) -> _Identity:
+def _identity(account: PlatformAccount, whose: str) -> _Identity:
+    """What ``account`` presents: its certificate (with its key), and its HTTP Basic login
+    when accounts share the certificate (the password file was checked readable)."""
     cert: tuple[str, str] | str | None = None
-    if settings.platform_cert:
-        cert = (
-            (str(settings.platform_cert), str(settings.platform_key))
-            if settings.platform_key
-            else str(settings.platform_cert)
-        )
-    auth = None  # HTTP Basic, when accounts share the certificate (its file checked readable)
-    if settings.platform_login and settings.platform_password_file:
-        auth = settings.platform_login, read_passphrase_file(settings.platform_password_file)
-    return _Identity(cert, auth, "ACTES_PLATFORM_CERT/KEY (and LOGIN, if shared)")
-
-
-def _account_identity(account: PlatformAccount) -> _Identity:
-    cert: tuple[str, str] | str = (
-        (str(account.cert), str(account.key)) if account.key else str(account.cert)
-    )
+    if account.cert:
+        cert = (str(account.cert), str(account.key)) if account.key else str(account.cert)
     auth = None
     if account.login and account.password_file:
         auth = account.login, read_passphrase_file(account.password_file)
-    return _Identity(
-        cert,
-        auth,
-        f"the platform account of {account.siren} (actes collectivites platform-account)",
-    )
+    return _Identity(cert, auth, whose)
 
 
 def _tls_problems(settings: Settings, where: str, bound: PlatformAccount | None) -> list[Finding]:

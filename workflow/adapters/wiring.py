@@ -48,20 +48,22 @@ def build_users(settings: Settings) -> SqlUsers:
     return SqlUsers(make_engine(settings.database))
 
 
+def global_account(settings: Settings) -> PlatformAccount:
+    """The global account (ACTES_PLATFORM_CERT/KEY/LOGIN/PASSWORD_FILE, ACTES_PLATFORM_SIREN)."""
+    return PlatformAccount(
+        siren=settings.platform_siren or "",
+        cert=settings.platform_cert,
+        key=settings.platform_key,
+        login=settings.platform_login,
+        password_file=settings.platform_password_file,
+    )
+
+
 def build_platform(settings: Settings) -> HttpPlatform | None:
-    """The global account (ACTES_PLATFORM_*)."""
+    """The global account's client (ACTES_PLATFORM_*)."""
     if not settings.platform_url:
         return None
-    return build_account_platform(
-        settings,
-        PlatformAccount(
-            siren=settings.platform_siren or "",
-            cert=settings.platform_cert,
-            key=settings.platform_key,
-            login=settings.platform_login,
-            password_file=settings.platform_password_file,
-        ),
-    )
+    return build_account_platform(settings, global_account(settings))
 
 
 def build_account_platform(settings: Settings, account: PlatformAccount) -> HttpPlatform:
